@@ -1,0 +1,118 @@
+# Go notebooks for school lessons about AI APIs.
+#
+#   make lab    set everything up and open the lesson in JupyterLab
+#   make test   set everything up and run every test
+#   make help   list every target
+#
+# Everything installs inside this folder: the Python tools in .venv/, the GoNB
+# kernel in .venv/share/jupyter/. Go modules and the Go build cache are the
+# usual ones of your Go installation.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO       ?= go
+PYTHON   ?= python3
+VENV     := $(CURDIR)/.venv
+BIN      := $(VENV)/bin
+LESSON   ?= notebooks/openai-streaming.ipynb
+BUILD    := $(CURDIR)/build
+PORT     ?= 8888
+
+# Jupyter finds the GoNB kernel installed for this project first; goimports,
+# gonb and the venv's tools come first on PATH.
+export JUPYTER_DATA_DIR := $(VENV)/share/jupyter
+export PATH := $(BIN):$(shell $(GO) env GOROOT 2>/dev/null)/bin:$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+KERNEL_JSON := $(JUPYTER_DATA_DIR)/kernels/gonb/kernel.json
+
+say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
+
+.PHONY: help setup lab test test-go test-notebook test-browser run check lock clean distclean provider
+
+help: ## Show this list.
+	@echo "Go notebooks for AI-API lessons. Main commands:"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(VENV)/.python-ok $(BIN)/goimports $(KERNEL_JSON) $(VENV)/.warm ## Install everything the lesson needs (idempotent).
+
+$(VENV)/.python-ok: tools/requirements.txt
+	$(call say,Checking Go and Python)
+	@command -v $(GO) >/dev/null || { echo "Go is not installed: get it from https://go.dev/dl/ and run make again."; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3 is not installed: install it (3.9 or newer) and run make again."; exit 1; }
+	$(call say,Creating the Python environment in .venv (first time: about a minute))
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "Could not create .venv: on Debian/Ubuntu install python3-venv first."; exit 1; }
+	$(BIN)/python -m pip install --progress-bar on -r tools/requirements.txt
+	@touch $@
+
+$(BIN)/goimports: go.mod go.sum
+	$(call say,Building goimports (pinned in go.mod))
+	@mkdir -p $(BIN)
+	$(GO) build -o $@ golang.org/x/tools/cmd/goimports
+
+$(BIN)/gonb: go.mod go.sum
+	$(call say,Building the GoNB kernel v0.11.4)
+	@mkdir -p $(BIN)
+	$(GO) build -o $@ github.com/janpfeifer/gonb
+
+# The kernel starts every notebook with a go.work that uses this module, so cells
+# import ./helpers without asking the module proxy for anything.
+$(KERNEL_JSON): $(BIN)/gonb $(BIN)/goimports $(VENV)/.python-ok tools/kernel_env.py Makefile
+	$(call say,Installing the GoNB kernel for this project's JupyterLab)
+	@$(BIN)/gonb --install --force_deps --go_work=$(CURDIR) >$(VENV)/gonb-install.log 2>&1 || { cat $(VENV)/gonb-install.log; exit 1; }
+	$(BIN)/python tools/kernel_env.py $@ "$(BIN):$(shell $(GO) env GOROOT)/bin"
+	@grep -q '"$(CURDIR)"\|=$(CURDIR)"' $@ || { echo "kernel.json does not point at $(CURDIR)"; exit 1; }
+
+# Compiling go-openai and the helpers once here makes a student's first Run fast.
+$(VENV)/.warm: go.mod go.sum $(shell find helpers offline quiz -name '*.go' ! -name '*_test.go' 2>/dev/null)
+	$(call say,Warming the Go build cache for the lesson's imports)
+	$(GO) build ./...
+	@touch $@
+
+lab: setup ## Open the lesson in JupyterLab (offline sample answers when no key is set).
+	@if [ -z "$$OPENROUTER_API_KEY$$OPENAI_API_KEY$$OPENAI_BASE_URL" ] && ! grep -qs 'API_KEY=.' .env; then \
+	  echo "No OPENROUTER_API_KEY set: the lesson runs on the OFFLINE SAMPLE provider (prepared answers, not a real model)."; \
+	  echo "To go live: export OPENROUTER_API_KEY=sk-or-... (or put it in .env) and run make lab again."; fi
+	$(call say,Starting JupyterLab on port $(PORT) (Ctrl-C twice to stop))
+	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.port_retries=20 --notebook-dir=$(CURDIR) $(LESSON)
+
+test: setup ## Run every test: Go unit tests, the notebook headless, the browser test.
+	$(MAKE) --no-print-directory check test-go test-notebook test-browser
+
+test-go: ## Go unit tests.
+	$(call say,Go unit tests)
+	$(GO) test ./...
+
+test-notebook: setup ## Execute the lesson headless on the GoNB kernel (offline and against a local OpenRouter-format server).
+	$(call say,Notebook tests (nbclient on the GoNB kernel))
+	$(BIN)/python -m pytest -v tests/test_notebook.py
+
+test-browser: setup ## Drive the lesson in a real JupyterLab with headless Chromium.
+	$(call say,Browser tests (JupyterLab + headless Chromium))
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome."; exit 1; }
+	$(BIN)/python -m pytest -v tests/test_browser.py
+
+run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .html.
+	$(call say,Running $(LESSON) headless)
+	$(BIN)/python tools/run_notebook.py $(LESSON) $(BUILD)/run
+
+check: ## gofmt, go vet and validate every quiz question in notebooks/.
+	$(call say,Checking formatting, vet and quizzes)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run ./cmd/quizcheck notebooks
+
+provider: ## Run the offline sample provider on 127.0.0.1:8808 (for OPENAI_BASE_URL).
+	$(GO) run ./cmd/offline-provider
+
+lock: ## Re-pin the Python tools after editing tools/requirements.in.
+	$(BIN)/python -m pip install -r tools/requirements.in
+	( echo "# Generated by 'make lock' from tools/requirements.in: every package pinned."; $(BIN)/python -m pip freeze ) > tools/requirements.txt
+
+clean: ## Remove build outputs (keeps .venv).
+	rm -rf $(BUILD)
+
+distclean: clean ## Remove build outputs and .venv.
+	rm -rf $(VENV)

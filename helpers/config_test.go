@@ -1,0 +1,142 @@
+package helpers
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sashabaranov/go-openai"
+)
+
+// resetConfig clears what earlier tests left in the package's connection state.
+func resetConfig(t *testing.T) {
+	t.Helper()
+	for _, name := range []string{KeyEnv, OpenAIKeyEnv, BaseURLEnv} {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+	t.Setenv("GONB_DIR", t.TempDir())
+	dotEnvOnce = sync.Once{}
+	dotEnvVals = nil
+}
+
+func TestReadDotEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	content := "# a comment\n\nexport OPENROUTER_API_KEY=\"sk-or-quoted\"\nOPENAI_BASE_URL = http://localhost:11434/v1 \nBROKEN LINE\nSINGLE='x y'\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readDotEnv(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"OPENROUTER_API_KEY": "sk-or-quoted",
+		"OPENAI_BASE_URL":    "http://localhost:11434/v1",
+		"SINGLE":             "x y",
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d entries %v, want %v", len(got), got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestAPIKeyFromDotEnvAboveNotebook(t *testing.T) {
+	resetConfig(t)
+	root := t.TempDir()
+	nbDir := filepath.Join(root, "notebooks")
+	os.MkdirAll(nbDir, 0o755)
+	os.WriteFile(filepath.Join(root, "go.mod"), []byte("module x\n"), 0o644)
+	os.WriteFile(filepath.Join(root, ".env"), []byte("OPENROUTER_API_KEY=sk-or-from-dotenv-123\n"), 0o600)
+	t.Setenv("GONB_DIR", nbDir)
+	if got := APIKey(); got != "sk-or-from-dotenv-123" {
+		t.Fatalf("APIKey() = %q, want the key from .env", got)
+	}
+	// The real environment wins over .env.
+	t.Setenv(KeyEnv, "sk-or-from-env-456")
+	if got := APIKey(); got != "sk-or-from-env-456" {
+		t.Fatalf("APIKey() = %q, want the environment's key", got)
+	}
+	if got := Redact("key sk-or-from-env-456 and sk-or-from-dotenv-123"); strings.Contains(got, "sk-or") {
+		t.Fatalf("Redact left a key in %q", got)
+	}
+}
+
+func TestOpenAIKeyIsTheFallback(t *testing.T) {
+	resetConfig(t)
+	t.Setenv(OpenAIKeyEnv, "sk-openai-fallback")
+	if got := APIKey(); got != "sk-openai-fallback" {
+		t.Fatalf("APIKey() = %q", got)
+	}
+}
+
+func TestConnectWithoutKeyUsesOfflineProvider(t *testing.T) {
+	resetConfig(t)
+	config := openai.DefaultConfig(APIKey())
+	config.BaseURL = "https://openrouter.ai/api/v1"
+	config = Connect(config)
+	c := CurrentConnection()
+	if !c.Offline || c.HasKey {
+		t.Fatalf("connection = %+v, want offline without key", c)
+	}
+	if !strings.HasPrefix(config.BaseURL, "http://127.0.0.1:") {
+		t.Fatalf("BaseURL = %q, want the local offline provider", config.BaseURL)
+	}
+	if !strings.Contains(c.String(), "OFFLINE SAMPLE") {
+		t.Errorf("String() = %q does not say offline", c)
+	}
+	resp, err := openai.NewClientWithConfig(config).CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
+		Model:    "openai/gpt-oss-120b:free",
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "How many times a day should I feed my Mongolian Bankhar, and what food is best?"}},
+	})
+	if err != nil {
+		t.Fatalf("offline request failed: %v", err)
+	}
+	if len(resp.Choices) == 0 || !strings.Contains(strings.ToLower(resp.Choices[0].Message.Content), "offline") {
+		t.Fatalf("offline answer not labelled: %+v", resp.Choices)
+	}
+}
+
+func TestConnectBaseURLOverrideAndKey(t *testing.T) {
+	resetConfig(t)
+	var gotAuth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`))
+	}))
+	defer srv.Close()
+	t.Setenv(KeyEnv, "sk-or-v1-secret-for-test")
+	t.Setenv(BaseURLEnv, srv.URL+"/v1/")
+	config := openai.DefaultConfig(APIKey())
+	config.BaseURL = "https://openrouter.ai/api/v1"
+	config = Connect(config)
+	if config.BaseURL != srv.URL+"/v1" {
+		t.Fatalf("BaseURL = %q, want the override", config.BaseURL)
+	}
+	if config.EmptyMessagesLimit < 100000 {
+		t.Errorf("EmptyMessagesLimit = %d, want a limit long thinks cannot reach", config.EmptyMessagesLimit)
+	}
+	c := CurrentConnection()
+	if c.Offline || !c.HasKey {
+		t.Fatalf("connection = %+v", c)
+	}
+	if s := c.String(); strings.Contains(s, "secret") || !strings.Contains(s, srv.URL) {
+		t.Errorf("String() = %q", s)
+	}
+	if _, err := openai.NewClientWithConfig(config).CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{Model: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	if gotAuth != "Bearer sk-or-v1-secret-for-test" {
+		t.Errorf("server saw Authorization %q", gotAuth)
+	}
+}

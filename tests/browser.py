@@ -1,0 +1,97 @@
+"""A real JupyterLab server and headless Chromium, for the browser tests."""
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+
+from conftest import ROOT, free_port, kernel_env, wait_http
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class Lab:
+    """JupyterLab serving a copy of notebooks/ from a temporary folder."""
+
+    def __init__(self, env=None):
+        self.tmp = tempfile.mkdtemp(prefix="lab-")
+        self.root = os.path.join(self.tmp, "notebooks")
+        shutil.copytree(os.path.join(ROOT, "notebooks"), self.root)
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(self.tmp, "jupyter.log"), "w")
+        jupyter = os.path.join(ROOT, ".venv", "bin", "jupyter")
+        self.proc = subprocess.Popen(
+            [
+                jupyter, "lab", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
+                f"--ServerApp.token={self.token}",
+                f"--ServerApp.root_dir={self.root}",
+                f"--LabApp.workspaces_dir={self.tmp}/workspaces",
+                f"--LabApp.user_settings_dir={self.tmp}/settings",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.news_url=",
+            ],
+            env=env if env is not None else kernel_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_http(f"{self.url}/api/status?token={self.token}", timeout=90)
+
+    def notebook_url(self, name):
+        return f"{self.url}/lab/tree/{name}?token={self.token}"
+
+    def server_log(self):
+        self.log.flush()
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def open_notebook(page, lab, name, timeout=60_000):
+    """Open a notebook and wait until its kernel is idle."""
+    page.goto(lab.notebook_url(name))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=timeout)
+    wait_kernel_idle(page, timeout)
+
+
+def wait_kernel_idle(page, timeout=60_000):
+    page.wait_for_function(
+        """() => {
+            const el = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
+            return el && el.getAttribute('data-status') === 'idle';
+        }""",
+        timeout=timeout,
+    )
+
+
+def menu(page, top, item):
+    """Click a main-menu entry, e.g. menu(page, "Run", "Run All Cells")."""
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-content .lm-Menu-itemLabel").filter(has_text=item).first.click()
+
+
+def cell_with(page, text):
+    """The code cell whose source contains text."""
+    return page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea", has_text=text)).first

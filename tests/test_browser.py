@@ -1,0 +1,63 @@
+"""The lesson in a real JupyterLab, driven through the UI by headless Chromium."""
+import json
+import os
+import time
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from browser import Lab, launch, menu, open_notebook, wait_kernel_idle
+from conftest import LESSON, lesson_messages
+
+NAME = os.path.basename(LESSON)
+
+
+def cell_index(needle):
+    nb = json.load(open(LESSON, encoding="utf-8"))
+    for i, c in enumerate(nb["cells"]):
+        if c["cell_type"] == "code" and needle in "".join(c["source"]):
+            return i
+    raise AssertionError(f"no code cell contains {needle!r}")
+
+
+@pytest.fixture
+def lab():
+    lab = Lab()
+    yield lab
+    lab.stop()
+
+
+def test_run_all_streams_answer(lab, artifacts, start_provider):
+    expected = start_provider().complete(lesson_messages()).strip()
+    stream_cell = cell_index("CreateChatCompletionStream")
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        open_notebook(page, lab, NAME)
+        menu(page, "Run", "Run All Cells")
+
+        output = page.locator(".jp-Notebook .jp-Cell").nth(stream_cell).locator(".jp-OutputArea")
+        # Record the text of the streaming cell's output as it grows.
+        states = []
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            text = output.inner_text() if output.count() else ""
+            if not states or text != states[-1]:
+                states.append(text)
+            if expected[-40:] in text:
+                break
+            time.sleep(0.05)
+        final = states[-1]
+        page.screenshot(path=os.path.join(artifacts, "lesson-streaming.png"), full_page=False)
+        assert expected[-40:] in final, f"answer did not finish; last output:\n{final[-1500:]}"
+        # Text grew through several intermediate states, each extending the one before.
+        growing = [s for s in states if s and expected[:20] in s]
+        assert len(growing) >= 3, f"saw only {len(growing)} states of the answer"
+        lengths = [len(s) for s in growing]
+        assert lengths == sorted(lengths), "the answer shrank while streaming"
+
+        wait_kernel_idle(page, 120_000)
+        page.screenshot(path=os.path.join(artifacts, "lesson-after-run-all.png"), full_page=True)
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert errors.count() == 0, "a cell wrote to stderr:\n" + "\n".join(errors.all_inner_texts())
+        browser.close()

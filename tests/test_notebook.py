@@ -1,0 +1,92 @@
+"""The lesson executed headless through a real Jupyter kernel client (nbclient) on GoNB."""
+import json
+import os
+import re
+
+import nbformat
+import pytest
+
+from conftest import LESSON, TEST_KEY, kernel_env, lesson_messages, outputs_text
+from run_notebook import execute
+
+OFFLINE_LABEL = "Offline sample answer"
+
+
+def code_cell_index(nb, needle):
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "code" and needle in c.source:
+            return i
+    raise AssertionError(f"no code cell contains {needle!r}")
+
+
+def test_committed_lesson_is_clean():
+    """The lesson is committed with outputs cleared, no machine paths and no keys."""
+    text = open(LESSON, encoding="utf-8").read()
+    nb = nbformat.reads(text, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "gonb"
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "code":
+            assert c.outputs == [], f"cell {i + 1} has committed outputs"
+            assert c.execution_count is None, f"cell {i + 1} has an execution count"
+    assert not re.search(r"(/work/|/root/|/tmp/|/home/|/Users/)", text)
+    assert not re.search(r"sk-(or-)?[A-Za-z0-9_-]{20,}", text)
+    # The lesson's streaming cell mirrors the original: Stream: true and a Recv loop.
+    src = nb.cells[code_cell_index(nb, "CreateChatCompletionStream")].source
+    assert "Stream:   true" in src or "Stream: true" in src
+    assert "stream.Recv()" in src and "Delta.Content" in src
+
+
+def test_offline_run(tmp_path, start_provider):
+    """No key: every cell runs and the offline sample streams in, labelled as such."""
+    nb = execute(LESSON, str(tmp_path), env=kernel_env())
+    texts = outputs_text(nb)
+    stream_cell = code_cell_index(nb, "CreateChatCompletionStream")
+    out = texts[stream_cell]
+    assert OFFLINE_LABEL in out
+    # The same answer the provider gives for the lesson's messages, token for token.
+    expected = start_provider().complete(lesson_messages())
+    assert expected.strip() in out, f"streamed answer missing from outputs:\n{out[:2000]}"
+    assert "OFFLINE SAMPLE" in texts[code_cell_index(nb, "func newClient")]
+    # Questions are shown.
+    quiz_text = "\n".join(texts[i] for i, c in enumerate(nb.cells) if "helpers.Question" in c.source)
+    assert "What parameter do you set to True" in quiz_text
+    assert "The model’s confidence score" in quiz_text
+
+
+def test_live_run_against_openrouter_format_server(tmp_path, start_provider):
+    """With a key and OPENAI_BASE_URL, the lesson talks to the server; the key never shows."""
+    answer = tmp_path / "answer.md"
+    answer.write_text("**Live test answer.** Feed an adult Bankhar twice a day: 🦴 meat, rice and water.\n")
+    p = start_provider("-require-key", TEST_KEY, "-answer-file", str(answer), "-rate", "400")
+    nb = execute(
+        LESSON,
+        str(tmp_path / "run"),
+        env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url),
+    )
+    texts = outputs_text(nb)
+    out = texts[code_cell_index(nb, "CreateChatCompletionStream")]
+    assert answer.read_text().strip() in out
+    assert OFFLINE_LABEL not in out
+    assert p.base_url in texts[code_cell_index(nb, "func newClient")]
+    saved = nbformat.writes(nb)
+    assert TEST_KEY not in saved and TEST_KEY[10:30] not in saved
+
+
+def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
+    """A rejected key gives one plain message that says what to do, not a Go stack trace."""
+    p = start_provider("-require-key", TEST_KEY)
+    wrong = "sk-or-v1-wrong" + "9" * 40
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        nb = execute(
+            LESSON, str(tmp_path), env=kernel_env(OPENROUTER_API_KEY=wrong, OPENAI_BASE_URL=p.base_url)
+        )
+    except CellExecutionError as e:  # an error output is acceptable, its text is checked below
+        text = str(e)
+    else:
+        text = outputs_text(nb)[code_cell_index(nb, "CreateChatCompletionStream")]
+    assert "key" in text.lower() and "OPENROUTER_API_KEY" in text
+    assert "goroutine" not in text and "panic" not in text
+    assert wrong not in text
