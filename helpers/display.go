@@ -1,0 +1,323 @@
+package helpers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"html"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/janpfeifer/gonb/gonbui"
+)
+
+// Display tuning. Jupyter sends each update to the browser as one message.
+const (
+	// updateGap is the least time between two updates of a live answer: at
+	// most about 10 updates a second, whatever the token rate. A token that
+	// arrives after a quiet spell of updateGap is shown at once.
+	updateGap = 100 * time.Millisecond
+	// maxBlockBytes bounds the Markdown re-rendered by one update: finished
+	// blocks are sent once in their own output, and a block longer than this
+	// is split.
+	maxBlockBytes = 8 << 10
+	// reasoningPreviewBytes is how much of the latest reasoning shows while
+	// the model thinks.
+	reasoningPreviewBytes = 400
+	// maxReasoningBytes bounds the reasoning kept in the final collapsed
+	// section (its end is kept).
+	maxReasoningBytes = 256 << 10
+)
+
+// mimeKind is the type of an output's content.
+type mimeKind int
+
+const (
+	kindHTML mimeKind = iota
+	kindMarkdown
+)
+
+// sink receives display updates. Each call replaces the content of the output
+// with the given id, creating the output, below the earlier ones, on first
+// use. In a notebook each call is one Jupyter message.
+type sink interface {
+	show(id string, kind mimeKind, content string)
+}
+
+// gonbSink shows outputs in the notebook through GoNB display ids.
+type gonbSink struct{}
+
+func (gonbSink) show(id string, kind mimeKind, content string) {
+	if kind == kindMarkdown {
+		gonbui.UpdateMarkdown(id, content)
+		return
+	}
+	gonbui.UpdateHTML(id, content)
+}
+
+// syncDisplay waits, for at most two seconds, until GoNB has passed every
+// display message on: when a cell's program exits, GoNB stops reading them.
+func syncDisplay() {
+	if !gonbui.IsNotebook {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		gonbui.Sync()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
+}
+
+// newDisplayPrefix returns a random prefix for display ids.
+func newDisplayPrefix(name string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return name + "_" + hex.EncodeToString(b[:]) + "_"
+}
+
+// view shows a stream as it arrives. The stream loop calls begin once, update
+// after new chunks, tick when deadline passes, and finish once.
+type view interface {
+	begin(st *streamState, t time.Time)
+	update(st *streamState, t time.Time)
+	tick(st *streamState, t time.Time)
+	deadline() time.Time // zero when no tick is wanted
+	finish(st *streamState, t time.Time)
+}
+
+// Phases of the status output.
+const (
+	phaseWaiting   = iota // no text yet
+	phaseThinking         // reasoning arriving
+	phaseAnswering        // answer arriving
+	phaseDone
+)
+
+// liveView renders a stream in a notebook as Markdown updated in place:
+//
+//   - a status output on top: "Thinking…" with a preview of the reasoning
+//     while the model thinks, then a collapsed "Thought for N s" section
+//     holding the reasoning;
+//   - the answer as a sequence of outputs: finished Markdown blocks are sent
+//     once, in their own output, and only the live block is re-rendered;
+//   - a footer at the end: a note when the answer did not end normally, and
+//     the stats line.
+//
+// Updates are coalesced: one is sent at once when none was sent for gap,
+// otherwise at the end of the gap, so at most about 1/gap a second.
+type liveView struct {
+	sink     sink
+	gap      time.Duration
+	maxBlock int
+
+	prefix string
+	nextID int
+
+	lastSend time.Time // time of the last coalesced update
+	due      time.Time // when a pending update is sent; zero when none
+
+	statusID      string
+	phase         int
+	statusSent    string
+	statusReason  int       // reasoning bytes in the last status sent
+	thought       bool      // the "Thought for" section was built
+	statusRefresh time.Time // next refresh of the "Thinking… N s" counter
+
+	blockID string // the live answer block's output; "" until needed
+	frozen  int    // bytes of the answer sent in finished outputs
+	fence   fence  // code block open at frozen
+	shown   int    // bytes of the answer on screen
+
+	buf []byte // scratch for rendering
+}
+
+func newLiveView(s sink) *liveView {
+	return &liveView{sink: s, gap: updateGap, maxBlock: maxBlockBytes, prefix: newDisplayPrefix("stream")}
+}
+
+func (v *liveView) newID() string {
+	v.nextID++
+	return v.prefix + strconv.Itoa(v.nextID)
+}
+
+func (v *liveView) begin(st *streamState, t time.Time) {
+	v.statusID = v.newID()
+	v.sendStatus(st, t)
+}
+
+func (v *liveView) update(st *streamState, t time.Time) {
+	if t.Sub(v.lastSend) >= v.gap {
+		v.flush(st, t)
+	} else if v.due.IsZero() {
+		v.due = v.lastSend.Add(v.gap)
+	}
+}
+
+func (v *liveView) tick(st *streamState, t time.Time) {
+	if !v.due.IsZero() && !t.Before(v.due) {
+		v.flush(st, t)
+		return
+	}
+	if v.phase < phaseAnswering && !v.statusRefresh.IsZero() && !t.Before(v.statusRefresh) {
+		v.sendStatus(st, t)
+	}
+}
+
+func (v *liveView) deadline() time.Time {
+	d := v.due
+	if v.phase < phaseAnswering && !v.statusRefresh.IsZero() && (d.IsZero() || v.statusRefresh.Before(d)) {
+		d = v.statusRefresh
+	}
+	return d
+}
+
+// flush sends what changed since the last update.
+func (v *liveView) flush(st *streamState, t time.Time) {
+	v.due = time.Time{}
+	v.lastSend = t
+	v.sendStatus(st, t)
+	if len(st.text) > v.frozen {
+		if more := v.sendAnswer(st, false); more {
+			v.due = t.Add(v.gap)
+		}
+	}
+}
+
+func (v *liveView) finish(st *streamState, t time.Time) {
+	v.phase = phaseDone
+	v.sendStatus(st, t)
+	v.sendAnswer(st, true)
+	v.sink.show(v.newID(), kindHTML, footerHTML(st.result()))
+}
+
+// sendAnswer sends the unsent answer text. Finished blocks (up to maxBlock
+// bytes) are sent as the final content of the live block's output, and a new
+// output is started for the rest, which, unless final, waits for the next
+// update (it reports true then). Otherwise the live block is re-rendered.
+func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
+	for {
+		tail := st.text[v.frozen:]
+		if len(tail) == 0 {
+			return false
+		}
+		if v.blockID == "" {
+			v.blockID = v.newID()
+		}
+		cut, after := findCut(tail, v.fence, v.maxBlock)
+		if cut == 0 {
+			if v.shown == len(st.text) {
+				return false // on screen already
+			}
+			v.buf = renderMarkdown(v.buf[:0], tail, v.fence, fence{})
+			v.sink.show(v.blockID, kindMarkdown, string(v.buf))
+			v.shown = len(st.text)
+			return false
+		}
+		v.buf = renderMarkdown(v.buf[:0], tail[:cut], v.fence, after)
+		v.sink.show(v.blockID, kindMarkdown, string(v.buf))
+		v.frozen += cut
+		v.fence = after
+		v.blockID = ""
+		if !final {
+			return true
+		}
+	}
+}
+
+// sendStatus sends the status output when it changed.
+func (v *liveView) sendStatus(st *streamState, t time.Time) {
+	if v.phase != phaseDone {
+		switch {
+		case !st.firstContent.IsZero():
+			v.phase = phaseAnswering
+		case len(st.reasoning) > 0:
+			v.phase = phaseThinking
+		}
+	}
+	var s string
+	if v.phase < phaseAnswering {
+		elapsed := t.Sub(st.start)
+		s = thinkingHTML(st.reasoning, elapsed)
+		// Refresh the counter at the next whole second.
+		v.statusRefresh = st.start.Add((elapsed/time.Second + 1) * time.Second)
+	} else {
+		v.statusRefresh = time.Time{}
+		if v.thought && v.statusReason == len(st.reasoning) {
+			return // the collapsed section is up to date
+		}
+		s = thoughtHTML(st)
+		v.thought = true
+	}
+	v.statusReason = len(st.reasoning)
+	if s == v.statusSent {
+		return
+	}
+	v.statusSent = s
+	v.sink.show(v.statusID, kindHTML, s)
+}
+
+// thinkingHTML is the status while no answer text has arrived.
+func thinkingHTML(reasoning []byte, elapsed time.Duration) string {
+	label := "💭 Thinking…"
+	if elapsed >= time.Second {
+		label += " " + strconv.Itoa(int(elapsed/time.Second)) + " s"
+	}
+	s := `<div style="color:#777">` + label + `</div>`
+	if len(reasoning) > 0 {
+		// The newest lines show: the box is aligned to its bottom and clips the top.
+		s += `<div style="display:flex;flex-direction:column;justify-content:flex-end;max-height:4.6em;overflow:hidden;` +
+			`color:#888;font-size:.85em;font-style:italic;border-left:2px solid #ddd;padding-left:.6em">` +
+			`<div style="white-space:pre-wrap">` + html.EscapeString(tailString(reasoning, reasoningPreviewBytes)) +
+			`</div></div>`
+	}
+	return s
+}
+
+// thoughtHTML is the status once the answer started or the stream ended: the
+// reasoning in a collapsed section, or nothing when there was none.
+func thoughtHTML(st *streamState) string {
+	if len(st.reasoning) == 0 {
+		return ""
+	}
+	end := st.firstContent
+	if end.IsZero() {
+		end = st.end
+	}
+	if end.IsZero() {
+		end = now()
+	}
+	return `<details><summary style="color:#777;cursor:pointer">💭 Thought for ` + seconds(end.Sub(st.start)) +
+		`</summary><div style="color:#666;font-size:.9em;white-space:pre-wrap;border-left:2px solid #ddd;` +
+		`padding-left:.6em">` + html.EscapeString(tailString(st.reasoning, maxReasoningBytes)) + `</div></details>`
+}
+
+// footerHTML is the last output: the note, if any, and the stats line.
+func footerHTML(r StreamResult) string {
+	s := ""
+	if note := r.Note(); note != "" {
+		if r.Stopped {
+			s += `<div style="color:#666;margin:.3em 0">⏹ ` + html.EscapeString(note) + `</div>`
+		} else {
+			s += `<div role="alert" style="margin:.3em 0;padding:.4em .7em;border-left:4px solid #e0a800;` +
+				`background:rgba(224,168,0,.08)">⚠️ ` + html.EscapeString(note) + `</div>`
+		}
+	}
+	return s + `<div style="color:#777;font-size:.85em">⏱ ` + html.EscapeString(r.Stats()) + `</div>`
+}
+
+// tailString returns the last n bytes of b (whole characters), with "…" in
+// front when it cut something.
+func tailString(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	i := len(b) - n
+	for i < len(b) && !utf8.RuneStart(b[i]) {
+		i++
+	}
+	return "…" + string(b[i:])
+}

@@ -1,0 +1,365 @@
+package helpers
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/sashabaranov/go-openai"
+)
+
+// ErrEndedEarly is wrapped by the error a stream returns when the connection
+// ended before the server said the answer was complete. The text received
+// until then is still valid.
+var ErrEndedEarly = errors.New("the connection ended early")
+
+// ShowError shows one friendly message about err, saying what happened and
+// what to do next (see Explain): in a notebook as a highlighted box, otherwise
+// on standard error. It shows nothing for a nil error. Text already printed
+// by a Printer is flushed first, so the message comes after it.
+func ShowError(err error) {
+	if err == nil {
+		return
+	}
+	flushPrinters()
+	msg := Explain(err)
+	if gonbui.IsNotebook {
+		gonbui.DisplayHTML(errorHTML(msg, isStop(err)))
+		syncDisplay()
+		return
+	}
+	if isStop(err) {
+		fmt.Fprintln(os.Stderr, "⏹ "+msg)
+		return
+	}
+	fmt.Fprintln(os.Stderr, "⚠️ "+msg)
+}
+
+// errorHTML renders a message as a notice box.
+func errorHTML(msg string, stop bool) string {
+	if stop {
+		return `<div style="margin:.4em 0;color:#666">⏹ ` + html.EscapeString(msg) + `</div>`
+	}
+	return `<div role="alert" style="margin:.4em 0;padding:.5em .8em;border-left:4px solid #d9534f;` +
+		`background:rgba(217,83,79,.08)">⚠️ ` + html.EscapeString(msg) + `</div>`
+}
+
+// isStop reports whether err means the user stopped the cell.
+func isStop(err error) bool { return errors.Is(err, context.Canceled) }
+
+// Explain returns a short message for a student about err: what went wrong,
+// in plain words, and what to do next. It knows the errors of go-openai
+// (HTTP status codes from OpenAI-compatible servers and OpenRouter),
+// network failures, streams that ended early and a stopped cell. The base
+// URL is named where it helps; the API key never appears (the text passes
+// through Redact). It returns "" for a nil error.
+func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	return Redact(explain(err))
+}
+
+func explain(err error) string {
+	base := baseURLFor(err)
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "Stopped."
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("No answer from %s in time: the time limit for the request ran out. "+
+			"The server may be slow or busy; run the cell again in a moment.", base)
+	case errors.Is(err, ErrEndedEarly):
+		return "The connection ended early, so the answer is incomplete (the text received so far is kept). " +
+			"The network or the provider dropped the stream; run the cell again."
+	case errors.As(err, &apiErr):
+		return explainAPIError(apiErr, base)
+	case errors.As(err, &reqErr):
+		return explainRequestError(reqErr, base)
+	case errors.Is(err, openai.ErrTooManyEmptyStreamMessages):
+		return fmt.Sprintf("The server at %s sent only empty keep-alive messages for a very long time, "+
+			"so the stream was stopped. Run the cell again, or choose another model.", base)
+	}
+	if msg := explainNetwork(err, base); msg != "" {
+		return msg
+	}
+	return "Something went wrong: " + cleanErrorText(err.Error()) + "."
+}
+
+// baseURLFor returns the base URL to name in a message: the connection's,
+// else the scheme and host the failed request went to.
+func baseURLFor(err error) string {
+	if b := CurrentConnection().BaseURL; b != "" {
+		return b
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	return "the server"
+}
+
+// explainNetwork explains a failure to reach the server, or "".
+func explainNetwork(err error, base string) string {
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	var certErr *x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return fmt.Sprintf("Could not find the server %s: the name %q does not exist. "+
+				"Check the address (OPENAI_BASE_URL, if you set it) for typing mistakes.", base, dnsErr.Name)
+		}
+		return fmt.Sprintf("Could not look up the server %s (DNS lookup of %q failed). "+
+			"Check your internet connection, then run the cell again.", base, dnsErr.Name)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("Nothing answered at %s (connection refused). If the server runs on this computer "+
+			"(Ollama, llama.cpp, LM Studio, vLLM), start it; otherwise check OPENAI_BASE_URL.", base)
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETDOWN):
+		return fmt.Sprintf("The network is unreachable, so %s could not be contacted. "+
+			"Check your internet connection, then run the cell again.", base)
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return fmt.Sprintf("The connection to %s was reset before an answer came. Run the cell again.", base)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return fmt.Sprintf("No answer from %s in time (the connection timed out). "+
+			"Check your internet connection, or try again in a moment.", base)
+	case errors.As(err, &certErr), errors.As(err, &hostErr):
+		return fmt.Sprintf("Could not make a secure connection to %s: its certificate was not accepted. "+
+			"Check the address in OPENAI_BASE_URL (http:// or https://).", base)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF) && errors.As(err, &ue):
+		return fmt.Sprintf("The connection to %s ended before the answer was complete. Run the cell again.", base)
+	case errors.As(err, &ue):
+		return fmt.Sprintf("Could not reach %s: %s. Check your internet connection and OPENAI_BASE_URL.",
+			base, cleanErrorText(ue.Err.Error()))
+	}
+	return ""
+}
+
+// explainAPIError explains an error the server described in JSON.
+func explainAPIError(e *openai.APIError, base string) string {
+	status := e.HTTPStatusCode
+	rec, ok := records.find(func(r *errorRecord) bool {
+		return r.status == status && r.message == strings.TrimSpace(e.Message)
+	})
+	if !ok {
+		rec = errorRecord{status: status, message: e.Message, when: now()}
+		if e.Code != nil {
+			rec.code = fmt.Sprint(e.Code)
+		}
+	}
+	if rec.message == "" {
+		rec.message = e.Message
+	}
+	if status == 0 {
+		return explainMidStream(&rec)
+	}
+	return explainStatus(&rec, base)
+}
+
+// explainRequestError explains an error response go-openai could not read
+// as JSON, such as a web page.
+func explainRequestError(e *openai.RequestError, base string) string {
+	rec, ok := records.find(func(r *errorRecord) bool {
+		return r.status == e.HTTPStatusCode && len(r.body) > 0 && len(e.Body) >= len(r.body) &&
+			string(e.Body[:len(r.body)]) == string(r.body)
+	})
+	if !ok {
+		rec = errorRecord{status: e.HTTPStatusCode, when: now()}
+		rec.parseBody(e.Body)
+	}
+	if rec.html {
+		title := ""
+		if rec.title != "" {
+			title = fmt.Sprintf(": %q", rec.title)
+		}
+		return fmt.Sprintf("The server at %s answered with a web page instead of an API answer (status %d%s). "+
+			"Check that OPENAI_BASE_URL points at the API (it usually ends in /v1); if it does, the provider "+
+			"may be having trouble: try again later.", base, e.HTTPStatusCode, title)
+	}
+	if rec.message == "" {
+		rec.message = strings.TrimSpace(string(e.Body))
+		if len(rec.message) > 200 {
+			rec.message = rec.message[:200] + "…"
+		}
+	}
+	return explainStatus(&rec, base)
+}
+
+// explainMidStream explains an error event inside a stream.
+func explainMidStream(r *errorRecord) string {
+	what := quoteReason(r.message, r.raw)
+	advice := "Run the cell again, or choose another model."
+	if r.code == "429" || strings.Contains(strings.ToLower(r.raw+r.message), "rate") {
+		advice = "The model is busy: wait a minute, then run the cell again, or choose another model."
+	}
+	return "The provider stopped with an error while answering: " + what +
+		". The text received before the error is kept. " + advice
+}
+
+// quoteReason quotes a message and, when it adds something, the upstream
+// provider's own reason.
+func quoteReason(msg, raw string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		msg = "no reason given"
+	}
+	out := "“" + strings.TrimRight(msg, ". ") + "”"
+	if raw = strings.TrimSpace(raw); raw != "" && raw != msg {
+		if len(raw) > 300 {
+			raw = raw[:300] + "…"
+		}
+		out += " (the provider said: “" + strings.TrimRight(raw, ". ") + "”)"
+	}
+	return out
+}
+
+// explainStatus explains an HTTP error status.
+func explainStatus(r *errorRecord, base string) string {
+	msg := r.message
+	reason := quoteReason(msg, r.raw)
+	lower := strings.ToLower(msg)
+	switch s := r.status; {
+	case (s == 400 || s == 404) && mentionsUnknownModel(lower):
+		model := "the model you chose"
+		if r.model != "" {
+			model = fmt.Sprintf("the model %q", r.model)
+		}
+		return fmt.Sprintf("The server does not offer %s (%d: %s). Change MODEL in the cell that sets it "+
+			"to a model the provider lists (for OpenRouter see https://openrouter.ai/models, for example "+
+			"openai/gpt-oss-120b:free), then run that cell and this one again.", model, s, reason)
+	case s == 400:
+		return fmt.Sprintf("The server refused the request as invalid (400: %s). Check the request in the cell "+
+			"(model, messages, options) and run it again.", reason)
+	case s == 401:
+		if !CurrentConnection().HasKey {
+			return fmt.Sprintf("The server at %s needs an API key, and none was sent (401: %s). Set "+
+				"OPENROUTER_API_KEY (or OPENAI_API_KEY) in the .env file or the environment, restart the "+
+				"kernel, and run the cells again.", base, reason)
+		}
+		return fmt.Sprintf("The API key was refused (401: %s). Check OPENROUTER_API_KEY: copy a fresh key from "+
+			"https://openrouter.ai/keys into the .env file (or the environment), restart the kernel, and run "+
+			"the cells again.", reason)
+	case s == 402:
+		return fmt.Sprintf("Your account has no credits left for this request (402: %s). Choose a free model "+
+			"(its name ends in :free) in MODEL, or add credits at https://openrouter.ai/settings/credits.", reason)
+	case s == 403:
+		return fmt.Sprintf("The provider refused this request (403: %s). If it was flagged by moderation, "+
+			"rephrase the question; otherwise check your key's permissions or choose another model.", reason)
+	case s == 404:
+		return fmt.Sprintf("Nothing was found at %s (404: %s). Check OPENAI_BASE_URL: it usually ends in /v1.",
+			base, reason)
+	case s == 408 || s == 504 || s == 524:
+		return fmt.Sprintf("The provider took too long to answer (%d: %s). Run the cell again in a moment.",
+			s, reason)
+	case s == 413:
+		return fmt.Sprintf("The request is too large for this model (413: %s). Send a shorter conversation.", reason)
+	case s == 429:
+		return explainRateLimit(r)
+	case s == 502:
+		return fmt.Sprintf("The model's provider is down or overloaded (502: %s). It is not your code: wait a "+
+			"moment and run the cell again, or choose another model.", reason)
+	case s == 503:
+		return fmt.Sprintf("No provider can serve this model right now (503: %s). It is not your code: wait a "+
+			"moment and run the cell again, or choose another model.", reason)
+	case s >= 500:
+		return fmt.Sprintf("The provider had a problem on its side (%d: %s). It is not your code: wait a "+
+			"moment and run the cell again, or choose another model.", s, reason)
+	default:
+		return fmt.Sprintf("The server at %s answered with an error (%d: %s).", base, s, reason)
+	}
+}
+
+// mentionsUnknownModel reports whether an error message is about a model
+// that does not exist.
+func mentionsUnknownModel(lower string) bool {
+	if !strings.Contains(lower, "model") && !strings.Contains(lower, "endpoints found") {
+		return false
+	}
+	for _, w := range []string{"not a valid", "not found", "does not exist", "invalid model", "unknown model",
+		"no endpoints found", "not available", "is not supported", "no such model"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// explainRateLimit explains a 429: OpenRouter's per-minute and per-day limits
+// for free models, and an upstream provider's own limit.
+func explainRateLimit(r *errorRecord) string {
+	t := now()
+	wait := r.wait(t)
+	lower := strings.ToLower(r.message)
+	upstream := r.raw != "" || strings.Contains(lower, "provider returned error") || strings.Contains(lower, "upstream")
+	switch {
+	case upstream:
+		who := "The model's provider"
+		if r.provider != "" {
+			who = "The model's provider (" + r.provider + ")"
+		}
+		return fmt.Sprintf("%s is busy and limits requests right now (429: %s). It is not your code and not "+
+			"your own limit: %s, or choose another model in MODEL.", who, quoteReason(r.message, r.raw),
+			waitAdvice(wait, "wait a minute and run the cell again"))
+	case strings.Contains(lower, "per-day") || strings.Contains(lower, "per day") || wait > time.Hour:
+		when := "tomorrow"
+		if !r.resetAt.IsZero() {
+			when = fmt.Sprintf("at %s UTC (%s)", r.resetAt.UTC().Format("15:04"), inDuration(r.resetAt.Sub(t)))
+		}
+		return fmt.Sprintf("You have used today's free requests (429: %s). The limit resets %s. Until then, "+
+			"use the offline sample (no key), or add credits to your OpenRouter account for a higher limit.",
+			quoteReason(r.message, ""), when)
+	default:
+		return fmt.Sprintf("Too many requests in a short time (429: %s). Free models allow about 20 requests a "+
+			"minute: %s.", quoteReason(r.message, ""), waitAdvice(wait, "wait a minute and run the cell again"))
+	}
+}
+
+// waitAdvice says how long to wait, or gives the fallback when unknown.
+func waitAdvice(wait time.Duration, fallback string) string {
+	if wait <= 0 {
+		return fallback
+	}
+	return "wait " + strings.TrimPrefix(inDuration(wait), "in ") + " and run the cell again"
+}
+
+// inDuration writes a wait as "in 42 s", "in 3 min", "in 5 h 10 min".
+func inDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "in 1 s"
+	case d < time.Minute:
+		return fmt.Sprintf("in %d s", int((d+time.Second-1)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("in %d min", int((d+time.Minute-1)/time.Minute))
+	default:
+		h := int(d / time.Hour)
+		m := int((d % time.Hour) / time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("in %d h", h)
+		}
+		return fmt.Sprintf("in %d h %d min", h, m)
+	}
+}
+
+// cleanErrorText trims go-openai's "error, " prefixes from an error's text.
+func cleanErrorText(s string) string {
+	for strings.HasPrefix(s, "error, ") {
+		s = strings.TrimPrefix(s, "error, ")
+	}
+	return strings.TrimRight(s, ". ")
+}

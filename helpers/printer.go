@@ -1,0 +1,165 @@
+package helpers
+
+import (
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// PrinterInterval is how often a Printer writes what it has collected. At
+// most 1000/PrinterInterval.Milliseconds() writes a second reach the notebook,
+// well below Jupyter's limit of 1000 output messages a second.
+const PrinterInterval = 50 * time.Millisecond
+
+// printerMaxBuffer is the most a Printer holds before it writes at once.
+const printerMaxBuffer = 64 << 10
+
+// Printer collects small writes, such as the tokens of a streamed answer,
+// and writes them to standard output together: at once when nothing was
+// written for PrinterInterval, otherwise at most every PrinterInterval, and
+// on Flush and Close. Nothing is dropped and the order is kept. A Printer is
+// safe for concurrent use.
+//
+// Printing each token with its own write can exceed Jupyter's limit of
+// output messages a second ("IOPub message rate exceeded"), after which
+// Jupyter drops output; a Printer stays far below it.
+type Printer struct {
+	mu       sync.Mutex
+	w        io.Writer
+	interval time.Duration
+	buf      []byte
+	last     time.Time   // time of the last write to w
+	timer    *time.Timer // pending flush, nil when none
+	closed   bool
+	err      error // first error writing to w
+}
+
+// NewPrinter returns a Printer writing to standard output. Close it when
+// done (defer out.Close()) so the last text is written.
+func NewPrinter() *Printer {
+	return newPrinter(os.Stdout, PrinterInterval)
+}
+
+func newPrinter(w io.Writer, interval time.Duration) *Printer {
+	p := &Printer{w: w, interval: interval}
+	printers.add(p)
+	return p
+}
+
+// Write adds p to the text to print. It never blocks for longer than a write
+// to the underlying output takes.
+func (p *Printer) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		// Nothing is dropped: late text is written at once.
+		return p.w.Write(b)
+	}
+	p.buf = append(p.buf, b...)
+	switch {
+	case len(p.buf) >= printerMaxBuffer:
+		p.flushLocked()
+	case p.timer != nil:
+		// A flush is already scheduled.
+	case now().Sub(p.last) >= p.interval:
+		// Quiet until now: show the text at once.
+		p.flushLocked()
+	default:
+		p.timer = time.AfterFunc(p.interval-now().Sub(p.last), p.timerFlush)
+	}
+	return len(b), nil
+}
+
+// WriteString is like Write with a string.
+func (p *Printer) WriteString(s string) (int, error) {
+	return p.Write([]byte(s))
+}
+
+// Flush writes what the Printer holds now.
+func (p *Printer) Flush() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flushLocked()
+	return p.err
+}
+
+// Close writes what the Printer holds and stops coalescing: later writes go
+// straight to the output.
+func (p *Printer) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.flushLocked()
+	p.closed = true
+	err := p.err
+	p.mu.Unlock()
+	printers.remove(p)
+	return err
+}
+
+func (p *Printer) timerFlush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.timer = nil
+	p.flushLocked()
+}
+
+// flushLocked writes the buffer; p.mu is held.
+func (p *Printer) flushLocked() {
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+	if len(p.buf) == 0 {
+		return
+	}
+	if _, err := p.w.Write(p.buf); err != nil && p.err == nil {
+		p.err = err
+	}
+	p.last = now()
+	if cap(p.buf) > printerMaxBuffer {
+		p.buf = nil
+	} else {
+		p.buf = p.buf[:0]
+	}
+}
+
+// printerSet holds the open Printers, so that ShowError can flush them
+// before its message.
+type printerSet struct {
+	mu sync.Mutex
+	m  map[*Printer]struct{}
+}
+
+var printers printerSet
+
+func (s *printerSet) add(p *Printer) {
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[*Printer]struct{}{}
+	}
+	s.m[p] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *printerSet) remove(p *Printer) {
+	s.mu.Lock()
+	delete(s.m, p)
+	s.mu.Unlock()
+}
+
+// flushPrinters flushes every open Printer.
+func flushPrinters() {
+	printers.mu.Lock()
+	ps := make([]*Printer, 0, len(printers.m))
+	for p := range printers.m {
+		ps = append(ps, p)
+	}
+	printers.mu.Unlock()
+	for _, p := range ps {
+		p.Flush()
+	}
+}

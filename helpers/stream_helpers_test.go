@@ -1,0 +1,310 @@
+package helpers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sashabaranov/go-openai"
+)
+
+// testKey is the fake API key of the tests; no output may contain it.
+const testKey = "sk-or-v1-test-5f1e0c9a7b3d2e4f6a8b0c1d2e3f4a5b"
+
+// wire describes what a test server sends, byte for byte.
+type wire struct {
+	status int               // 0 means 200
+	header map[string]string // response headers; Content-Type defaults to text/event-stream
+	parts  []string          // body pieces, each written and flushed in turn
+	gap    time.Duration     // pause between parts
+	cut    bool              // after the parts, cut the connection mid-body (no chunked terminator)
+	hang   bool              // after the parts, wait until the client goes away
+}
+
+// serve starts a server that answers POST .../chat/completions with w, and
+// records the request bodies it received.
+func serve(t *testing.T, w wire) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			http.NotFound(rw, r)
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		if w.cut {
+			writeCut(t, rw, w)
+			return
+		}
+		h := rw.Header()
+		h.Set("Content-Type", "text/event-stream")
+		for k, v := range w.header {
+			h.Set(k, v)
+		}
+		status := w.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		rw.WriteHeader(status)
+		for i, p := range w.parts {
+			if i > 0 && w.gap > 0 {
+				time.Sleep(w.gap)
+			}
+			if _, err := io.WriteString(rw, p); err != nil {
+				return
+			}
+			rw.(http.Flusher).Flush()
+		}
+		if w.hang {
+			<-r.Context().Done()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// writeCut writes a chunked event stream by hand and closes the connection
+// without the terminating chunk, as a dropped connection looks.
+func writeCut(t *testing.T, rw http.ResponseWriter, w wire) {
+	conn, buf, err := rw.(http.Hijacker).Hijack()
+	if err != nil {
+		t.Errorf("hijack: %v", err)
+		return
+	}
+	defer conn.Close()
+	buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for _, p := range w.parts {
+		fmt.Fprintf(buf, "%x\r\n%s\r\n", len(p), p)
+		buf.Flush()
+		time.Sleep(w.gap)
+	}
+}
+
+// connectTo returns a go-openai client configured by Connect for the lesson,
+// with the test key and OPENAI_BASE_URL pointing at baseURL.
+func connectTo(t *testing.T, baseURL string) *openai.Client {
+	t.Helper()
+	resetConfig(t)
+	t.Setenv(KeyEnv, testKey)
+	t.Setenv(BaseURLEnv, baseURL)
+	config := openai.DefaultConfig(APIKey())
+	config.BaseURL = "https://openrouter.ai/api/v1"
+	return openai.NewClientWithConfig(Connect(config))
+}
+
+// lessonRequest is the lesson's request.
+func lessonRequest() openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{
+		Model: "openai/gpt-oss-120b:free",
+		Messages: []openai.ChatCompletionMessage{
+			{Role: openai.ChatMessageRoleSystem, Content: "You are an expert in dogs, based in Mongolia."},
+			{Role: openai.ChatMessageRoleUser, Content: "How many times a day should I feed my Mongolian Bankhar?"},
+		},
+		Stream: true,
+	}
+}
+
+// mirrorLoop runs the lesson's plain loop (print each delta's content through
+// a Printer) and returns what it printed and the error that ended it, nil at
+// io.EOF. The request error, if any, is returned as is.
+func mirrorLoop(t *testing.T, client *openai.Client) (string, error) {
+	t.Helper()
+	stream, err := client.CreateChatCompletionStream(context.Background(), lessonRequest())
+	if err != nil {
+		return "", err
+	}
+	defer stream.Close()
+	var buf syncBuffer
+	out := newPrinter(&buf, PrinterInterval)
+	defer out.Close()
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			out.Close()
+			return buf.String(), err
+		}
+		if len(chunk.Choices) > 0 {
+			fmt.Fprint(out, chunk.Choices[0].Delta.Content)
+		}
+	}
+	out.Close()
+	return buf.String(), nil
+}
+
+// shown is what ShowStream displayed through a fake sink.
+type shown struct {
+	res  StreamResult
+	sink *fakeSink
+	err  error // the request error, when the stream did not start
+}
+
+// showStream runs ShowStream's loop against client with a fake sink.
+func showStream(t *testing.T, ctx context.Context, client *openai.Client) shown {
+	t.Helper()
+	stream, err := client.CreateChatCompletionStream(ctx, lessonRequest())
+	if err != nil {
+		return shown{err: err}
+	}
+	sink := &fakeSink{}
+	res := runStream(ctx, stream, newLiveView(sink))
+	return shown{res: res, sink: sink}
+}
+
+// update is one call of the fake sink.
+type update struct {
+	id      string
+	kind    mimeKind
+	content string
+	at      time.Time
+}
+
+// fakeSink records display updates.
+type fakeSink struct {
+	mu      sync.Mutex
+	updates []update
+}
+
+func (f *fakeSink) show(id string, kind mimeKind, content string) {
+	f.mu.Lock()
+	f.updates = append(f.updates, update{id, kind, content, now()})
+	f.mu.Unlock()
+}
+
+// outputs returns the ids in order of first appearance and the final
+// content of each.
+func (f *fakeSink) outputs() ([]string, map[string]update) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	last := map[string]update{}
+	for _, u := range f.updates {
+		if _, ok := last[u.id]; !ok {
+			ids = append(ids, u.id)
+		}
+		last[u.id] = u
+	}
+	return ids, last
+}
+
+// screen returns the final content of every output, in order, one per line
+// block: what the cell shows when the stream is over.
+func (f *fakeSink) screen() string {
+	ids, last := f.outputs()
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(last[id].content)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// answerMarkdown returns the final Markdown outputs joined, unescaped: the
+// answer as it reads on screen, for answers without forced splits.
+func (f *fakeSink) answerMarkdown() string {
+	ids, last := f.outputs()
+	var b strings.Builder
+	for _, id := range ids {
+		if last[id].kind == kindMarkdown {
+			b.WriteString(last[id].content)
+		}
+	}
+	return unescapeMarkdown(b.String())
+}
+
+// all returns every update's content, for checks that must hold for each.
+func (f *fakeSink) all() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var b strings.Builder
+	for _, u := range f.updates {
+		b.WriteString(u.content)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// unescapeMarkdown undoes escapeMarkdown for text without code.
+func unescapeMarkdown(s string) string {
+	return strings.NewReplacer(`\$`, `$`, `\<`, `<`).Replace(s)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use that counts writes.
+type syncBuffer struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	writes int
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.writes++
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.writes
+}
+
+// noKey fails the test if any of the texts contains the API key.
+func noKey(t *testing.T, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		if strings.Contains(s, testKey) || strings.Contains(s, testKey[10:]) {
+			t.Errorf("the API key appears in output: %q", s)
+		}
+	}
+}
+
+// noStackTrace fails the test if a text looks like a Go panic or stack trace.
+func noStackTrace(t *testing.T, s string) {
+	t.Helper()
+	for _, w := range []string{"goroutine ", ".go:", "panic:", "runtime."} {
+		if strings.Contains(s, w) {
+			t.Errorf("output looks like a stack trace (%q): %q", w, s)
+		}
+	}
+}
+
+// sseLines reads the rewritten event stream of a body, for transport tests.
+func sseLines(t *testing.T, r io.Reader) []string {
+	t.Helper()
+	var lines []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines
+}
+
+func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }
+
+// jsonQuote returns s as a JSON string.
+func jsonQuote(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
