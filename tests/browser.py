@@ -5,6 +5,8 @@ import shutil
 import subprocess
 import tempfile
 
+import nbformat
+
 from conftest import ROOT, free_port, kernel_env, wait_http
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -22,10 +24,18 @@ CHROMIUM_ARGS = [
 class Lab:
     """JupyterLab serving a copy of notebooks/ from a temporary folder."""
 
-    def __init__(self, env=None):
+    def __init__(self, env=None, notebooks=None):
+        """Start JupyterLab; notebooks maps extra file names to nbformat notebooks to serve."""
         self.tmp = tempfile.mkdtemp(prefix="lab-")
         self.root = os.path.join(self.tmp, "notebooks")
         shutil.copytree(os.path.join(ROOT, "notebooks"), self.root)
+        for name, nb in (notebooks or {}).items():
+            nbformat.write(nb, os.path.join(self.root, name))
+        # No "get notified about Jupyter news?" toast over the page.
+        settings = os.path.join(self.tmp, "settings", "@jupyterlab", "apputils-extension")
+        os.makedirs(settings)
+        with open(os.path.join(settings, "notification.jupyterlab-settings"), "w") as f:
+            f.write('{"fetchNews": "false", "checkForUpdates": false}')
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -40,6 +50,8 @@ class Lab:
                 f"--LabApp.user_settings_dir={self.tmp}/settings",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 "--LabApp.news_url=",
+                # CI runs as root, which Jupyter refuses without this.
+                *(["--allow-root"] if os.geteuid() == 0 else []),
             ],
             env=env if env is not None else kernel_env(),
             stdout=self.log,
@@ -73,15 +85,24 @@ def open_notebook(page, lab, name, timeout=60_000):
     """Open a notebook and wait until its kernel is idle."""
     page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=timeout)
-    wait_kernel_idle(page, timeout)
-
-
-def wait_kernel_idle(page, timeout=60_000):
+    # GoNB sends no status until its first execution, so "Unknown" counts as ready.
     page.wait_for_function(
         """() => {
-            const el = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
-            return el && el.getAttribute('data-status') === 'idle';
+            const bar = document.querySelector('#jp-main-statusbar');
+            return bar && /\\| (Idle|Unknown)/.test(bar.innerText) && !bar.innerText.includes('No Kernel');
         }""",
+        timeout=timeout,
+    )
+
+
+def wait_kernel_idle(page, timeout=60_000, kernel="Go (gonb)"):
+    """Wait until the status bar says the notebook's kernel is idle."""
+    page.wait_for_function(
+        """name => {
+            const bar = document.querySelector('#jp-main-statusbar');
+            return bar && bar.innerText.includes(name + ' | Idle');
+        }""",
+        arg=kernel,
         timeout=timeout,
     )
 

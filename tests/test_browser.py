@@ -1,13 +1,16 @@
 """The lesson in a real JupyterLab, driven through the UI by headless Chromium."""
 import json
 import os
+import re
 import time
+
+import nbformat
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from browser import Lab, launch, menu, open_notebook, wait_kernel_idle
-from conftest import LESSON, lesson_messages
+from conftest import LESSON, TEST_KEY, kernel_env, lesson_messages
 
 NAME = os.path.basename(LESSON)
 
@@ -61,3 +64,46 @@ def test_run_all_streams_answer(lab, artifacts, start_provider):
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, "a cell wrote to stderr:\n" + "\n".join(errors.all_inner_texts())
         browser.close()
+
+
+def lesson_cells(*needles):
+    """Fresh code cells copied from the lesson, one per needle, in that order."""
+    nb = nbformat.read(LESSON, as_version=4)
+    cells = []
+    for needle in needles:
+        cell = nb.cells[cell_index(needle)]
+        cells.append(nbformat.v4.new_code_cell(cell.source))
+    return cells
+
+
+def test_mirror_loop_keeps_every_token_at_3000_per_second(start_provider, artifacts):
+    """The lesson's plain print loop at 3000 tokens/s through a real Jupyter server:
+    every token reaches the page and Jupyter's IOPub rate limit never trips."""
+    tokens = 6000
+    p = start_provider("-bench", "-tokens", str(tokens), "-rate", "3000", "-think", "0", "-require-key", TEST_KEY)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}
+    nb.cells = lesson_cells("func newClient", "const MODEL", "CreateChatCompletionStream")
+    lab = Lab(env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url), notebooks={"fast.ipynb": nb})
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            open_notebook(page, lab, "fast.ipynb")
+            menu(page, "Run", "Run All Cells")
+            output = page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-OutputArea")
+            page.wait_for_function(
+                "n => { const o = document.querySelectorAll('.jp-Notebook .jp-Cell')[2]; return o && o.innerText.includes('⟦' + n + '|'); }",
+                arg=tokens - 1,
+                timeout=120_000,
+            )
+            wait_kernel_idle(page, 60_000)
+            text = output.inner_text()
+            page.screenshot(path=os.path.join(artifacts, "mirror-3000-tokens-per-second.png"))
+            browser.close()
+        seen = [int(m) for m in re.findall(r"⟦(\d+)\|\d+⟧", text)]
+        assert seen == list(range(tokens)), f"{tokens - len(set(seen))} tokens missing or out of order"
+        assert "IOPub" not in text and "rate exceeded" not in text
+        assert "IOPub message rate exceeded" not in lab.server_log()
+    finally:
+        lab.stop()

@@ -39,7 +39,7 @@ def test_committed_lesson_is_clean():
 
 def test_offline_run(tmp_path, start_provider):
     """No key: every cell runs and the offline sample streams in, labelled as such."""
-    nb = execute(LESSON, str(tmp_path), env=kernel_env())
+    nb = execute(LESSON, str(tmp_path), env=kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="300ms"))
     texts = outputs_text(nb)
     stream_cell = code_cell_index(nb, "CreateChatCompletionStream")
     out = texts[stream_cell]
@@ -48,6 +48,15 @@ def test_offline_run(tmp_path, start_provider):
     expected = start_provider().complete(lesson_messages())
     assert expected.strip() in out, f"streamed answer missing from outputs:\n{out[:2000]}"
     assert "OFFLINE SAMPLE" in texts[code_cell_index(nb, "func newClient")]
+    # The Markdown view: the answer (as Markdown), the thinking section and the stats line.
+    shown = texts[code_cell_index(nb, "helpers.ShowStream")]
+    assert OFFLINE_LABEL in shown
+    for line in ("Feeding your Mongolian Bankhar", "| Adult | 2 |", "**What food is best**"):
+        assert line in expected and line in shown, line
+    assert "Thought for" in shown and "tokens/s" in shown
+    # Streaming vs waiting: both answers and the timeline picture.
+    compared = texts[code_cell_index(nb, "helpers.CompareStreaming")]
+    assert "<svg" in compared and compared.count("Feeding your Mongolian Bankhar") >= 2
     # Questions are shown.
     quiz_text = "\n".join(texts[i] for i, c in enumerate(nb.cells) if "helpers.Question" in c.source)
     assert "What parameter do you set to True" in quiz_text
