@@ -12,10 +12,10 @@ import (
 	"sync"
 )
 
-// OfflineLabel is printed above every answer of the offline sample provider.
-const OfflineLabel = "📴 Offline sample answer: no API key is set, so a practice server on this computer " +
-	"replies with a prepared text. It is not a real AI model. To go live, set OPENROUTER_API_KEY " +
-	"(see the README) and run the cell again."
+// OfflineLabel is printed above the answers of the offline sample provider,
+// once per client (a cell makes one client, so once per cell).
+const OfflineLabel = "📴 Offline sample answer: prepared text from a practice server on this computer, " +
+	"not a real AI model.\n   To go live, set OPENROUTER_API_KEY (see the README) and run the cell again."
 
 // maxErrorBody is how much of an error response the transport keeps for
 // Explain. Error bodies are small; an HTML error page is cut here.
@@ -23,7 +23,7 @@ const maxErrorBody = 64 << 10
 
 // transport is the RoundTripper Connect installs. It
 //
-//   - prints OfflineLabel before each chat request to the offline provider;
+//   - prints OfflineLabel before its first chat request to the offline provider;
 //   - remembers the API key it sends, so Redact can hide it;
 //   - records the details of error responses that go-openai's error types
 //     drop (Retry-After and rate-limit headers, error.metadata), for Explain;
@@ -33,7 +33,8 @@ type transport struct {
 	base http.RoundTripper
 	conn Connection
 
-	keyOnce sync.Once
+	keyOnce   sync.Once
+	labelOnce sync.Once
 	// stdout receives OfflineLabel; nil means os.Stdout.
 	stdout io.Writer
 }
@@ -51,12 +52,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.rememberKey(req)
 	chat := strings.HasSuffix(req.URL.Path, "/chat/completions")
 	if t.conn.Offline && chat {
-		flushPrinters()
-		w := t.stdout
-		if w == nil {
-			w = os.Stdout
-		}
-		fmt.Fprintln(w, OfflineLabel)
+		t.labelOnce.Do(func() {
+			flushPrinters()
+			w := t.stdout
+			if w == nil {
+				w = os.Stdout
+			}
+			fmt.Fprintln(w, OfflineLabel)
+		})
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {

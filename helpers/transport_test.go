@@ -169,7 +169,7 @@ func TestTransportPassesOtherResponsesUnchanged(t *testing.T) {
 	}
 }
 
-func TestTransportOfflineLabelOncePerChatRequest(t *testing.T) {
+func TestTransportOfflineLabelOncePerClient(t *testing.T) {
 	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return response(200, "text/event-stream", "data: [DONE]\n\n"), nil
 	})
@@ -184,8 +184,8 @@ func TestTransportOfflineLabelOncePerChatRequest(t *testing.T) {
 		}
 		io.ReadAll(resp.Body)
 	}
-	if n := strings.Count(out.String(), OfflineLabel); n != 2 {
-		t.Errorf("label printed %d times for 2 chat requests: %q", n, out.String())
+	if n := strings.Count(out.String(), OfflineLabel); n != 1 {
+		t.Errorf("label printed %d times for one client's 2 chat requests: %q", n, out.String())
 	}
 
 	out.Reset()

@@ -59,7 +59,43 @@ def test_run_all_streams_answer(lab, artifacts, start_provider):
         lengths = [len(s) for s in growing]
         assert lengths == sorted(lengths), "the answer shrank while streaming"
 
+        # The Markdown view: "Thinking…" first, then Markdown that grows, then the stats line.
+        view_index = cell_index("helpers.ShowStream")
+        view = page.locator(".jp-Notebook .jp-Cell").nth(view_index)
+        view.scroll_into_view_if_needed()
+        probe = """i => {
+            const out = document.querySelectorAll('.jp-Notebook .jp-Cell')[i].querySelector('.jp-OutputArea');
+            if (!out) return null;
+            return {text: out.innerText, h2: out.querySelectorAll('h2').length,
+                    tables: out.querySelectorAll('table').length, strong: out.querySelectorAll('strong').length};
+        }"""
+        seen = []
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            st = page.evaluate(probe, view_index)
+            if st and (not seen or st != seen[-1]):
+                seen.append(st)
+                if len(seen) == 3:
+                    view.screenshot(path=os.path.join(artifacts, "markdown-view-early.png"))
+            if st and "tokens/s" in st["text"]:
+                break
+            time.sleep(0.05)
+        view.screenshot(path=os.path.join(artifacts, "markdown-view-final.png"))
+        final = seen[-1]
+        assert "tokens/s" in final["text"], f"no stats line: {final['text'][-500:]}"
+        first_answer = next(i for i, st in enumerate(seen) if "Feeding your Mongolian Bankhar" in st["text"])
+        assert any("Thinking" in st["text"] for st in seen[:first_answer]), "no thinking state before the answer"
+        assert "Thought for" in final["text"]
+        answer_states = [st for st in seen[first_answer:] if "tokens/s" not in st["text"]]
+        assert len(answer_states) >= 3, f"the Markdown answer grew through only {len(answer_states)} states"
+        assert final["h2"] >= 1 and final["tables"] >= 1 and final["strong"] >= 3, final
+        assert "$" not in expected or "$" in final["text"]
+
         wait_kernel_idle(page, 120_000)
+        compare = page.locator(".jp-Notebook .jp-Cell").nth(cell_index("helpers.CompareStreaming"))
+        compare.scroll_into_view_if_needed()
+        assert compare.locator(".jp-OutputArea svg").count() >= 1, "no timeline picture"
+        compare.screenshot(path=os.path.join(artifacts, "streaming-vs-waiting.png"))
         page.screenshot(path=os.path.join(artifacts, "lesson-after-run-all.png"), full_page=True)
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, "a cell wrote to stderr:\n" + "\n".join(errors.all_inner_texts())
