@@ -32,7 +32,7 @@ def lab():
 
 def test_run_all_streams_answer(lab, artifacts, start_provider):
     expected = start_provider().complete(lesson_messages()).strip()
-    stream_cell = cell_index("CreateChatCompletionStream")
+    stream_cell = cell_index("helpers.NewPrinter")
     with sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
@@ -119,7 +119,7 @@ def test_mirror_loop_keeps_every_token_at_3000_per_second(start_provider, artifa
     p = start_provider("-bench", "-tokens", str(tokens), "-rate", "3000", "-think", "0", "-require-key", TEST_KEY)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}
-    nb.cells = lesson_cells("func newClient", "const MODEL", "CreateChatCompletionStream")
+    nb.cells = lesson_cells("func newClient", "const MODEL", "var messages", "helpers.NewPrinter")
     lab = Lab(env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url), notebooks={"fast.ipynb": nb})
     try:
         with sync_playwright() as pw:
@@ -127,9 +127,9 @@ def test_mirror_loop_keeps_every_token_at_3000_per_second(start_provider, artifa
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             open_notebook(page, lab, "fast.ipynb")
             menu(page, "Run", "Run All Cells")
-            output = page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-OutputArea")
+            output = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-OutputArea")
             page.wait_for_function(
-                "n => { const o = document.querySelectorAll('.jp-Notebook .jp-Cell')[2]; return o && o.innerText.includes('⟦' + n + '|'); }",
+                "n => { const o = document.querySelectorAll('.jp-Notebook .jp-Cell')[3]; return o && o.innerText.includes('⟦' + n + '|'); }",
                 arg=tokens - 1,
                 timeout=120_000,
             )

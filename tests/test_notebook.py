@@ -32,7 +32,7 @@ def test_committed_lesson_is_clean():
     assert not re.search(r"(/work/|/root/|/tmp/|/home/|/Users/)", text)
     assert not re.search(r"sk-(or-)?[A-Za-z0-9_-]{20,}", text)
     # The lesson's streaming cell mirrors the original: Stream: true and a Recv loop.
-    src = nb.cells[code_cell_index(nb, "CreateChatCompletionStream")].source
+    src = nb.cells[code_cell_index(nb, "helpers.NewPrinter")].source
     assert "Stream:   true" in src or "Stream: true" in src
     assert "stream.Recv()" in src and "Delta.Content" in src
 
@@ -41,7 +41,7 @@ def test_offline_run(tmp_path, start_provider):
     """No key: every cell runs and the offline sample streams in, labelled as such."""
     nb = execute(LESSON, str(tmp_path), env=kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="300ms"))
     texts = outputs_text(nb)
-    stream_cell = code_cell_index(nb, "CreateChatCompletionStream")
+    stream_cell = code_cell_index(nb, "helpers.NewPrinter")
     out = texts[stream_cell]
     assert OFFLINE_LABEL in out
     # The same answer the provider gives for the lesson's messages, token for token.
@@ -74,7 +74,7 @@ def test_live_run_against_openrouter_format_server(tmp_path, start_provider):
         env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url),
     )
     texts = outputs_text(nb)
-    out = texts[code_cell_index(nb, "CreateChatCompletionStream")]
+    out = texts[code_cell_index(nb, "helpers.NewPrinter")]
     assert answer.read_text().strip() in out
     assert OFFLINE_LABEL not in out
     assert p.base_url in texts[code_cell_index(nb, "func newClient")]
@@ -95,7 +95,76 @@ def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
     except CellExecutionError as e:  # an error output is acceptable, its text is checked below
         text = str(e)
     else:
-        text = outputs_text(nb)[code_cell_index(nb, "CreateChatCompletionStream")]
+        text = outputs_text(nb)[code_cell_index(nb, "helpers.NewPrinter")]
     assert "key" in text.lower() and "OPENROUTER_API_KEY" in text
     assert "goroutine" not in text and "panic" not in text
     assert wrong not in text
+
+
+def run_cell(kc, code, on_output=None, timeout=120):
+    """Execute code on kernel client kc; return the text of its outputs."""
+    import queue
+    import time
+
+    msg_id = kc.execute(code)
+    parts = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        t, c = msg["msg_type"], msg["content"]
+        if t == "stream":
+            parts.append(c["text"])
+        elif t in ("display_data", "update_display_data", "execute_result"):
+            parts.append("".join(str(v) for v in c["data"].values()))
+        elif t == "error":
+            parts.append("\n".join(c["traceback"]))
+        elif t == "status" and c["execution_state"] == "idle":
+            return "".join(parts)
+        if on_output:
+            on_output("".join(parts))
+    raise AssertionError(f"cell did not finish in {timeout} s: {''.join(parts)[-500:]}")
+
+
+@pytest.mark.parametrize("needle", ["helpers.NewPrinter", "helpers.ShowStream"])
+def test_stop_button_keeps_partial_answer(tmp_path, needle):
+    """Interrupting the kernel (the ■ button) stops the answer quickly and keeps what came."""
+    import time
+
+    from jupyter_client.manager import start_new_kernel
+
+    nb = nbformat.read(LESSON, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code"]
+    setup = [c for c in cells if "func newClient" in c or "const MODEL" in c or "var messages" in c]
+    target = next(c for c in cells if needle in c)
+    km, kc = start_new_kernel(
+        kernel_name="gonb", cwd=str(tmp_path), env=kernel_env(OFFLINE_TOKENS_PER_SECOND="20", OFFLINE_THINK_TIME="0")
+    )
+    try:
+        for code in setup:
+            run_cell(kc, code)
+        interrupted = {}
+
+        def on_output(text):
+            # Stop once a few words of the answer are on screen.
+            if "interrupt" not in interrupted and "Bankhar" in text:
+                interrupted["interrupt"] = time.time()
+                km.interrupt_kernel()
+
+        text = run_cell(kc, target, on_output=on_output)
+        finished = time.time()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert "interrupt" in interrupted, f"the answer never started: {text[-500:]}"
+    assert "Stopped" in text, f"no note that the answer was stopped: {text[-800:]}"
+    assert "Bankhar" in text  # the partial answer stays
+    assert "Enjoy your loyal guardian" not in text  # and it really was cut short
+    assert "goroutine" not in text and "panic" not in text
+    print(f"{needle}: stopped {finished - interrupted['interrupt']:.2f} s after the interrupt")
+    # GoNB kills the cell's program 5 s after an interrupt; stopping on our own is well before.
+    assert finished - interrupted["interrupt"] < 4
