@@ -1,0 +1,129 @@
+"""The quiz widgets in a real JupyterLab and headless Chromium: answer, save, reload."""
+import json
+import os
+
+import nbformat
+from playwright.sync_api import sync_playwright
+
+from browser import Lab, launch, menu, open_notebook
+from test_browser import lesson_cells
+
+HOSTILE = '''%%
+helpers.Question(`{
+  "id": "hostile",
+  "question_type": "multiple_choice",
+  "question": "<script>window.__pwned = 1</script><img src=x onerror=\\"window.__pwned = 2\\"> Which is safe?",
+  "options": [
+    {"key": "a", "text": "<img src=y onerror=\\"window.__pwned = 3\\">plain text", "feedback": "<script>window.__pwned = 4</script>"},
+    {"key": "b", "text": "<b>bold?</b>"}
+  ],
+  "answer": "a",
+  "explanation": "</script><script>window.__pwned = 5</script>"
+}`)
+'''
+WRONG_FREEFORM = "streamingzzz"
+
+
+def quiz_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}
+    nb.cells = lesson_cells("“freeform”", "“true_false”", "“multiple_choice”")
+    nb.cells.append(nbformat.v4.new_code_cell(HOSTILE))
+    return nb
+
+
+def wait_saved(page, i):
+    page.wait_for_function(
+        "i => document.querySelectorAll('.gq-quiz')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
+    )
+
+
+def test_quiz_widgets_answer_save_reload(artifacts):
+    lab = Lab(notebooks={"quiz.ipynb": quiz_notebook()})
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport={"width": 1200, "height": 2400})
+            open_notebook(page, lab, "quiz.ipynb")
+            menu(page, "Run", "Run All Cells")
+            page.wait_for_function(
+                "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 4", timeout=120_000
+            )
+            quizzes = page.locator(".gq-quiz")
+
+            # Freeform: a wrong answer, then the right one by keyboard (Enter submits).
+            ff = quizzes.nth(0)
+            ff.locator(".gq-input").fill(WRONG_FREEFORM)
+            ff.locator(".gq-input").press("Enter")
+            wait_saved(page, 0)
+            assert ff.get_attribute("data-state") == "incorrect"
+            assert "Try again" in ff.locator(".gq-feedback").inner_text()
+            ff.locator(".gq-input").fill("`Stream`.")
+            ff.locator(".gq-input").press("Enter")
+            page.wait_for_function("document.querySelectorAll('.gq-quiz')[0].dataset.state === 'correct'")
+            wait_saved(page, 0)
+
+            # True/false: two buttons.
+            tf = quizzes.nth(1)
+            tf.locator(".gq-tf[data-answer=False]").click()
+            wait_saved(page, 1)
+            assert tf.get_attribute("data-state") == "incorrect"
+            tf.locator(".gq-tf[data-answer=True]").click()
+            page.wait_for_function("document.querySelectorAll('.gq-quiz')[1].dataset.state === 'correct'")
+            wait_saved(page, 1)
+
+            # Multiple choice: radio buttons and Check.
+            mc = quizzes.nth(2)
+            mc.locator("input[value=a]").check()
+            mc.locator(".gq-check").click()
+            wait_saved(page, 2)
+            assert mc.get_attribute("data-state") == "incorrect"
+            mc.locator("input[value=b]").check()
+            mc.locator(".gq-check").click()
+            page.wait_for_function("document.querySelectorAll('.gq-quiz')[2].dataset.state === 'correct'")
+            wait_saved(page, 2)
+            assert "Correct" in mc.locator(".gq-verdict").inner_text()
+
+            # Hostile text renders as text and runs nothing.
+            host = quizzes.nth(3)
+            host.locator("input[value=a]").check()
+            host.locator(".gq-check").click()
+            wait_saved(page, 3)
+            assert "<script>window.__pwned = 1</script>" in host.inner_text()
+            assert "<b>bold?</b>" in host.inner_text()
+            assert page.evaluate("window.__pwned") is None
+            page.screenshot(path=os.path.join(artifacts, "quiz-answered.png"), full_page=True)
+
+            # The answers file beside the notebook.
+            path = os.path.join(lab.root, "quiz.answers.json")
+            saved = json.load(open(path, encoding="utf-8"))
+            records = saved["answers"]
+            assert len(records) == 4, sorted(records)
+            assert all(r["correct"] for r in records.values())
+            assert records["hostile"]["answer"] == "a"
+            ff_record = next(r for r in records.values() if r["answer"] == "`Stream`.")
+            assert len(ff_record["history"]) >= 2 and ff_record["history"][0]["answer"] == WRONG_FREEFORM
+
+            # Save the notebook, reload the page: the saved answers come back.
+            menu(page, "File", "Save Notebook")
+            page.wait_for_timeout(1500)
+            page.reload()
+            page.wait_for_function(
+                "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 4", timeout=60_000
+            )
+            page.wait_for_function(
+                "Array.from(document.querySelectorAll('.gq-quiz')).every(e => e.querySelector('.gq-saved') && e.querySelector('.gq-saved').textContent.trim())",
+                timeout=20_000,
+            )
+            saved_texts = page.eval_on_selector_all(".gq-saved", "els => els.map(e => e.textContent)")
+            assert "`Stream`." in saved_texts[0] and "True" in saved_texts[1] and "b" in saved_texts[2], saved_texts
+            assert page.eval_on_selector_all(".gq-option input:checked", "els => els.map(e => e.value)")[:1] == ["b"]
+            assert page.evaluate("window.__pwned") is None
+            page.screenshot(path=os.path.join(artifacts, "quiz-reloaded.png"), full_page=True)
+            browser.close()
+
+        # The notebook keeps no student answers: they live only in the answers file.
+        nb_text = open(os.path.join(lab.root, "quiz.ipynb"), encoding="utf-8").read()
+        assert WRONG_FREEFORM not in nb_text and "`Stream`." not in nb_text
+    finally:
+        lab.stop()
