@@ -18,6 +18,9 @@ BIN      := $(VENV)/bin
 LESSON   ?= notebooks/openai-streaming.ipynb
 BUILD    := $(CURDIR)/build
 PORT     ?= 8888
+LAB_ARGS ?=
+QUIZ_PATHS ?= notebooks
+OUT      ?= $(BUILD)/gradebook
 
 # Jupyter finds the GoNB kernel installed for this project first; goimports,
 # gonb and the venv's tools come first on PATH.
@@ -29,7 +32,7 @@ KERNEL_JSON := $(JUPYTER_DATA_DIR)/kernels/gonb/kernel.json
 
 say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup lab test test-go test-notebook test-browser run check lock clean distclean provider
+.PHONY: help setup lab test test-go test-notebook test-browser run check lock clean distclean provider gradebook FORCE
 
 help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
@@ -58,11 +61,13 @@ $(BIN)/gonb: go.mod go.sum
 
 # The kernel starts every notebook with a go.work that uses this module, so cells
 # import ./helpers without asking the module proxy for anything.
-$(KERNEL_JSON): $(BIN)/gonb $(BIN)/goimports $(VENV)/.python-ok tools/kernel_env.py Makefile
+# (Installed again when this folder has moved.)
+KERNEL_STALE := $(shell grep -qs -- '-go_work=$(CURDIR)"' $(KERNEL_JSON) || echo FORCE)
+$(KERNEL_JSON): $(BIN)/gonb $(BIN)/goimports $(VENV)/.python-ok tools/kernel_env.py Makefile $(KERNEL_STALE)
 	$(call say,Installing the GoNB kernel for this project's JupyterLab)
 	@$(BIN)/gonb --install --force_deps --go_work=$(CURDIR) >$(VENV)/gonb-install.log 2>&1 || { cat $(VENV)/gonb-install.log; exit 1; }
 	$(BIN)/python tools/kernel_env.py $@ "$(BIN):$(shell $(GO) env GOROOT)/bin"
-	@grep -q '"$(CURDIR)"\|=$(CURDIR)"' $@ || { echo "kernel.json does not point at $(CURDIR)"; exit 1; }
+	@grep -q -- '-go_work=$(CURDIR)"' $@ || { echo "kernel.json does not point at $(CURDIR): see $(VENV)/gonb-install.log"; exit 1; }
 
 # Compiling go-openai and the helpers once here makes a student's first Run fast.
 $(VENV)/.warm: go.mod go.sum $(shell find helpers offline quiz -name '*.go' ! -name '*_test.go' 2>/dev/null)
@@ -75,7 +80,7 @@ lab: setup ## Open the lesson in JupyterLab (offline sample answers when no key 
 	  echo "No OPENROUTER_API_KEY set: the lesson runs on the OFFLINE SAMPLE provider (prepared answers, not a real model)."; \
 	  echo "To go live: export OPENROUTER_API_KEY=sk-or-... (or put it in .env) and run make lab again."; fi
 	$(call say,Starting JupyterLab on port $(PORT) (Ctrl-C twice to stop))
-	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.port_retries=20 --notebook-dir=$(CURDIR) $(LESSON)
+	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.port_retries=20 --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(LESSON)
 
 test: setup ## Run every test: Go unit tests, the notebook headless, the browser test.
 	$(MAKE) --no-print-directory check test-go test-notebook test-browser
@@ -86,12 +91,12 @@ test-go: ## Go unit tests.
 
 test-notebook: setup ## Execute the lesson headless on the GoNB kernel (offline and against a local OpenRouter-format server).
 	$(call say,Notebook tests (nbclient on the GoNB kernel))
-	$(BIN)/python -m pytest -v tests/test_notebook.py
+	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py
 
 test-browser: setup ## Drive the lesson in a real JupyterLab with headless Chromium.
 	$(call say,Browser tests (JupyterLab + headless Chromium))
 	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome."; exit 1; }
-	$(BIN)/python -m pytest -v tests/test_browser.py
+	$(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py
 
 run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .html.
 	$(call say,Running $(LESSON) headless)
@@ -102,7 +107,11 @@ check: ## gofmt, go vet and validate every quiz question in notebooks/.
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) run ./cmd/quizcheck notebooks
+	$(GO) run ./cmd/quizcheck $(QUIZ_PATHS)
+
+gradebook: ## Summarise students' answers: make gradebook IN=folder-of-student-copies [OUT=build/gradebook]
+	@test -n "$(IN)" || { echo "Say where the students' copies are: make gradebook IN=path/to/folder"; exit 1; }
+	$(GO) run ./cmd/gradebook -in $(IN) -out $(OUT) -questions notebooks
 
 provider: ## Run the offline sample provider on 127.0.0.1:8808 (for OPENAI_BASE_URL).
 	$(GO) run ./cmd/offline-provider
@@ -113,6 +122,8 @@ lock: ## Re-pin the Python tools after editing tools/requirements.in.
 
 clean: ## Remove build outputs (keeps .venv).
 	rm -rf $(BUILD)
+
+FORCE:
 
 distclean: clean ## Remove build outputs and .venv.
 	rm -rf $(VENV)
