@@ -127,3 +127,39 @@ def test_quiz_widgets_answer_save_reload(artifacts):
         assert WRONG_FREEFORM not in nb_text and "`Stream`." not in nb_text
     finally:
         lab.stop()
+
+
+def test_two_tabs_answering_at_once_lose_nothing():
+    """Two tabs on the same notebook answer different questions at the same moment:
+    the answers file keeps both."""
+    lab = Lab(notebooks={"quiz.ipynb": quiz_notebook()})
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            context = browser.new_context(viewport={"width": 1200, "height": 2400})
+            a = context.new_page()
+            open_notebook(a, lab, "quiz.ipynb")
+            menu(a, "Run", "Run All Cells")
+            ready = "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 4"
+            a.wait_for_function(ready, timeout=120_000)
+            menu(a, "File", "Save Notebook")
+            a.wait_for_timeout(1500)
+            b = context.new_page()
+            b.goto(lab.notebook_url("quiz.ipynb"))
+            b.wait_for_function(ready, timeout=60_000)
+
+            # Fill both tabs first, then submit in both without waiting in between.
+            a.locator(".gq-quiz").nth(0).locator(".gq-input").fill("stream")
+            b.locator(".gq-quiz").nth(2).locator("input[value=b]").check()
+            a.locator(".gq-quiz").nth(0).locator(".gq-input").press("Enter")
+            b.locator(".gq-quiz").nth(2).locator(".gq-check").click()
+            b.locator(".gq-quiz").nth(1).locator(".gq-tf[data-answer=True]").click()
+            wait_saved(a, 0)
+            wait_saved(b, 2)
+            wait_saved(b, 1)
+            browser.close()
+        saved = json.load(open(os.path.join(lab.root, "quiz.answers.json"), encoding="utf-8"))
+        answers = sorted(r["answer"] for r in saved["answers"].values())
+        assert answers == ["True", "b", "stream"], saved
+    finally:
+        lab.stop()
