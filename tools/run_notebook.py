@@ -2,8 +2,8 @@
 
 Usage: run_notebook.py NOTEBOOK OUT_DIR
 
-Writes OUT_DIR/<name>.ipynb (with outputs) and OUT_DIR/<name>.html, and prints
-each cell's progress. It runs in a copy of the notebook's folder under OUT_DIR,
+Writes OUT_DIR/<name>.ipynb (with outputs), OUT_DIR/<name>.html and the
+kernel's log OUT_DIR/kernel.log. It runs in a copy of the notebook's folder under OUT_DIR,
 so answers files and other side effects stay out of notebooks/.
 """
 import os
@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 
-def execute(src, out_dir, env=None, timeout=300):
+def execute(src, out_dir, env=None, timeout=300, progress=False):
     """Run every cell of src in a copy under out_dir; return the executed notebook.
 
     env, when given, is the kernel's whole environment (default: this
@@ -35,10 +35,29 @@ def execute(src, out_dir, env=None, timeout=300):
         resources={"metadata": {"path": work}},
         allow_errors=False,
     )
-    if env is None:
-        client.execute()
-    else:
-        client.execute(env=env)
+    if progress:
+        total = len(nb.cells)
+        started = {}
+
+        def on_start(cell, cell_index):
+            if cell.cell_type != "code":
+                return
+            started[cell_index] = time.time()
+            lines = [l for l in cell.source.splitlines() if l.strip() not in ("", "%%")]
+            print(f"  cell {cell_index + 1}/{total}: {lines[0][:70] if lines else ''}", end="", flush=True)
+
+        def on_done(cell, cell_index, execute_reply):
+            if cell_index in started:
+                print(f"  ({time.time() - started[cell_index]:.1f} s)", flush=True)
+
+        client.on_cell_start = on_start
+        client.on_cell_executed = on_done
+    # The kernel's own log goes to a file beside the results, not the terminal.
+    with open(os.path.join(out_dir, "kernel.log"), "w") as log:
+        kwargs = {"stderr": log}
+        if env is not None:
+            kwargs["env"] = env
+        client.execute(**kwargs)
     return nb
 
 
@@ -50,7 +69,7 @@ def main():
     start = time.time()
     print(f"Running {src} on the GoNB kernel ...", flush=True)
     try:
-        nb = execute(src, out_dir)
+        nb = execute(src, out_dir, progress=True)
     except CellExecutionError as e:
         sys.exit(f"A cell failed:\n{e}")
     out = os.path.join(out_dir, name + ".ipynb")
