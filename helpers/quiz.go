@@ -17,7 +17,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
@@ -115,24 +114,7 @@ func showQuestions(w io.Writer, qs []*quiz.Question) {
 			protocol.MIMETextHTML:  r.html,
 		}})
 	}
-	quizSync()
-}
-
-// quizSync waits, for at most two seconds, until GoNB has passed the outputs
-// on: when a cell's program exits, GoNB stops reading them.
-func quizSync() {
-	if !gonbui.IsNotebook {
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		gonbui.Sync()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-	}
+	syncDisplay()
 }
 
 // showQuizError prints the problems of a question's JSON for the teacher.
