@@ -80,6 +80,12 @@ def test_live_run_against_openrouter_format_server(tmp_path, start_provider):
     assert p.base_url in texts[code_cell_index(nb, "func newClient")]
     saved = nbformat.writes(nb)
     assert TEST_KEY not in saved and TEST_KEY[10:30] not in saved
+    # Nor in anything else the run wrote: the kernel's log, the provider's log.
+    for root, _, files in os.walk(tmp_path / "run"):
+        for name in files:
+            data = open(os.path.join(root, name), "rb").read()
+            assert TEST_KEY[10:30].encode() not in data, os.path.join(root, name)
+    assert TEST_KEY[10:30] not in p.stop()
 
 
 def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
