@@ -39,7 +39,9 @@ def test_committed_lesson_is_clean():
 
 def test_offline_run(tmp_path, start_provider):
     """No key: every cell runs and the offline sample streams in, labelled as such."""
-    nb = execute(LESSON, str(tmp_path), env=kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="300ms"))
+    # GOPROXY=off: every import must resolve from the module cache and go.mod, no proxy asked.
+    env = kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="300ms", GOPROXY="off")
+    nb = execute(LESSON, str(tmp_path), env=env)
     texts = outputs_text(nb)
     stream_cell = code_cell_index(nb, "helpers.NewPrinter")
     out = texts[stream_cell]
