@@ -67,6 +67,9 @@ const maxMarks = 2000
 // Context) cancels both requests.
 func CompareStreaming(ctx context.Context, client *openai.Client, request openai.ChatCompletionRequest) Comparison {
 	flushPrinters()
+	if CurrentConnection().Offline {
+		showOfflineLabel(nil) // above the comparison, not below it
+	}
 	var s sink
 	if gonbui.IsNotebook {
 		s = gonbSink{}

@@ -10,10 +10,12 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/janpfeifer/gonb/gonbui"
 )
 
-// OfflineLabel is printed above the answers of the offline sample provider,
-// once per client (a cell makes one client, so once per cell).
+// OfflineLabel is shown above the answers of the offline sample provider,
+// once per program: a cell runs as one program, so once per cell.
 const OfflineLabel = "📴 Offline sample answer: prepared text from a practice server on this computer, " +
 	"not a real AI model.\n   To go live, set OPENROUTER_API_KEY (see the README) and run the cell again."
 
@@ -23,7 +25,7 @@ const maxErrorBody = 64 << 10
 
 // transport is the RoundTripper Connect installs. It
 //
-//   - prints OfflineLabel before its first chat request to the offline provider;
+//   - shows OfflineLabel before the first chat request to the offline provider;
 //   - remembers the API key it sends, so Redact can hide it;
 //   - records the details of error responses that go-openai's error types
 //     drop (Retry-After and rate-limit headers, error.metadata), for Explain;
@@ -33,9 +35,8 @@ type transport struct {
 	base http.RoundTripper
 	conn Connection
 
-	keyOnce   sync.Once
-	labelOnce sync.Once
-	// stdout receives OfflineLabel; nil means os.Stdout.
+	keyOnce sync.Once
+	// stdout receives OfflineLabel; nil means the cell's output.
 	stdout io.Writer
 }
 
@@ -52,14 +53,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.rememberKey(req)
 	chat := strings.HasSuffix(req.URL.Path, "/chat/completions")
 	if t.conn.Offline && chat {
-		t.labelOnce.Do(func() {
-			flushPrinters()
-			w := t.stdout
-			if w == nil {
-				w = os.Stdout
-			}
-			fmt.Fprintln(w, OfflineLabel)
-		})
+		showOfflineLabel(t.stdout)
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
@@ -148,4 +142,32 @@ func requestModel(req *http.Request) string {
 		return ""
 	}
 	return v.Model
+}
+
+// labelShown records that this program has shown OfflineLabel.
+var (
+	labelMu    sync.Mutex
+	labelShown bool
+)
+
+// showOfflineLabel shows OfflineLabel, once per program, to w or, when w is
+// nil, to the cell's output. In a notebook it goes out as a display, on the
+// same channel as ShowStream's and CompareStreaming's outputs, so it stays
+// above them.
+func showOfflineLabel(w io.Writer) {
+	labelMu.Lock()
+	defer labelMu.Unlock()
+	if labelShown {
+		return
+	}
+	labelShown = true
+	flushPrinters()
+	if w == nil && gonbui.IsNotebook {
+		gonbui.DisplayMarkdown(strings.Replace(OfflineLabel, "Offline sample answer", "**Offline sample answer**", 1))
+		return
+	}
+	if w == nil {
+		w = os.Stdout
+	}
+	fmt.Fprintln(w, OfflineLabel)
 }

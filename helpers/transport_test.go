@@ -169,10 +169,13 @@ func TestTransportPassesOtherResponsesUnchanged(t *testing.T) {
 	}
 }
 
-func TestTransportOfflineLabelOncePerClient(t *testing.T) {
+func TestTransportOfflineLabelOncePerProgram(t *testing.T) {
 	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return response(200, "text/event-stream", "data: [DONE]\n\n"), nil
 	})
+	labelMu.Lock()
+	labelShown = false
+	labelMu.Unlock()
 	var out bytes.Buffer
 	tr := newTransport(base, Connection{Offline: true}).(*transport)
 	tr.stdout = &out
@@ -185,13 +188,25 @@ func TestTransportOfflineLabelOncePerClient(t *testing.T) {
 		io.ReadAll(resp.Body)
 	}
 	if n := strings.Count(out.String(), OfflineLabel); n != 1 {
-		t.Errorf("label printed %d times for one client's 2 chat requests: %q", n, out.String())
+		t.Errorf("label printed %d times for 2 chat requests: %q", n, out.String())
+	}
+	// A second client in the same program (cell) does not repeat it.
+	out.Reset()
+	tr = newTransport(base, Connection{Offline: true}).(*transport)
+	tr.stdout = &out
+	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/v1/chat/completions", nil)
+	tr.RoundTrip(req)
+	if out.Len() != 0 {
+		t.Errorf("label repeated by a second client: %q", out.String())
 	}
 
 	out.Reset()
+	labelMu.Lock()
+	labelShown = false
+	labelMu.Unlock()
 	tr = newTransport(base, Connection{}).(*transport)
 	tr.stdout = &out
-	req, _ := http.NewRequest("POST", "http://x/v1/chat/completions", nil)
+	req, _ = http.NewRequest("POST", "http://x/v1/chat/completions", nil)
 	tr.RoundTrip(req)
 	if out.Len() != 0 {
 		t.Errorf("label printed for a live connection: %q", out.String())
