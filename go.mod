@@ -1,6 +1,6 @@
 module github.com/k12notebooks/golessons
 
-go 1.26.8
+go 1.24.4
 
 tool (
 	github.com/janpfeifer/gonb
