@@ -17,10 +17,16 @@ const (
 	// most about 10 updates a second, whatever the token rate. A token that
 	// arrives after a quiet spell of updateGap is shown at once.
 	updateGap = 100 * time.Millisecond
-	// maxBlockBytes bounds the Markdown re-rendered by one update: finished
-	// blocks are sent once in their own output, and a block longer than this
-	// is split.
-	maxBlockBytes = 8 << 10
+	// maxBlockBytes bounds the Markdown re-rendered by one update: when the
+	// live output grows past it, its finished blocks are sent one last time
+	// and stay as they are, and a new output takes the rest. Outputs are this
+	// big, not one per paragraph, because JupyterLab shows only the first 50
+	// outputs of a cell (more hide behind a "Show more outputs" button).
+	maxBlockBytes = 16 << 10
+	// blockGrowth lets outputs grow past maxBlockBytes for very long answers
+	// (to a sixteenth of the text already sent), so that even an answer of
+	// several megabytes needs well under 50 outputs.
+	blockGrowth = 16
 	// reasoningPreviewBytes is how much of the latest reasoning shows while
 	// the model thinks.
 	reasoningPreviewBytes = 400
@@ -102,8 +108,8 @@ const (
 //   - a status output on top: "Thinking…" with a preview of the reasoning
 //     while the model thinks, then a collapsed "Thought for N s" section
 //     holding the reasoning;
-//   - the answer as a sequence of outputs: finished Markdown blocks are sent
-//     once, in their own output, and only the live block is re-rendered;
+//   - the answer as a sequence of outputs of up to maxBlockBytes each: only
+//     the last one is re-rendered, the ones before it never change again;
 //   - a footer at the end: a note when the answer did not end normally, and
 //     the stats line.
 //
@@ -194,10 +200,11 @@ func (v *liveView) finish(st *streamState, t time.Time) {
 	v.sink.show(v.newID(), kindHTML, footerHTML(st.result()))
 }
 
-// sendAnswer sends the unsent answer text. Finished blocks (up to maxBlock
-// bytes) are sent as the final content of the live block's output, and a new
+// sendAnswer sends the unsent answer text. While the live output holds at
+// most blockLimit bytes it is re-rendered whole. Past that, its finished
+// blocks (up to blockLimit bytes) are sent as its final content and a new
 // output is started for the rest, which, unless final, waits for the next
-// update (it reports true then). Otherwise the live block is re-rendered.
+// update (it reports true then).
 func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
 	for {
 		tail := st.text[v.frozen:]
@@ -207,7 +214,11 @@ func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
 		if v.blockID == "" {
 			v.blockID = v.newID()
 		}
-		cut, after := findCut(tail, v.fence, v.maxBlock)
+		limit := max(v.maxBlock, v.frozen/blockGrowth)
+		cut, after := 0, v.fence
+		if len(tail) > limit {
+			cut, after = findCut(tail, v.fence, limit)
+		}
 		if cut == 0 {
 			if v.shown == len(st.text) {
 				return false // on screen already
