@@ -32,7 +32,7 @@ KERNEL_JSON := $(JUPYTER_DATA_DIR)/kernels/gonb/kernel.json
 
 say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup lab test test-go test-notebook test-browser run check lock clean distclean provider gradebook FORCE
+.PHONY: help setup lab test test-go test-notebook test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny
 
 help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
@@ -43,19 +43,20 @@ setup: $(VENV)/.python-ok $(BIN)/goimports $(KERNEL_JSON) $(VENV)/.warm ## Insta
 $(VENV)/.python-ok: tools/requirements.txt
 	$(call say,Checking Go and Python)
 	@command -v $(GO) >/dev/null || { echo "Go is not installed: get it from https://go.dev/dl/ and run make again."; exit 1; }
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3 is not installed: install it (3.9 or newer) and run make again."; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3 is not installed: install it (3.11 or newer) and run make again."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "JupyterLab's kernel tools need Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V). Install a newer Python, or run: make PYTHON=python3.12 ..."; exit 1; }
 	$(call say,Creating the Python environment in .venv (first time: about a minute))
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "Could not create .venv: on Debian/Ubuntu install python3-venv first."; exit 1; }
 	$(BIN)/python -m pip install --progress-bar on -r tools/requirements.txt
 	@touch $@
 
 $(BIN)/goimports: go.mod go.sum
-	$(call say,Building goimports (pinned in go.mod))
+	$(call say,Building goimports (pinned in go.mod; first time: about 20 s))
 	@mkdir -p $(BIN)
 	$(GO) build -o $@ golang.org/x/tools/cmd/goimports
 
 $(BIN)/gonb: go.mod go.sum
-	$(call say,Building the GoNB kernel v0.11.4)
+	$(call say,Building the GoNB kernel v0.11.4 (first time: about a minute))
 	@mkdir -p $(BIN)
 	$(GO) build -o $@ github.com/janpfeifer/gonb
 
@@ -82,8 +83,8 @@ lab: setup ## Open the lesson in JupyterLab (offline sample answers when no key 
 	$(call say,Starting JupyterLab on port $(PORT) (Ctrl-C twice to stop))
 	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.port_retries=20 --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(LESSON)
 
-test: setup ## Run every test: Go unit tests, the notebook headless, the browser test.
-	$(MAKE) --no-print-directory check test-go test-notebook test-browser
+test: setup ## Run every test: checks, Go unit tests, the lesson headless, browser tests, a tiny benchmark run.
+	$(MAKE) --no-print-directory check test-go test-notebook test-browser bench-tiny
 
 test-go: ## Go unit tests.
 	$(call say,Go unit tests)
@@ -127,3 +128,13 @@ FORCE:
 
 distclean: clean ## Remove build outputs and .venv.
 	rm -rf $(VENV)
+
+bench: setup ## Benchmark the streamed answer three ways in JupyterLab (about 25 min); writes BENCHMARKS.md.
+	$(call say,Benchmark: JupyterLab + headless Chromium, Go display vs the Python original (about 25 minutes))
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome."; exit 1; }
+	$(BIN)/python bench/run.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
+
+bench-tiny: setup ## Check that the benchmark runs (tiny configuration, about 2 minutes; no timing is checked).
+	$(call say,Benchmark check: tiny configuration)
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome."; exit 1; }
+	$(BIN)/python bench/run.py --tiny --out $(BUILD)/bench/tiny --report $(BUILD)/bench/tiny/BENCHMARKS.md

@@ -24,8 +24,11 @@ CHROMIUM_ARGS = [
 class Lab:
     """JupyterLab serving a copy of notebooks/ from a temporary folder."""
 
-    def __init__(self, env=None, notebooks=None):
-        """Start JupyterLab; notebooks maps extra file names to nbformat notebooks to serve."""
+    def __init__(self, env=None, notebooks=None, base_url="/"):
+        """Start JupyterLab; notebooks maps extra file names to nbformat notebooks to serve.
+
+        base_url serves it under a path, as JupyterHub does (e.g. "/user/alice/").
+        """
         self.tmp = tempfile.mkdtemp(prefix="lab-")
         self.root = os.path.join(self.tmp, "notebooks")
         shutil.copytree(os.path.join(ROOT, "notebooks"), self.root)
@@ -38,13 +41,14 @@ class Lab:
             f.write('{"fetchNews": "false", "checkForUpdates": false}')
         self.port = free_port()
         self.token = secrets.token_hex(16)
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://127.0.0.1:{self.port}{base_url.rstrip('/')}"
         self.log = open(os.path.join(self.tmp, "jupyter.log"), "w")
         jupyter = os.path.join(ROOT, ".venv", "bin", "jupyter")
         self.proc = subprocess.Popen(
             [
                 jupyter, "lab", "--no-browser", f"--port={self.port}", "--ip=127.0.0.1",
                 f"--ServerApp.token={self.token}",
+                f"--ServerApp.base_url={base_url}",
                 f"--ServerApp.root_dir={self.root}",
                 f"--LabApp.workspaces_dir={self.tmp}/workspaces",
                 f"--LabApp.user_settings_dir={self.tmp}/settings",

@@ -3,6 +3,7 @@ import json
 import os
 
 import nbformat
+import pytest
 from playwright.sync_api import sync_playwright
 
 from browser import Lab, launch, menu, open_notebook
@@ -38,8 +39,12 @@ def wait_saved(page, i):
     )
 
 
-def test_quiz_widgets_answer_save_reload(artifacts):
-    lab = Lab(notebooks={"quiz.ipynb": quiz_notebook()})
+@pytest.mark.parametrize("base_url", ["/", "/user/alice/"])
+def test_quiz_widgets_answer_save_reload(artifacts, base_url):
+    """Each widget answered wrongly then rightly (by mouse and by keyboard), saved,
+    and shown again after a reload; also under a JupyterHub-style base URL."""
+    lab = Lab(notebooks={"quiz.ipynb": quiz_notebook()}, base_url=base_url)
+    shot = "quiz-" + ("hub-" if base_url != "/" else "")
     try:
         with sync_playwright() as pw:
             browser = launch(pw)
@@ -63,12 +68,14 @@ def test_quiz_widgets_answer_save_reload(artifacts):
             page.wait_for_function("document.querySelectorAll('.gq-quiz')[0].dataset.state === 'correct'")
             wait_saved(page, 0)
 
-            # True/false: two buttons.
+            # True/false: two buttons, used by keyboard only (Tab to a button, Enter).
             tf = quizzes.nth(1)
-            tf.locator(".gq-tf[data-answer=False]").click()
+            tf.locator(".gq-tf[data-answer=False]").focus()
+            page.keyboard.press("Enter")
             wait_saved(page, 1)
             assert tf.get_attribute("data-state") == "incorrect"
-            tf.locator(".gq-tf[data-answer=True]").click()
+            page.keyboard.press("Shift+Tab")
+            page.keyboard.press("Enter")
             page.wait_for_function("document.querySelectorAll('.gq-quiz')[1].dataset.state === 'correct'")
             wait_saved(page, 1)
 
@@ -92,7 +99,7 @@ def test_quiz_widgets_answer_save_reload(artifacts):
             assert "<script>window.__pwned = 1</script>" in host.inner_text()
             assert "<b>bold?</b>" in host.inner_text()
             assert page.evaluate("window.__pwned") is None
-            page.screenshot(path=os.path.join(artifacts, "quiz-answered.png"), full_page=True)
+            page.screenshot(path=os.path.join(artifacts, shot + "answered.png"), full_page=True)
 
             # The answers file beside the notebook.
             path = os.path.join(lab.root, "quiz.answers.json")
@@ -119,7 +126,7 @@ def test_quiz_widgets_answer_save_reload(artifacts):
             assert "`Stream`." in saved_texts[0] and "True" in saved_texts[1] and "b" in saved_texts[2], saved_texts
             assert page.eval_on_selector_all(".gq-option input:checked", "els => els.map(e => e.value)")[:1] == ["b"]
             assert page.evaluate("window.__pwned") is None
-            page.screenshot(path=os.path.join(artifacts, "quiz-reloaded.png"), full_page=True)
+            page.screenshot(path=os.path.join(artifacts, shot + "reloaded.png"), full_page=True)
             browser.close()
 
         # The notebook keeps no student answers: they live only in the answers file.
