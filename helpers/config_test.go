@@ -115,7 +115,7 @@ func TestConnectBaseURLOverrideAndKey(t *testing.T) {
 		w.Write([]byte(`{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`))
 	}))
 	defer srv.Close()
-	t.Setenv(KeyEnv, "sk-or-v1-secret-for-test")
+	t.Setenv(KeyEnv, "fake-or-v1-secret-for-test")
 	t.Setenv(BaseURLEnv, srv.URL+"/v1/")
 	config := openai.DefaultConfig(APIKey())
 	config.BaseURL = "https://openrouter.ai/api/v1"
@@ -136,7 +136,7 @@ func TestConnectBaseURLOverrideAndKey(t *testing.T) {
 	if _, err := openai.NewClientWithConfig(config).CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{Model: "m"}); err != nil {
 		t.Fatal(err)
 	}
-	if gotAuth != "Bearer sk-or-v1-secret-for-test" {
+	if gotAuth != "Bearer fake-or-v1-secret-for-test" {
 		t.Errorf("server saw Authorization %q", gotAuth)
 	}
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // testKey is the fake API key of the tests; no output may contain it.
-const testKey = "sk-or-v1-test-5f1e0c9a7b3d2e4f6a8b0c1d2e3f4a5b"
+const testKey = "fake-or-v1-test-5f1e0c9a7b3d2e4f6a8b0c1d2e3f4a5b"
 
 // wire describes what a test server sends, byte for byte.
 type wire struct {

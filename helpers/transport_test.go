@@ -216,7 +216,7 @@ func TestTransportOfflineLabelOncePerProgram(t *testing.T) {
 // The transport learns the key it sends, so Redact hides it even when the
 // key did not come from APIKey.
 func TestTransportRemembersKey(t *testing.T) {
-	const key = "sk-or-v1-only-seen-in-a-header-7c1d"
+	const key = "fake-or-v1-only-seen-in-a-header-7c1d"
 	tr := newTransport(roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return response(200, "application/json", "{}"), nil
 	}), Connection{})

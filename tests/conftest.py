@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 LESSON = os.path.join(ROOT, "notebooks", "openai-streaming.ipynb")
 ARTIFACTS = os.path.join(ROOT, "build", "test-artifacts")
-TEST_KEY = "sk-or-v1-test0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+TEST_KEY = "fake-or-v1-test0123456789abcdef0123456789abcdef0123456789abcdef01234567"
 SECRET_VARS = ("OPENROUTER_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL")
 
 

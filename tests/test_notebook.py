@@ -93,7 +93,7 @@ def test_live_run_against_openrouter_format_server(tmp_path, start_provider):
 def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
     """A rejected key gives one plain message that says what to do, not a Go stack trace."""
     p = start_provider("-require-key", TEST_KEY)
-    wrong = "sk-or-v1-wrong" + "9" * 40
+    wrong = "fake-or-v1-wrong" + "9" * 40
     from nbclient.exceptions import CellExecutionError
 
     try:
