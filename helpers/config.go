@@ -102,7 +102,6 @@ func Connect(config openai.ClientConfig) openai.ClientConfig {
 			c.BaseURL = offSrv.URL()
 		}
 		c.Offline = true
-		config.APIType = openai.APITypeOpenAI
 	}
 	config.BaseURL = c.BaseURL
 	if config.EmptyMessagesLimit < emptyLinesLimit {

@@ -1,9 +1,6 @@
 package offline
 
 import (
-	"context"
-	"errors"
-	"io"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -41,25 +38,8 @@ func benchStream(t testing.TB, baseURL string) (string, time.Time) {
 	client := newClient(baseURL, "")
 	req := lessonRequest(true)
 	start := time.Now()
-	stream, err := client.CreateChatCompletionStream(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stream.Close()
-	var b strings.Builder
-	for {
-		resp, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(resp.Choices) > 0 {
-			b.WriteString(resp.Choices[0].Delta.Content)
-		}
-	}
-	return b.String(), start
+	text, _, _ := streamAll(t, client, req)
+	return text, start
 }
 
 func TestBenchMode(t *testing.T) {

@@ -56,7 +56,7 @@ func startServer(t *testing.T, opts Options) *Server {
 
 // streamAll streams req with client and returns the content, the reasoning
 // (from the raw events), the finish reason and the usage.
-func streamAll(t *testing.T, client *openai.Client, req openai.ChatCompletionRequest) (content string, finish openai.FinishReason, usage *openai.Usage) {
+func streamAll(t testing.TB, client *openai.Client, req openai.ChatCompletionRequest) (content string, finish openai.FinishReason, usage *openai.Usage) {
 	t.Helper()
 	stream, err := client.CreateChatCompletionStream(context.Background(), req)
 	if err != nil {

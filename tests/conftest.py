@@ -115,6 +115,16 @@ def start_provider(provider_bin):
         p.stop()
 
 
+def gonb_notebook(cells):
+    """A new notebook for the GoNB kernel holding cells (nbformat cells)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}
+    nb.cells = list(cells)
+    return nb
+
+
 def lesson_messages():
     """The system and user messages of the lesson, read from the notebook."""
     nb = json.load(open(LESSON, encoding="utf-8"))

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from browser import Lab, launch, menu, open_notebook, wait_kernel_idle
-from conftest import LESSON, TEST_KEY, kernel_env, lesson_messages
+from conftest import LESSON, TEST_KEY, gonb_notebook, kernel_env, lesson_messages
 
 NAME = os.path.basename(LESSON)
 
@@ -118,9 +118,7 @@ def test_every_token_on_the_page_at_3000_per_second(start_provider, artifacts):
     by Jupyter's IOPub rate limit, none hidden past JupyterLab's 50-output limit)."""
     tokens = 6000
     p = start_provider("-bench", "-tokens", str(tokens), "-rate", "3000", "-think", "0", "-require-key", TEST_KEY)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}
-    nb.cells = lesson_cells("func newClient", "const MODEL", "var messages", "helpers.NewPrinter", "helpers.ShowStream")
+    nb = gonb_notebook(lesson_cells("func newClient", "const MODEL", "var messages", "helpers.NewPrinter", "helpers.ShowStream"))
     lab = Lab(env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url), notebooks={"fast.ipynb": nb})
     try:
         with sync_playwright() as pw:

@@ -4,13 +4,11 @@ import subprocess
 
 import nbformat
 
-from conftest import ROOT, kernel_env
+from conftest import ROOT, gonb_notebook, kernel_env
 
 
 def notebook(path, *cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}
-    nb.cells = [nbformat.v4.new_markdown_cell("# A lesson")] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nb = gonb_notebook([nbformat.v4.new_markdown_cell("# A lesson")] + [nbformat.v4.new_code_cell(c) for c in cells])
     nbformat.write(nb, str(path))
 
 

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from browser import Lab, launch, menu, open_notebook
+from conftest import gonb_notebook
 from test_browser import lesson_cells
 
 HOSTILE = '''%%
@@ -26,11 +27,8 @@ WRONG_FREEFORM = "streamingzzz"
 
 
 def quiz_notebook():
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "gonb", "display_name": "Go (gonb)", "language": "go"}
-    nb.cells = lesson_cells("“freeform”", "“true_false”", "“multiple_choice”")
-    nb.cells.append(nbformat.v4.new_code_cell(HOSTILE))
-    return nb
+    cells = lesson_cells("“freeform”", "“true_false”", "“multiple_choice”")
+    return gonb_notebook(cells + [nbformat.v4.new_code_cell(HOSTILE)])
 
 
 def wait_saved(page, i):
