@@ -56,7 +56,7 @@ $(BIN)/goimports: go.mod go.sum
 	$(GO) build -o $@ golang.org/x/tools/cmd/goimports
 
 $(BIN)/gonb: go.mod go.sum
-	$(call say,Building the GoNB kernel v0.11.4 (first time: about a minute))
+	$(call say,Building the GoNB kernel v0.11.5 (first time: about a minute))
 	@mkdir -p $(BIN)
 	$(GO) build -o $@ github.com/janpfeifer/gonb
 
