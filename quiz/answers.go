@@ -41,8 +41,10 @@ const AnswersVersion = 1
 //
 // "answers" maps a question ID to its Record. The top-level fields of a
 // record describe the latest attempt; "history" holds every attempt, oldest
-// first. "question" and "points" are copies from the question, for a
-// gradebook that has not got the notebook. Unknown fields are ignored, so that
+// first. "correct", "question" and "points" are what the widget showed the
+// student, kept for its own display: anyone can edit the file, so the
+// gradebook ignores them and grades every answer again with the lesson's own
+// questions (see Question.GradeRecord). Unknown fields are ignored, so that
 // later versions can add some.
 type Answers struct {
 	Version  int                `json:"version"`
@@ -109,6 +111,9 @@ func ParseAnswers(data []byte, name string) (*Answers, error) {
 			msg = fmt.Sprintf("%s holds a JSON %s where %s was expected", field, typ.Value, describeGoType(typ.Type.String()))
 		}
 		if off < 0 {
+			if at := findBadTime(data); at >= 0 {
+				return nil, fmt.Errorf("%s: %w", name, byteError(data, int(at), "\"time\" is not a time such as \"2025-03-04T10:15:02Z\": "+err.Error()))
+			}
 			return nil, fmt.Errorf("%s: not a valid answers file: %v", name, err)
 		}
 		return nil, fmt.Errorf("%s: %w", name, byteError(data, int(off), msg))
@@ -125,6 +130,57 @@ func ParseAnswers(data []byte, name string) (*Answers, error) {
 		}
 	}
 	return &a, nil
+}
+
+// findBadTime returns the byte offset of the first "time" value in data (a
+// well-formed JSON document) that is not an RFC 3339 time string, or -1. It
+// locates the errors that encoding/json reports without a position.
+func findBadTime(data []byte) int64 {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	// valueStart is the offset of the next value: after the last token and
+	// any white space, ':' or ','.
+	valueStart := func() int64 {
+		off := dec.InputOffset()
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n:,", data[off]) >= 0 {
+			off++
+		}
+		return off
+	}
+	var walk func(isTime bool) int64
+	walk = func(isTime bool) int64 {
+		start := valueStart()
+		tok, err := dec.Token()
+		if err != nil {
+			return -1
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			for dec.More() {
+				key := false
+				if v == '{' {
+					k, err := dec.Token()
+					if err != nil {
+						return -1
+					}
+					key = k == "time"
+				}
+				if at := walk(key); at >= 0 {
+					return at
+				}
+			}
+			_, _ = dec.Token() // the closing delimiter
+		case string:
+			if _, err := time.Parse(time.RFC3339, v); isTime && err != nil {
+				return start
+			}
+		default:
+			if isTime && v != nil {
+				return start
+			}
+		}
+		return -1
+	}
+	return walk(false)
 }
 
 func describeGoType(t string) string {
@@ -159,7 +215,9 @@ func byteError(data []byte, off int, msg string) *Error {
 }
 
 // ReadAnswers reads an answers file. A missing file gives an error for which
-// errors.Is(err, fs.ErrNotExist) holds.
+// errors.Is(err, fs.ErrNotExist) holds. It reads whatever path names; for
+// files someone else wrote (students' copies), use ReadAnswersIn, which
+// refuses links, FIFOs, devices and over-size files.
 func ReadAnswers(path string) (*Answers, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

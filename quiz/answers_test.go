@@ -107,7 +107,8 @@ func TestReadAnswersMalformed(t *testing.T) {
 	}{
 		{"syntax", "{\n  \"answers\": {\n    \"q-1\": {\"answer\": \"a\",}\n  }\n}", 3, 27, "malformed JSON"},
 		{"type", "{\"answers\": {\"q-1\": {\"answer\": 5}}}", 1, 32, "answers.answer holds a JSON number where a string was expected"},
-		{"time", "{\"answers\": {\"q-1\": {\"answer\": \"a\", \"time\": \"yesterday\"}}}", 0, 0, "yesterday"},
+		{"time", "{\"answers\": {\"q-1\": {\"answer\": \"a\", \"time\": \"yesterday\"}}}", 1, 45, "\"time\" is not a time"},
+		{"history time", "{\"answers\": {\"q-1\": {\"answer\": \"a\", \"time\": \"2025-03-04T10:15:02Z\",\n  \"history\": [{\"time\": 5}]}}}", 2, 24, "\"time\" is not a time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

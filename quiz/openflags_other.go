@@ -1,0 +1,6 @@
+//go:build !unix
+
+package quiz
+
+// openNonBlocking is 0 where there are no FIFOs to block on.
+const openNonBlocking = 0

@@ -1,0 +1,168 @@
+package quiz
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// MaxAnswersFileSize is the largest answers file ReadAnswersIn reads: 1 MiB.
+// A widget-written file holds about 150 bytes per attempt, so this is room
+// for several thousand attempts; anything bigger is not a real answers file.
+const MaxAnswersFileSize = 1 << 20
+
+// RefusedError reports a file that was refused without being read (or without
+// being read to the end): not a regular file, or too large.
+type RefusedError struct {
+	// Path is the refused file.
+	Path string
+	// Reason says what the file is and what to do about it.
+	Reason string
+}
+
+// Error returns "path: refused: reason".
+func (e *RefusedError) Error() string { return e.Path + ": refused: " + e.Reason }
+
+// RefusalReason says why a file of this mode is not read, or returns "" for
+// a regular file. Only regular files are read: a symbolic link could point
+// anywhere (another student's file, /dev/zero), a FIFO or a device could block
+// the reader or never end.
+func RefusalReason(mode fs.FileMode) string {
+	switch t := mode.Type(); {
+	case t == 0:
+		return ""
+	case t&fs.ModeSymlink != 0:
+		return "it is a symbolic link, and links are not followed; copy the real files into the folder instead"
+	case t&fs.ModeDir != 0:
+		return "it is a folder, not a file"
+	case t&fs.ModeNamedPipe != 0:
+		return "it is a FIFO (named pipe), not a file; remove it"
+	case t&fs.ModeSocket != 0:
+		return "it is a socket, not a file; remove it"
+	case t&fs.ModeDevice != 0:
+		return "it is a device, not a file; remove it"
+	}
+	return "it is not a regular file; remove it"
+}
+
+// ReadRegularFile reads the file name (a path relative to root) inside root,
+// refusing with a *RefusedError anything that is not a regular file of at
+// most limit bytes. It never blocks on a FIFO or a device, never follows a
+// symbolic link at name, and never reads outside root:
+//
+//  1. the file is checked with Lstat first, and only a regular file is opened;
+//  2. it is opened through root with O_NONBLOCK (on Unix), so a FIFO or device
+//     swapped in after the check does not block the open;
+//  3. the opened file must still be a regular file and the very file checked
+//     (Fstat, os.SameFile), else it was replaced in the meantime;
+//  4. at most limit+1 bytes are read, so a file that grows is refused too.
+func ReadRegularFile(root *os.Root, name string, limit int64) ([]byte, error) {
+	path := filepath.Join(root.Name(), name)
+	before, err := root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if reason := RefusalReason(before.Mode()); reason != "" {
+		return nil, &RefusedError{Path: path, Reason: reason}
+	}
+	if before.Size() > limit {
+		return nil, &RefusedError{Path: path, Reason: tooLarge(before.Size(), limit)}
+	}
+	if testHookAfterLstat != nil {
+		testHookAfterLstat(name)
+	}
+	f, err := root.OpenFile(name, os.O_RDONLY|openNonBlocking, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	opened, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if testHookAfterOpen != nil {
+		testHookAfterOpen(name)
+	}
+	if !opened.Mode().IsRegular() || !os.SameFile(before, opened) {
+		return nil, &RefusedError{Path: path, Reason: "it was replaced while being read; run again when nobody is changing the folder"}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, &RefusedError{Path: path, Reason: fmt.Sprintf("it grew over %s while being read", sizeText(limit))}
+	}
+	return data, nil
+}
+
+// Test hooks, to change a file between the checks of ReadRegularFile.
+var testHookAfterLstat, testHookAfterOpen func(name string)
+
+func tooLarge(size, limit int64) string {
+	return fmt.Sprintf("it is %d bytes, over the limit of %s; a real file is far smaller, so check where it came from", size, sizeText(limit))
+}
+
+// sizeText writes a size in bytes, KiB or MiB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ReadAnswersIn reads the answers file name (relative to root) inside root
+// with ReadRegularFile, limited to MaxAnswersFileSize, and parses it with
+// ParseAnswers. Use it for files that someone else wrote, such as students'
+// copies: a refused file gives a *RefusedError, a malformed one an error
+// naming the file and the line:column of the problem.
+func ReadAnswersIn(root *os.Root, name string) (*Answers, error) {
+	data, err := ReadRegularFile(root, name, MaxAnswersFileSize)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswers(data, filepath.Join(root.Name(), name))
+}
+
+// ReadDirIn lists the folder name (relative to root; "." for root itself)
+// inside root, sorted by name, with the same care as ReadRegularFile: the
+// folder is checked with Lstat, opened with O_NONBLOCK, and must still be
+// that folder once open. A symbolic link or anything else that is not a
+// folder gives a *RefusedError. The entries' types are not followed: a link
+// in the folder is listed as a link.
+func ReadDirIn(root *os.Root, name string) ([]fs.DirEntry, error) {
+	path := filepath.Join(root.Name(), name)
+	before, err := root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !before.IsDir() {
+		return nil, &RefusedError{Path: path, Reason: RefusalReason(before.Mode())}
+	}
+	f, err := root.OpenFile(name, os.O_RDONLY|openNonBlocking, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	opened, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !opened.IsDir() || !os.SameFile(before, opened) {
+		return nil, &RefusedError{Path: path, Reason: "it was replaced while being read; run again when nobody is changing the folder"}
+	}
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("reading the folder %s: %w", path, err)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	return entries, nil
+}
