@@ -292,11 +292,13 @@ func column(b *strings.Builder, title, status, text string, err error, final boo
 	if err != nil {
 		b.WriteString(`<div role="alert">` + html.EscapeString(Explain(err)) + `</div>`)
 	}
-	style := "white-space:pre-wrap"
-	if final {
-		style += ";max-height:24em;overflow:auto"
+	if !final {
+		b.WriteString(`<div style="white-space:pre-wrap">` + html.EscapeString(text) + `</div></div>`)
+		return
 	}
-	b.WriteString(`<div style="` + style + `">` + html.EscapeString(text) + `</div></div>`)
+	// A scrolling panel: reachable by keyboard, and named for screen readers.
+	b.WriteString(`<div style="white-space:pre-wrap;max-height:24em;overflow:auto" tabindex="0" role="region" aria-label="` +
+		html.EscapeString("Answer "+strings.ToLower(title)) + `">` + html.EscapeString(text) + `</div></div>`)
 }
 
 // timelineSVG draws the share of each answer visible over time.

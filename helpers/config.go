@@ -1,14 +1,16 @@
 package helpers
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/joho/godotenv"
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/k12notebooks/golessons/offline"
@@ -104,6 +106,7 @@ func Connect(config openai.ClientConfig) openai.ClientConfig {
 		c.Offline = true
 	}
 	config.BaseURL = c.BaseURL
+	c.BaseURL = rememberURLSecrets(c.BaseURL) // what the lesson shows
 	if config.EmptyMessagesLimit < emptyLinesLimit {
 		config.EmptyMessagesLimit = emptyLinesLimit
 	}
@@ -122,30 +125,6 @@ func CurrentConnection() Connection {
 	connMu.Lock()
 	defer connMu.Unlock()
 	return conn
-}
-
-// Redact replaces every API key the helpers have seen in s with "[hidden key]".
-func Redact(s string) string {
-	connMu.Lock()
-	keys := append([]string(nil), secrets...)
-	connMu.Unlock()
-	for _, k := range keys {
-		s = strings.ReplaceAll(s, k, "[hidden key]")
-	}
-	return s
-}
-
-// rememberSecret adds key to the texts Redact hides. The caller holds connMu.
-func rememberSecret(key string) {
-	if len(key) < 4 { // too short to hide without hiding ordinary words
-		return
-	}
-	for _, k := range secrets {
-		if k == key {
-			return
-		}
-	}
-	secrets = append(secrets, key)
 }
 
 // lookupEnv returns the environment variable name, or its value in the .env
@@ -189,33 +168,39 @@ func dotEnv() map[string]string {
 	return dotEnvVals
 }
 
-// readDotEnv parses NAME=value lines; blank lines, comments and an optional
-// "export " prefix are allowed, and values may be quoted.
+// readDotEnv parses a .env file the way dotenv tools do (godotenv): NAME=value
+// lines, comments, "export" prefixes, quoted values and "# comments" after
+// a value. A byte-order mark at the start is skipped. When the file does not
+// parse as a whole, each line is read on its own and the lines that fail are
+// named on standard error, without quoting them (they may hold a key).
 func readDotEnv(path string) (map[string]string, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	vals := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		line = strings.TrimPrefix(line, "export ")
-		name, value, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		value = strings.TrimSpace(value)
-		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
-			value = value[1 : len(value)-1]
-		}
-		vals[strings.TrimSpace(name)] = value
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if vals, err := godotenv.UnmarshalBytes(data); err == nil {
+		return vals, nil
 	}
-	return vals, sc.Err()
+	vals := map[string]string{}
+	var bad []string
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		one, err := godotenv.UnmarshalBytes(line)
+		if _, empty := one[""]; err != nil || empty {
+			bad = append(bad, strconv.Itoa(i+1))
+			continue
+		}
+		for k, v := range one {
+			vals[k] = v
+		}
+	}
+	if len(bad) == 0 {
+		return vals, nil
+	}
+	fmt.Fprintf(os.Stderr, "⚠️ In the settings file %s, line %s could not be read and was ignored. "+
+		"Each line must look like NAME=value (for example OPENROUTER_API_KEY=sk-or-...).\n",
+		path, strings.Join(bad, ", "))
+	return vals, nil
 }
 
 // String says in one line where requests go, for the lesson's first cell.

@@ -26,26 +26,37 @@ func resetConfig(t *testing.T) {
 }
 
 func TestReadDotEnv(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".env")
-	content := "# a comment\n\nexport OPENROUTER_API_KEY=\"sk-or-quoted\"\nOPENAI_BASE_URL = http://localhost:11434/v1 \nBROKEN LINE\nSINGLE='x y'\n"
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name, content string
+		want          map[string]string
+	}{
+		{"comments, export and quotes",
+			"# a comment\n\nexport OPENROUTER_API_KEY=\"sk-or-quoted\"\nOPENAI_BASE_URL = http://localhost:11434/v1 \nSINGLE='x y'\n",
+			map[string]string{"OPENROUTER_API_KEY": "sk-or-quoted", "OPENAI_BASE_URL": "http://localhost:11434/v1", "SINGLE": "x y"}},
+		{"byte-order mark", "\uFEFFOPENROUTER_API_KEY=sk-or-bom\n", map[string]string{"OPENROUTER_API_KEY": "sk-or-bom"}},
+		{"export and a tab", "export\tOPENROUTER_API_KEY=sk-or-tab\n", map[string]string{"OPENROUTER_API_KEY": "sk-or-tab"}},
+		{"comment after a value", "OPENROUTER_API_KEY=sk-or-c # my key\n", map[string]string{"OPENROUTER_API_KEY": "sk-or-c"}},
+		{"comment after a quoted value", "OPENROUTER_API_KEY=\"sk-or-q\" # my key\n", map[string]string{"OPENROUTER_API_KEY": "sk-or-q"}},
+		{"hash inside a value", "OPENAI_BASE_URL=http://h/v1#frag\n", map[string]string{"OPENAI_BASE_URL": "http://h/v1#frag"}},
+		{"CRLF", "OPENROUTER_API_KEY=sk-or-crlf\r\nB=2\r\n", map[string]string{"OPENROUTER_API_KEY": "sk-or-crlf", "B": "2"}},
+		{"a broken line is skipped", "OPENROUTER_API_KEY=sk-or-ok\nBROKEN LINE\nB=2\n", map[string]string{"OPENROUTER_API_KEY": "sk-or-ok", "B": "2"}},
 	}
-	got, err := readDotEnv(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{
-		"OPENROUTER_API_KEY": "sk-or-quoted",
-		"OPENAI_BASE_URL":    "http://localhost:11434/v1",
-		"SINGLE":             "x y",
-	}
-	if len(got) != len(want) {
-		t.Errorf("got %d entries %v, want %v", len(got), got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %q, want %q", k, got[k], v)
+	for _, c := range cases {
+		path := filepath.Join(t.TempDir(), ".env")
+		if err := os.WriteFile(path, []byte(c.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readDotEnv(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s: got %d entries %v, want %v", c.name, len(got), got, c.want)
+		}
+		for k, v := range c.want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %q, want %q", c.name, k, got[k], v)
+			}
 		}
 	}
 }

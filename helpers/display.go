@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
 // Display tuning. Jupyter sends each update to the browser as one message.
@@ -39,9 +40,19 @@ const (
 type mimeKind int
 
 const (
+	// kindHTML is HTML written by the helpers, with every text in it escaped.
 	kindHTML mimeKind = iota
+	// kindMarkdown is a piece of a model's answer, as Markdown, while it
+	// still grows: shown as HTML made safe by renderAnswer.
 	kindMarkdown
+	// kindMarkdownFinal is a piece of an answer in its final form: shown
+	// like kindMarkdown, and kept as Markdown text too, for saved notebooks
+	// and exports that read text/plain.
+	kindMarkdownFinal
 )
+
+// isMarkdown reports whether k is a piece of a model's answer.
+func (k mimeKind) isMarkdown() bool { return k == kindMarkdown || k == kindMarkdownFinal }
 
 // sink receives display updates. Each call replaces the content of the output
 // with the given id, creating the output, below the earlier ones, on first
@@ -54,11 +65,30 @@ type sink interface {
 type gonbSink struct{}
 
 func (gonbSink) show(id string, kind mimeKind, content string) {
-	if kind == kindMarkdown {
-		gonbui.UpdateMarkdown(id, content)
-		return
+	gonbui.SendData(&protocol.DisplayData{Data: displayData(kind, content), DisplayID: id})
+}
+
+// displayData returns the MIME bundle of an output: always text/html, never
+// text/markdown (JupyterLab would render a model's Markdown with raw HTML
+// in it, and trusts what a running kernel sends).
+func displayData(kind mimeKind, content string) map[protocol.MIMEType]any {
+	if !kind.isMarkdown() {
+		return map[protocol.MIMEType]any{protocol.MIMETextHTML: inertHTML(content)}
 	}
-	gonbui.UpdateHTML(id, content)
+	data := map[protocol.MIMEType]any{protocol.MIMETextHTML: string(renderAnswer(nil, []byte(content)))}
+	if kind == kindMarkdownFinal {
+		data[protocol.MIMETextPlain] = content
+	}
+	return data
+}
+
+// inertHTML wraps HTML written by the helpers in an element that MathJax
+// skips, so a "$" in a quoted answer or error stays a dollar sign.
+func inertHTML(s string) string {
+	if s == "" {
+		return s
+	}
+	return `<div class="` + inertClass + `">` + s + `</div>`
 }
 
 // syncDisplay waits, for at most two seconds, until GoNB has passed every
@@ -220,16 +250,20 @@ func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
 			cut, after = findCut(tail, v.fence, limit)
 		}
 		if cut == 0 {
-			if v.shown == len(st.text) {
+			if v.shown == len(st.text) && !final {
 				return false // on screen already
 			}
-			v.buf = renderMarkdown(v.buf[:0], tail, v.fence, fence{})
-			v.sink.show(v.blockID, kindMarkdown, string(v.buf))
+			v.buf = segmentMarkdown(v.buf[:0], tail, v.fence, fence{})
+			kind := kindMarkdown
+			if final {
+				kind = kindMarkdownFinal
+			}
+			v.sink.show(v.blockID, kind, string(v.buf))
 			v.shown = len(st.text)
 			return false
 		}
-		v.buf = renderMarkdown(v.buf[:0], tail[:cut], v.fence, after)
-		v.sink.show(v.blockID, kindMarkdown, string(v.buf))
+		v.buf = segmentMarkdown(v.buf[:0], tail[:cut], v.fence, after)
+		v.sink.show(v.blockID, kindMarkdownFinal, string(v.buf))
 		v.frozen += cut
 		v.fence = after
 		v.blockID = ""

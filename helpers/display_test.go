@@ -75,7 +75,7 @@ func TestLiveViewCoalescesUnderLoad(t *testing.T) {
 		for _, w := range sink.updates[i:live] {
 			if w.at.Sub(u.at) < time.Second {
 				n++
-				if w.kind == kindMarkdown {
+				if w.kind.isMarkdown() {
 					na++
 				}
 			}

@@ -34,7 +34,7 @@ func ShowError(err error) {
 	flushPrinters()
 	msg := Explain(err)
 	if gonbui.IsNotebook {
-		gonbui.DisplayHTML(errorHTML(msg, isStop(err)))
+		gonbui.DisplayHTML(inertHTML(errorHTML(msg, isStop(err))))
 		syncDisplay()
 		return
 	}

@@ -29,14 +29,14 @@ func TestExplain(t *testing.T) {
 		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: context.Canceled}, []string{"Stopped."}},
 		{context.DeadlineExceeded, []string{"https://openrouter.ai/api/v1", "in time"}},
 		{fmt.Errorf("%w: unexpected EOF", ErrEndedEarly), []string{"connection ended early", "kept"}},
-		{&openai.APIError{HTTPStatusCode: 401, Message: "Invalid key " + testKey}, []string{"API key was refused", "[hidden key]"}},
+		{&openai.APIError{HTTPStatusCode: 401, Message: "Invalid key " + testKey}, []string{"API key was refused", "[hidden]"}},
 		{&openai.APIError{HTTPStatusCode: 418, Message: "I'm a teapot"}, []string{"418", "teapot", "https://openrouter.ai/api/v1"}},
 		{&openai.RequestError{HTTPStatusCode: 502, Body: []byte("<html><head><title>Bad Gateway</title></head></html>")}, []string{"web page", "Bad Gateway"}},
 		{&openai.RequestError{HTTPStatusCode: 500, Body: []byte("upstream crashed")}, []string{"problem on its side", "upstream crashed"}},
 		{openai.ErrTooManyEmptyStreamMessages, []string{"keep-alive"}},
 		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: syscall.ECONNRESET}, []string{"reset"}},
 		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: io.ErrUnexpectedEOF}, []string{"ended before"}},
-		{errors.New("error, status code: 0, something odd with " + testKey), []string{"Something went wrong", "something odd", "[hidden key]"}},
+		{errors.New("error, status code: 0, something odd with " + testKey), []string{"Something went wrong", "something odd", "[hidden]"}},
 	}
 	for _, c := range cases {
 		msg := Explain(c.err)

@@ -5,6 +5,11 @@ import (
 	"unicode/utf8"
 )
 
+// The live view splits a long answer into outputs at Markdown block
+// boundaries (findCut), so that finished blocks are sent once and only the
+// last output is re-rendered. The split only has to read well: whatever the
+// Markdown holds, renderAnswer makes it safe.
+
 // fence is an open fenced code block (``` or ~~~); the zero value means none.
 type fence struct {
 	char   byte   // '`' or '~'
@@ -126,16 +131,16 @@ func findCut(tail []byte, f fence, max int) (int, fence) {
 	return c, f
 }
 
-// renderMarkdown appends to dst the Markdown for one piece of an answer:
-// reopened inside code block f when f is open, closed again at the end when
-// closeFence is open, with dollar signs and HTML escaped (see
-// escapeMarkdown).
-func renderMarkdown(dst, seg []byte, f, closeFence fence) []byte {
+// segmentMarkdown appends to dst the Markdown for one piece of an answer:
+// reopened inside code block f when f is open, and closed again at the end
+// when closeFence is open, so that each piece renders on its own as it
+// reads in the whole answer.
+func segmentMarkdown(dst, seg []byte, f, closeFence fence) []byte {
 	if f.open() {
 		dst = append(dst, f.opener...)
 		dst = append(dst, '\n')
 	}
-	dst = escapeMarkdownFrom(dst, seg, f)
+	dst = append(dst, seg...)
 	if closeFence.open() {
 		if len(dst) > 0 && dst[len(dst)-1] != '\n' {
 			dst = append(dst, '\n')
@@ -144,169 +149,4 @@ func renderMarkdown(dst, seg []byte, f, closeFence fence) []byte {
 		dst = append(dst, '\n')
 	}
 	return dst
-}
-
-// escapeMarkdown appends src to dst with every "$" outside code escaped as
-// "\$", so JupyterLab does not typeset money amounts as math, and every "<"
-// outside code that does not start an autolink escaped as "\<", so model
-// text cannot inject HTML. Fenced code blocks and code spans are copied as
-// they are.
-func escapeMarkdown(dst, src []byte) []byte {
-	return escapeMarkdownFrom(dst, src, fence{})
-}
-
-// escapeMarkdownFrom is escapeMarkdown for text that starts inside the code
-// block f when f is open.
-func escapeMarkdownFrom(dst, src []byte, f fence) []byte {
-	textStart := -1 // start of the run of text lines being collected
-	for pos := 0; pos < len(src); {
-		end := bytes.IndexByte(src[pos:], '\n')
-		next := len(src)
-		if end >= 0 {
-			next = pos + end + 1
-		}
-		line := src[pos:next]
-		body := bytes.TrimRight(line, "\n")
-		switch {
-		case f.open():
-			dst = append(dst, line...)
-			if f.closes(body) {
-				f = fence{}
-			}
-		default:
-			if nf, ok := fenceOpen(body); ok {
-				if textStart >= 0 {
-					dst = escapeText(dst, src[textStart:pos])
-					textStart = -1
-				}
-				f = nf
-				dst = append(dst, line...)
-			} else if textStart < 0 {
-				textStart = pos
-			}
-		}
-		pos = next
-	}
-	if textStart >= 0 {
-		dst = escapeText(dst, src[textStart:])
-	}
-	return dst
-}
-
-var autolinkSchemes = [][]byte{[]byte("http://"), []byte("https://"), []byte("mailto:")}
-
-// escapeText escapes text outside fenced code blocks; see escapeMarkdown.
-func escapeText(dst, s []byte) []byte {
-	paraEnd := -1 // end of the paragraph holding i, found when needed
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && s[j] != '`' && s[j] != '\\' && s[j] != '$' && s[j] != '<' {
-			j++
-		}
-		dst = append(dst, s[i:j]...)
-		if j == len(s) {
-			break
-		}
-		i = j
-		switch s[i] {
-		case '\\':
-			// An escape: copy it and the character it escapes.
-			n := 1
-			if i+1 < len(s) {
-				_, size := utf8.DecodeRune(s[i+1:])
-				n += size
-			}
-			dst = append(dst, s[i:i+n]...)
-			i += n
-		case '$':
-			dst = append(dst, '\\', '$')
-			i++
-		case '<':
-			if k := autolinkEnd(s[i:]); k > 0 {
-				dst = append(dst, s[i:i+k]...)
-				i += k
-			} else {
-				dst = append(dst, '\\', '<')
-				i++
-			}
-		case '`':
-			n := 0
-			for i+n < len(s) && s[i+n] == '`' {
-				n++
-			}
-			if paraEnd < i {
-				paraEnd = paragraphEnd(s, i)
-			}
-			if k := closingRun(s[i+n:paraEnd], n); k >= 0 {
-				// A code span: copy it unchanged.
-				dst = append(dst, s[i:i+n+k+n]...)
-				i += n + k + n
-			} else {
-				dst = append(dst, s[i:i+n]...)
-				i += n
-			}
-		}
-	}
-	return dst
-}
-
-// autolinkEnd returns the length of an autolink such as <https://x.org> at
-// the start of s, or 0.
-func autolinkEnd(s []byte) int {
-	k := bytes.IndexByte(s, '>')
-	if k < 2 {
-		return 0
-	}
-	inner := s[1:k]
-	if bytes.ContainsAny(inner, " \t\n<") {
-		return 0
-	}
-	for _, scheme := range autolinkSchemes {
-		if len(inner) > len(scheme) && bytes.EqualFold(inner[:len(scheme)], scheme) {
-			return k + 1
-		}
-	}
-	return 0
-}
-
-// closingRun returns the offset in s of a run of exactly n backticks, or -1.
-func closingRun(s []byte, n int) int {
-	for j := 0; j < len(s); {
-		k := bytes.IndexByte(s[j:], '`')
-		if k < 0 {
-			return -1
-		}
-		j += k
-		m := j
-		for m < len(s) && s[m] == '`' {
-			m++
-		}
-		if m-j == n {
-			return j
-		}
-		j = m
-	}
-	return -1
-}
-
-// paragraphEnd returns the offset of the first blank line after i in s, or
-// len(s): code spans do not cross paragraphs.
-func paragraphEnd(s []byte, i int) int {
-	for {
-		k := bytes.IndexByte(s[i:], '\n')
-		if k < 0 {
-			return len(s)
-		}
-		i += k + 1
-		j := i
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r') {
-			j++
-		}
-		if j < len(s) && s[j] == '\n' || j == len(s) && j > i {
-			return i
-		}
-		if j == len(s) {
-			return len(s)
-		}
-	}
 }

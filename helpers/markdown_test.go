@@ -6,34 +6,6 @@ import (
 	"testing"
 )
 
-func TestEscapeMarkdown(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"It costs $5, or $10 a month.", `It costs \$5, or \$10 a month.`},
-		{"$$x^2$$", `\$\$x^2\$\$`},
-		{"already \\$5 escaped", "already \\$5 escaped"},
-		{"a backslash \\\\$5", "a backslash \\\\\\$5"},
-		{"code `a$b` stays", "code `a$b` stays"},
-		{"double ``a ` $b`` stays", "double ``a ` $b`` stays"},
-		{"span over\nlines `a\n$b` stays", "span over\nlines `a\n$b` stays"},
-		{"no span across paragraphs `a\n\n$b`", "no span across paragraphs `a\n\n\\$b`"},
-		{"unclosed `$x", "unclosed `\\$x"},
-		{"escaped \\`$x`", "escaped \\`\\$x`"},
-		{"```sh\necho $HOME\n```\nafter $1", "```sh\necho $HOME\n```\nafter \\$1"},
-		{"~~~\n$a\n~~~", "~~~\n$a\n~~~"},
-		{"unclosed fence\n```\n$a", "unclosed fence\n```\n$a"},
-		{"<script>alert(1)</script>", `\<script>alert(1)\</script>`},
-		{`<img src=x onerror="alert(1)">`, `\<img src=x onerror="alert(1)">`},
-		{"see <https://openrouter.ai/models> now", "see <https://openrouter.ai/models> now"},
-		{"a < b and c > d", `a \< b and c > d`},
-		{"", ""},
-	}
-	for _, c := range cases {
-		if got := string(escapeMarkdown(nil, []byte(c.in))); got != c.want {
-			t.Errorf("escapeMarkdown(%q)\n got %q\nwant %q", c.in, got, c.want)
-		}
-	}
-}
-
 func TestFindCut(t *testing.T) {
 	cases := []struct {
 		name, tail string
@@ -69,12 +41,12 @@ func TestRenderReopensCodeBlock(t *testing.T) {
 	if cut == 0 || !f.open() {
 		t.Fatalf("cut %d, open %v", cut, f.open())
 	}
-	first := string(renderMarkdown(nil, []byte(text[:cut]), fence{}, f))
-	second := string(renderMarkdown(nil, []byte(text[cut:]), f, fence{}))
+	first := string(segmentMarkdown(nil, []byte(text[:cut]), fence{}, f))
+	second := string(segmentMarkdown(nil, []byte(text[cut:]), f, fence{}))
 	if !strings.HasPrefix(first, "```python\n") || !strings.HasSuffix(first, "\n```\n") {
 		t.Errorf("first part %q", first)
 	}
-	if !strings.HasPrefix(second, "```python\nprint('$')") || strings.Contains(second, `\$`) {
+	if !strings.HasPrefix(second, "```python\nprint('$')") {
 		t.Errorf("second part %q", second)
 	}
 }
@@ -109,37 +81,20 @@ func TestLiveViewRandomMarkdown(t *testing.T) {
 		}
 		st.stop(nil, tNow.Add(time60s))
 		v.finish(st, tNow.Add(time60s))
-		if got := unescapeOutputs(sink); got != s {
+		if got := joinedOutputs(sink); got != s {
 			t.Fatalf("run %d: displayed\n%q\nwant\n%q", run, got, s)
 		}
 	}
 }
 
-// unescapeOutputs joins the final Markdown outputs and removes the escapes
-// escapeMarkdown adds outside code.
-func unescapeOutputs(sink *fakeSink) string {
+// joinedOutputs joins the final Markdown outputs of sink.
+func joinedOutputs(sink *fakeSink) string {
 	ids, last := sink.outputs()
 	var b strings.Builder
 	for _, id := range ids {
-		if last[id].kind == kindMarkdown {
+		if last[id].kind.isMarkdown() {
 			b.WriteString(last[id].content)
 		}
 	}
-	return unescapeOutsideCode(b.String())
-}
-
-// unescapeOutsideCode inverts escapeMarkdown for texts without backslashes
-// of their own.
-func unescapeOutsideCode(s string) string {
-	var out []byte
-	src := []byte(s)
-	// Re-run the escaper's scan: wherever it would have added a backslash,
-	// one was added. Escaped text differs from the source only there.
-	for i := 0; i < len(src); i++ {
-		if src[i] == '\\' && i+1 < len(src) && (src[i+1] == '$' || src[i+1] == '<') {
-			continue
-		}
-		out = append(out, src[i])
-	}
-	return string(out)
+	return b.String()
 }

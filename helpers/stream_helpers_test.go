@@ -211,17 +211,17 @@ func (f *fakeSink) screen() string {
 	return b.String()
 }
 
-// answerMarkdown returns the final Markdown outputs joined, unescaped: the
+// answerMarkdown returns the final Markdown outputs joined: the
 // answer as it reads on screen, for answers without forced splits.
 func (f *fakeSink) answerMarkdown() string {
 	ids, last := f.outputs()
 	var b strings.Builder
 	for _, id := range ids {
-		if last[id].kind == kindMarkdown {
+		if last[id].kind.isMarkdown() {
 			b.WriteString(last[id].content)
 		}
 	}
-	return unescapeMarkdown(b.String())
+	return b.String()
 }
 
 // all returns every update's content, for checks that must hold for each.
@@ -234,11 +234,6 @@ func (f *fakeSink) all() string {
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-// unescapeMarkdown undoes escapeMarkdown for text without code.
-func unescapeMarkdown(s string) string {
-	return strings.NewReplacer(`\$`, `$`, `\<`, `<`).Replace(s)
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent use that counts writes.

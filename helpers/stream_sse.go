@@ -46,7 +46,8 @@ type sseBody struct {
 	off int    // read position in out
 	err error  // returned once out is drained
 
-	data  []byte // data field of the event being read
+	data  []byte   // data field of the event being read
+	scan  jsonScan // how far data is a JSON object, read incrementally
 	event []byte // event field of the event being read
 	long  []byte // a line longer than the bufio buffer, being assembled
 
@@ -177,21 +178,66 @@ func (b *sseBody) addData(value []byte) {
 		b.err = fmt.Errorf("the server sent an event longer than %d MiB, so the stream was stopped", maxSSELine>>20)
 		return
 	}
+	start := len(b.data)
 	b.data = append(b.data, value...)
-	if bytes.Equal(b.data, doneMarker) || completeJSON(b.data) {
+	// Only the new bytes are scanned, so an event of many data lines costs
+	// time linear in its size; json.Valid runs once, when the braces close.
+	if bytes.Equal(b.data, doneMarker) || b.scan.feed(b.data[start:]) && json.Valid(b.data) {
 		b.dispatch()
 	}
 }
 
-// completeJSON reports whether p is a whole JSON object.
-func completeJSON(p []byte) bool {
-	p = bytes.TrimSpace(p)
-	return len(p) >= 2 && p[0] == '{' && p[len(p)-1] == '}' && json.Valid(p)
+// jsonScan follows the braces and strings of a JSON text fed piece by piece
+// and tells when it has just closed its outermost object. The zero value is
+// ready for a new text.
+type jsonScan struct {
+	depth    int
+	inString bool
+	escaped  bool
+	started  bool // the text began with "{"
+	broken   bool // the text is not a JSON object: never complete
+}
+
+// feed scans p, the next bytes of the text, and reports whether the text
+// now ends with the close of its outermost object.
+func (s *jsonScan) feed(p []byte) bool {
+	closed := false
+	for _, c := range p {
+		if s.broken {
+			return false
+		}
+		closed = false
+		switch {
+		case s.inString:
+			switch {
+			case s.escaped:
+				s.escaped = false
+			case c == '\\':
+				s.escaped = true
+			case c == '"':
+				s.inString = false
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			closed = s.started && s.depth == 0
+		case !s.started:
+			s.started, s.depth, s.broken = true, 1, c != '{'
+		case s.depth == 0:
+			s.broken = true // more after the object
+		case c == '"':
+			s.inString = true
+		case c == '{' || c == '[':
+			s.depth++
+		case c == '}' || c == ']':
+			s.depth--
+			closed = s.depth == 0
+		}
+	}
+	return closed && !s.broken
 }
 
 // dispatch sends the current event, if it has data.
 func (b *sseBody) dispatch() {
-	defer func() { b.data, b.event = b.data[:0], b.event[:0] }()
+	defer func() { b.data, b.event, b.scan = b.data[:0], b.event[:0], jsonScan{} }()
 	if len(b.data) == 0 {
 		return
 	}
