@@ -48,8 +48,8 @@ type sseBody struct {
 
 	data  []byte   // data field of the event being read
 	scan  jsonScan // how far data is a JSON object, read incrementally
-	event []byte // event field of the event being read
-	long  []byte // a line longer than the bufio buffer, being assembled
+	event []byte   // event field of the event being read
+	long  []byte   // a line longer than the bufio buffer, being assembled
 
 	sawDone   bool // "data: [DONE]" arrived
 	sawFinish bool // a chunk with a finish_reason arrived
