@@ -6,7 +6,8 @@
 #
 # Everything installs inside this folder: the Python tools in .venv/, the GoNB
 # kernel in .venv/share/jupyter/. Go modules and the Go build cache are the
-# usual ones of your Go installation.
+# usual ones of your Go installation; after `make setup` the lessons run
+# without internet (GOPROXY=off).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -29,16 +30,21 @@ export PATH := $(BIN):$(shell $(GO) env GOROOT 2>/dev/null)/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 KERNEL_JSON := $(JUPYTER_DATA_DIR)/kernels/gonb/kernel.json
+# The GoNB version pinned in go.mod (the kernel and helpers' gonbui must match).
+GONB_VERSION := $(shell sed -n 's|^[[:space:]]*github.com/janpfeifer/gonb \(v[^[:space:]]*\).*|\1|p' go.mod | head -n 1)
+# A headless Chromium for the browser tests and the benchmark: $$CHROMIUM, the
+# system's, Playwright's, or Debian's (see tools/find_browser.sh).
+FIND_BROWSER := CHROMIUM="$$(tools/find_browser.sh)" || exit 1; export CHROMIUM;
 
 say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup lab test test-go test-notebook test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny
+.PHONY: help setup warm lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells
 
 help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(VENV)/.python-ok $(BIN)/goimports $(KERNEL_JSON) $(VENV)/.warm ## Install everything the lesson needs (idempotent).
+setup: $(VENV)/.python-ok $(BIN)/goimports $(KERNEL_JSON) warm ## Install everything the lesson needs (idempotent).
 
 $(VENV)/.python-ok: tools/requirements.txt
 	$(call say,Checking Go and Python)
@@ -56,25 +62,27 @@ $(BIN)/goimports: go.mod go.sum
 	$(GO) build -o $@ golang.org/x/tools/cmd/goimports
 
 $(BIN)/gonb: go.mod go.sum
-	$(call say,Building the GoNB kernel v0.11.5 (first time: about a minute))
+	$(call say,Building the GoNB kernel $(GONB_VERSION) (pinned in go.mod; first time: about a minute))
 	@mkdir -p $(BIN)
 	$(GO) build -o $@ github.com/janpfeifer/gonb
 
 # The kernel starts every notebook with a go.work that uses this module, so cells
-# import ./helpers without asking the module proxy for anything.
+# import ./helpers without asking the module proxy for anything. Its PATH starts
+# with tools/gonb-go, the `go` GoNB runs: no `go get` before every cell (only
+# when a build lacks a module), a faster link (see tools/kernel_env.py).
 # (Installed again when this folder has moved.)
 KERNEL_STALE := $(shell grep -qs -- '-go_work=$(CURDIR)"' $(KERNEL_JSON) || echo FORCE)
-$(KERNEL_JSON): $(BIN)/gonb $(BIN)/goimports $(VENV)/.python-ok tools/kernel_env.py Makefile $(KERNEL_STALE)
-	$(call say,Installing the GoNB kernel for this project's JupyterLab)
+$(KERNEL_JSON): $(BIN)/gonb $(BIN)/goimports $(VENV)/.python-ok tools/kernel_env.py tools/gonb-go/go Makefile $(KERNEL_STALE)
+	$(call say,Installing the GoNB kernel $(GONB_VERSION) for this project's JupyterLab)
 	@$(BIN)/gonb --install --force_deps --go_work=$(CURDIR) >$(VENV)/gonb-install.log 2>&1 || { cat $(VENV)/gonb-install.log; exit 1; }
-	$(BIN)/python tools/kernel_env.py $@ "$(BIN):$(shell $(GO) env GOROOT)/bin"
+	$(BIN)/python tools/kernel_env.py $@ $(CURDIR) "$(BIN):$(shell $(GO) env GOROOT)/bin"
 	@grep -q -- '-go_work=$(CURDIR)"' $@ || { echo "kernel.json does not point at $(CURDIR): see $(VENV)/gonb-install.log"; exit 1; }
 
-# Compiling go-openai and the helpers once here makes a student's first Run fast.
-$(VENV)/.warm: go.mod go.sum $(shell find helpers offline quiz -name '*.go' ! -name '*_test.go' 2>/dev/null)
-	$(call say,Warming the Go build cache for the lesson's imports)
-	$(GO) build ./...
-	@touch $@
+# Every module the kernel's go commands need, downloaded for offline use, and the
+# build cache warmed the way the kernel builds a cell, so that a student's first
+# Run is fast and works without internet. Quick (a check) once done.
+warm:
+	@tools/warm_kernel.sh $(VENV)/.warm
 
 lab: setup ## Open the lesson in JupyterLab (offline sample answers when no key is set).
 	@if [ -z "$$OPENROUTER_API_KEY$$OPENAI_API_KEY$$OPENAI_BASE_URL" ] && ! grep -qs 'API_KEY=.' .env; then \
@@ -83,8 +91,8 @@ lab: setup ## Open the lesson in JupyterLab (offline sample answers when no key 
 	$(call say,Starting JupyterLab on port $(PORT) (Ctrl-C twice to stop))
 	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.port_retries=20 --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(LESSON)
 
-test: setup ## Run every test: checks, Go unit tests, the lesson headless, browser tests, a tiny benchmark run.
-	$(MAKE) --no-print-directory check test-go test-notebook test-browser bench-tiny
+test: setup ## Run every test: checks, Go unit tests, the lesson headless, offline setup, browser tests, a tiny benchmark run.
+	$(MAKE) --no-print-directory check test-go test-notebook test-setup test-browser bench-tiny
 
 test-go: ## Go unit tests.
 	$(call say,Go unit tests)
@@ -94,10 +102,13 @@ test-notebook: setup ## Execute the lesson headless on the GoNB kernel (offline 
 	$(call say,Notebook tests (nbclient on the GoNB kernel))
 	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py
 
+test-setup: setup ## From an empty Go module cache: make setup, then the lesson with GOPROXY=off; the browser finder.
+	$(call say,Setup tests (offline lesson from an empty module cache; finding a browser))
+	$(BIN)/python -m pytest -v tests/test_make_setup.py tests/test_make_browser.py
+
 test-browser: setup ## Drive the lesson in a real JupyterLab with headless Chromium.
 	$(call say,Browser tests (JupyterLab + headless Chromium))
-	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome."; exit 1; }
-	$(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py
+	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py
 
 run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .html.
 	$(call say,Running $(LESSON) headless)
@@ -129,12 +140,14 @@ FORCE:
 distclean: clean ## Remove build outputs and .venv.
 	rm -rf $(VENV)
 
-bench: setup ## Benchmark the streamed answer three ways in JupyterLab (about 25 min); writes BENCHMARKS.md.
+bench: setup ## Benchmark the streamed answer three ways in JupyterLab, and the cost of a cell (about 25 min); writes BENCHMARKS.md.
 	$(call say,Benchmark: JupyterLab + headless Chromium, Go display vs the Python original (about 25 minutes))
-	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome."; exit 1; }
-	$(BIN)/python bench/run.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
+	@$(FIND_BROWSER) $(BIN)/python bench/run.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
+
+bench-cells: setup ## Only the cell-cost part of the benchmark (about 2 minutes); updates its section of BENCHMARKS.md.
+	$(call say,Benchmark: the cost of a cell, GoNB vs ipykernel (about 2 minutes))
+	$(BIN)/python bench/cells.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
 
 bench-tiny: setup ## Check that the benchmark runs (tiny configuration, about 2 minutes; no timing is checked).
 	$(call say,Benchmark check: tiny configuration)
-	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "Chromium not found at $${CHROMIUM:-/usr/bin/chromium}: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome."; exit 1; }
-	$(BIN)/python bench/run.py --tiny --out $(BUILD)/bench/tiny --report $(BUILD)/bench/tiny/BENCHMARKS.md
+	@$(FIND_BROWSER) $(BIN)/python bench/run.py --tiny --out $(BUILD)/bench/tiny --report $(BUILD)/bench/tiny/BENCHMARKS.md

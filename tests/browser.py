@@ -9,7 +9,25 @@ import nbformat
 
 from conftest import ROOT, free_port, kernel_env, wait_http
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FIND_BROWSER = os.path.join(ROOT, "tools", "find_browser.sh")
+
+
+def find_chromium():
+    """The Chromium to drive: $CHROMIUM, else what tools/find_browser.sh finds or installs.
+
+    The Makefile's targets run the script first and pass its answer in
+    $CHROMIUM; running pytest by hand gets the same answer here. When there is
+    none, the script has said which command installs one, and this returns
+    None (launching then fails with that message).
+    """
+    named = os.environ.get("CHROMIUM")
+    if named and os.path.isfile(named) and os.access(named, os.X_OK):
+        return named
+    p = subprocess.run([FIND_BROWSER], stdout=subprocess.PIPE, text=True)
+    return p.stdout.strip() if p.returncode == 0 and p.stdout.strip() else None
+
+
+CHROMIUM = find_chromium()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -82,6 +100,8 @@ class Lab:
 
 
 def launch(playwright):
+    if CHROMIUM is None:
+        raise RuntimeError(f"no Chromium: {FIND_BROWSER} says which command installs one")
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 

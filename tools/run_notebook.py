@@ -3,7 +3,8 @@
 Usage: run_notebook.py NOTEBOOK OUT_DIR
 
 Writes OUT_DIR/<name>.ipynb (with outputs), OUT_DIR/<name>.html and the
-kernel's log OUT_DIR/kernel.log. It runs in a copy of the notebook's folder under OUT_DIR,
+kernel's log OUT_DIR/kernel.log. Consecutive stream outputs of a cell are saved
+as one (a streamed answer arrives as many small writes, each its own output). It runs in a copy of the notebook's folder under OUT_DIR,
 so answers files and other side effects stay out of notebooks/.
 """
 import os
@@ -61,6 +62,27 @@ def execute(src, out_dir, env=None, timeout=300, progress=False):
     return nb
 
 
+def coalesce_streams(nb):
+    """Merges each run of consecutive stream outputs of the same name (stdout, stderr) into one.
+
+    Unlike nbclient's coalesce_streams, which merges all of a cell's stdout into
+    its first stdout output, text never moves past a display between two runs,
+    so the saved outputs keep the order they had on screen.
+    """
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else None
+            if (out.get("output_type") == "stream" and prev is not None
+                    and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+                prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return nb
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -72,6 +94,7 @@ def main():
         nb = execute(src, out_dir, progress=True)
     except CellExecutionError as e:
         sys.exit(f"A cell failed:\n{e}")
+    coalesce_streams(nb)
     out = os.path.join(out_dir, name + ".ipynb")
     nbformat.write(nb, out)
     from nbconvert import HTMLExporter
