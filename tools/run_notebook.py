@@ -17,11 +17,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 
-def execute(src, out_dir, env=None, timeout=300, progress=False):
+def execute(src, out_dir, env=None, timeout=300, progress=False, allow_errors=False):
     """Run every cell of src in a copy under out_dir; return the executed notebook.
 
     env, when given, is the kernel's whole environment (default: this
-    process's environment).
+    process's environment). allow_errors: go on after a cell fails (its error
+    is then one of its outputs) instead of raising CellExecutionError.
     """
     os.makedirs(out_dir, exist_ok=True)
     nb = nbformat.read(src, as_version=4)
@@ -34,7 +35,7 @@ def execute(src, out_dir, env=None, timeout=300, progress=False):
         timeout=timeout,
         kernel_name="gonb",
         resources={"metadata": {"path": work}},
-        allow_errors=False,
+        allow_errors=allow_errors,
     )
     if progress:
         total = len(nb.cells)
