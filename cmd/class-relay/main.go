@@ -1,0 +1,195 @@
+// Command class-relay runs the class relay (package relay): the one place a
+// teacher's AI key lives when a class uses the lessons on JupyterHub. Students'
+// kernels send their OpenAI-compatible requests to it with their own
+// JupyterHub token as the API key; it checks the token with the hub, applies
+// per-student limits and a fair class-wide queue, and forwards the request
+// with the teacher's key.
+//
+// JupyterHub runs it as a managed service, which sets JUPYTERHUB_API_URL,
+// JUPYTERHUB_API_TOKEN, JUPYTERHUB_SERVICE_PREFIX and JUPYTERHUB_SERVICE_URL:
+//
+//	c.JupyterHub.services = [{
+//	    "name": "class-relay",
+//	    "url": "http://127.0.0.1:10101",
+//	    "command": ["/opt/golessons/bin/class-relay", "-config", "/etc/class-relay/relay.json"],
+//	}]
+//
+// Usage:
+//
+//	class-relay [-config relay.json] [-listen 127.0.0.1:8765] [-check] [-print-config]
+//
+// Flags:
+//
+//	-config FILE     the JSON config file (default $CLASS_RELAY_CONFIG; none: defaults)
+//	-listen ADDR     listen here instead of the config's listen
+//	-check           check the config and the key, say what the relay would do, and exit
+//	-print-config    print the default config as JSON and exit
+//
+// relay.example.json, beside this file, is a config that sets every field;
+// the relay package documentation describes each and its default.
+//
+// The key comes from upstream.key_file (mode 0600) or the variable named by
+// upstream.key_env (OPENROUTER_API_KEY); with neither, the offline sample
+// provider answers. It stops cleanly on SIGINT or SIGTERM, saving usage.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/k12notebooks/golessons/relay"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// interrupt returns a context that ends on SIGINT or SIGTERM; tests replace it.
+var interrupt = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// run runs the relay as args say and returns the exit status: 0 after a
+// clean stop, 1 on an error, 2 on a usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("class-relay", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	file := fl.String("config", os.Getenv(relay.EnvConfig), "JSON config file (see the relay package documentation; none: defaults)")
+	listen := fl.String("listen", "", "address to listen on, overriding the config (host:port; port 0 picks a free one)")
+	check := fl.Bool("check", false, "check the config and the key, print what the relay would do, and exit")
+	printConfig := fl.Bool("print-config", false, "print the default config as JSON and exit")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: class-relay [-config relay.json] [-listen host:port] [-check] [-print-config]")
+		fmt.Fprintln(stderr, "Serves the class relay: students use their JupyterHub token; the teacher's key stays here.")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "class-relay: unexpected argument %q; see -help\n", fl.Arg(0))
+		return 2
+	}
+	if *printConfig {
+		b, _ := json.MarshalIndent(relay.DefaultConfig(), "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+		return 0
+	}
+	rl, cfg, err := setup(*file, *listen, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "class-relay: %v\n", err)
+		return 1
+	}
+	if *check {
+		describe(stdout, rl, cfg, cfg.Listen)
+		fmt.Fprintln(stdout, "The config is fine.")
+		if err := rl.Close(); err != nil {
+			fmt.Fprintf(stderr, "class-relay: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	if err := serve(rl, cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "class-relay: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// setup loads the config and the secrets and makes the relay.
+func setup(file, listen string, stderr io.Writer) (*relay.Relay, relay.Config, error) {
+	cfg, err := relay.LoadConfig(file, os.Getenv)
+	if err != nil {
+		return nil, cfg, err
+	}
+	if listen != "" {
+		cfg.Listen = listen
+	}
+	key, err := relay.ReadUpstreamKey(cfg, os.Getenv)
+	if err != nil {
+		return nil, cfg, err
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	hubToken := relay.Secret(os.Getenv(relay.EnvHubToken))
+	if hubToken == "" {
+		logger.Printf("class-relay: %s is not set; admins are then recognised only by the hub's /user answer", relay.EnvHubToken)
+	}
+	rl, err := relay.New(cfg, relay.Options{UpstreamKey: key, HubToken: hubToken, Logf: logger.Printf})
+	return rl, cfg, err
+}
+
+// serve listens and serves until interrupted, then shuts down, letting
+// answers in progress finish for a few seconds.
+func serve(rl *relay.Relay, cfg relay.Config, stdout, stderr io.Writer) error {
+	defer rl.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is the port in use? set listen in the config or -listen)", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           rl,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(stderr, "class-relay: http: ", log.LstdFlags),
+	}
+	describe(stdout, rl, cfg, ln.Addr().String())
+	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
+	ctx, stop := interrupt()
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("the server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "Stopping: letting answers in progress finish for up to 5 s…")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	srv.Close()
+	if err := rl.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Stopped; usage saved.")
+	return nil
+}
+
+// describe prints where the relay listens, what students set, and its limits.
+func describe(w io.Writer, rl *relay.Relay, cfg relay.Config, addr string) {
+	s := cfg.Student
+	fmt.Fprintf(w, "Class relay on http://%s%s\n", addr, cfg.Prefix)
+	fmt.Fprintf(w, "Students' OPENAI_BASE_URL: http://%s%sv1 (or the hub's address followed by %sv1);\n", addr, cfg.Prefix, cfg.Prefix)
+	fmt.Fprintln(w, "  their API key is their JUPYTERHUB_API_TOKEN.")
+	fmt.Fprintln(w, rl.Describe())
+	fmt.Fprintf(w, "Hub API: %s; state: %s\n", cfg.HubAPIURL, cfg.StateDir)
+	fmt.Fprintf(w, "Per student: %s a minute, %s a day, %s at once, max_tokens cap %s\n",
+		limit(s.RequestsPerMinute), limit(s.RequestsPerDay), limit(s.ConcurrentStreams), limit(s.MaxTokens))
+	if cfg.StoreTranscripts {
+		fmt.Fprintln(w, "Transcripts (prompts and answers) ARE stored in the state directory (store_transcripts is on).")
+	}
+}
+
+// limit writes a limit, 0 as "no limit".
+func limit(n int) string {
+	if n == 0 {
+		return "no limit"
+	}
+	return fmt.Sprint(n)
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/k12notebooks/golessons/relay"
+)
+
+const (
+	studentToken = "student-hub-token-0000000001"
+	serviceToken = "relay-service-token-0000000009"
+	teacherKey   = "sk-or-v1-TEACHERKEY-cmdtest-0123456789"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// hubEnv starts a fake hub knowing studentToken and sets the variables
+// JupyterHub gives a managed service.
+func hubEnv(t *testing.T) {
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hub/api/user" && r.Header.Get("Authorization") == "token "+studentToken {
+			io.WriteString(w, `{"kind":"user","name":"alice","admin":false}`)
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	t.Cleanup(hub.Close)
+	t.Setenv(relay.EnvHubAPIURL, hub.URL+"/hub/api")
+	t.Setenv(relay.EnvHubToken, serviceToken)
+	t.Setenv(relay.EnvServicePrefix, "/services/class-relay/")
+	t.Setenv(relay.EnvServiceURL, "http://127.0.0.1:0")
+	t.Setenv(relay.EnvConfig, "")
+	t.Setenv(relay.DefaultKeyEnv, "")
+	t.Setenv("OFFLINE_TOKENS_PER_SECOND", "-1")
+	t.Setenv("OFFLINE_THINK_TIME", "0")
+}
+
+// writeConfig writes a config file with a state directory in t's temp dir.
+func writeConfig(t *testing.T, extra string) string {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "relay.json")
+	body := `{"state_dir":` + jsonString(filepath.Join(dir, "state")) + extra + `}`
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	hubEnv(t)
+	cfgFile := writeConfig(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	interrupt = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"-config", cfgFile}, &stdout, &stderr) }()
+
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(stdout.String(), "\n") {
+			if rest, ok := strings.CutPrefix(line, "Students' OPENAI_BASE_URL: "); ok {
+				base, _, _ = strings.Cut(rest, " ")
+			}
+		}
+	}
+	if base == "" || !strings.HasSuffix(base, "/services/class-relay/v1") {
+		t.Fatalf("no base URL printed: stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "offline sample provider") {
+		t.Errorf("stdout does not say the offline provider answers: %q", stdout.String())
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions",
+		strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+studentToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), "data: [DONE]\n\n") {
+		t.Errorf("chat through the relay: %d %q", resp.StatusCode, body)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d; stderr %q", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	if !strings.Contains(stdout.String(), "Stopped; usage saved.") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	usage, err := os.ReadFile(filepath.Join(filepath.Dir(cfgFile), "state", relay.UsageFile))
+	if err != nil || !strings.Contains(string(usage), `"alice"`) {
+		t.Errorf("usage file: %v %s", err, usage)
+	}
+	for _, s := range []string{studentToken, serviceToken} {
+		if strings.Contains(stdout.String()+stderr.String(), s) {
+			t.Errorf("a token was printed")
+		}
+	}
+}
+
+func TestRunCheckAndKeyFile(t *testing.T) {
+	hubEnv(t)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	os.WriteFile(keyFile, []byte(teacherKey), 0o640)
+	cfgFile := writeConfig(t, `,"upstream":{"key_file":`+jsonString(keyFile)+`}`)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-config", cfgFile, "-check"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "chmod 600 "+keyFile) {
+		t.Errorf("group-readable key: exit %d, stderr %q", code, stderr.String())
+	}
+	os.Chmod(keyFile, 0o600)
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"-config", cfgFile, "-check"}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), "https://openrouter.ai/api/v1 with the teacher's key (hidden)") ||
+		!strings.Contains(stdout.String(), "at most 20 requests a minute") {
+		t.Errorf("-check: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	if strings.Contains(stdout.String()+stderr.String(), teacherKey) {
+		t.Error("the key was printed")
+	}
+}
+
+func TestRunPrintConfigAndUsageErrors(t *testing.T) {
+	hubEnv(t)
+	var stdout bytes.Buffer
+	if code := run([]string{"-print-config"}, &stdout, io.Discard); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	p := filepath.Join(t.TempDir(), "printed.json")
+	os.WriteFile(p, stdout.Bytes(), 0o600)
+	if _, err := relay.LoadConfig(p, nil); err != nil {
+		t.Errorf("the printed config does not load: %v", err)
+	}
+	for _, args := range [][]string{{"-nosuchflag"}, {"extra"}} {
+		if code := run(args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	t.Setenv(relay.EnvHubAPIURL, "")
+	var stderr bytes.Buffer
+	if code := run([]string{"-check"}, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), relay.EnvHubAPIURL) {
+		t.Errorf("no hub URL: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	hubEnv(t)
+	cfg, err := relay.LoadConfig("relay.example.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Upstream.KeyFile == "" || cfg.Prefix != "/services/class-relay/" || cfg.Student.MaxTokens != 2048 {
+		t.Errorf("example config: %+v", cfg)
+	}
+}

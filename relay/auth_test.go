@@ -1,0 +1,201 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newAuth(t *testing.T, hub *fakeHub, clock *testClock, edit func(*Config)) *HubAuth {
+	cfg := DefaultConfig()
+	cfg.HubAPIURL = hub.apiURL()
+	if edit != nil {
+		edit(&cfg)
+	}
+	return NewHubAuth(cfg, relayToken, nil, clock.now)
+}
+
+func TestIdentifyAndCache(t *testing.T) {
+	hub := newFakeHub(t)
+	clock := newClock()
+	a := newAuth(t, hub, clock, nil)
+	ctx := context.Background()
+
+	u, err := a.Identify(ctx, aliceToken)
+	if err != nil || u.Name != "alice" || u.Admin == nil || *u.Admin {
+		t.Fatalf("Identify(alice) = %+v, %v", u, err)
+	}
+	a.Identify(ctx, aliceToken)
+	if n := hub.calls.Load(); n != 1 {
+		t.Errorf("hub asked %d times for a cached token, want 1", n)
+	}
+	clock.add(DefaultIdentityTTL + time.Second)
+	a.Identify(ctx, aliceToken)
+	if n := hub.calls.Load(); n != 2 {
+		t.Errorf("hub asked %d times after the TTL, want 2", n)
+	}
+
+	// Invalid tokens: cached for the shorter invalid TTL.
+	for i := 0; i < 2; i++ {
+		if _, err := a.Identify(ctx, "wrong-token"); !errors.Is(err, ErrInvalidToken) {
+			t.Errorf("Identify(wrong) = %v, want ErrInvalidToken", err)
+		}
+	}
+	if n := hub.calls.Load(); n != 3 {
+		t.Errorf("hub asked %d times, want 3 (the refusal is cached)", n)
+	}
+	if _, err := a.Identify(ctx, ""); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("Identify(\"\") = %v", err)
+	}
+
+	// A service's token is not a student's.
+	if _, err := a.Identify(ctx, serviceToken); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("Identify(service) = %v, want ErrNotAllowed", err)
+	}
+}
+
+func TestIdentifyHubDown(t *testing.T) {
+	hub := newFakeHub(t)
+	a := newAuth(t, hub, newClock(), nil)
+	hub.down.Store(true)
+	_, err := a.Identify(context.Background(), aliceToken)
+	var down *HubDownError
+	if !errors.As(err, &down) || errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("hub down: err = %v, want *HubDownError", err)
+	}
+	if strings.Contains(err.Error(), aliceToken) {
+		t.Errorf("error holds the token: %v", err)
+	}
+	hub.down.Store(false)
+	if u, err := a.Identify(context.Background(), aliceToken); err != nil || u.Name != "alice" {
+		t.Errorf("after the hub is back: %v, %v (a failure must not be cached)", u, err)
+	}
+
+	// Nothing listening, and a wrong API URL (404).
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	for _, url := range []string{gone.URL + "/hub/api", hub.srv.URL + "/wrong/api"} {
+		cfg := DefaultConfig()
+		cfg.HubAPIURL = url
+		_, err := NewHubAuth(cfg, "", nil, nil).Identify(context.Background(), aliceToken)
+		if !errors.As(err, &down) {
+			t.Errorf("%s: err = %v, want *HubDownError", url, err)
+		}
+	}
+}
+
+func TestRequiredScopes(t *testing.T) {
+	hub := newFakeHub(t)
+	a := newAuth(t, hub, newClock(), func(c *Config) {
+		c.RequiredScopes = []string{"access:services!service=class-relay"}
+	})
+	if _, err := a.Identify(context.Background(), aliceToken); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("alice lacks the scope: err = %v", err)
+	}
+	if u, err := a.Identify(context.Background(), carolToken); err != nil || u.Name != "carol" {
+		t.Errorf("carol has access:services: %v, %v", u, err)
+	}
+}
+
+func TestCacheBounded(t *testing.T) {
+	hub := newFakeHub(t)
+	a := newAuth(t, hub, newClock(), func(c *Config) { c.Identity.Entries = 3 })
+	for i := 0; i < 10; i++ {
+		a.Identify(context.Background(), "bad-token-"+string(rune('a'+i)))
+	}
+	if n := len(a.cache); n > 3 {
+		t.Errorf("cache holds %d entries, want at most 3", n)
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	for header, want := range map[string]string{
+		"Bearer abc":   "abc",
+		"bearer  abc ": "abc",
+		"token abc":    "abc",
+		"Basic abc":    "",
+		"abc":          "",
+		"":             "",
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", header)
+		if got := BearerToken(r); got != want {
+			t.Errorf("BearerToken(%q) = %q, want %q", header, got, want)
+		}
+	}
+	if tag := TokenTag(aliceToken); !strings.HasPrefix(tag, "sha256:") || len(tag) != 15 || strings.Contains(tag, aliceToken) {
+		t.Errorf("TokenTag = %q", tag)
+	}
+}
+
+func TestRelayAuthAnswers(t *testing.T) {
+	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	tr := startRelay(t, up, nil, Options{})
+	for _, c := range []struct {
+		name, token string
+		status      int
+		want        string
+	}{
+		{"no token", "", 401, "No JupyterHub token was sent"},
+		{"wrong token", "not-a-hub-token", 401, "not accepted"},
+		{"service token", serviceToken, 401, "may not use the class relay"},
+	} {
+		resp, body := tr.chat(t, c.token, chatBody(true, ""))
+		e := errorOf(t, body)
+		if resp.StatusCode != c.status || e.Code != c.status || e.Type != TypeAuth || !strings.Contains(e.Message, c.want) {
+			t.Errorf("%s: %d %+v", c.name, resp.StatusCode, e)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: Content-Type %q", c.name, ct)
+		}
+	}
+	tr.hub.down.Store(true)
+	resp, body := tr.chat(t, aliceToken, chatBody(true, ""))
+	if e := errorOf(t, body); resp.StatusCode != 503 || e.Type != TypeHubDown || resp.Header.Get("Retry-After") != "30" {
+		t.Errorf("hub down: %d %+v, Retry-After %q", resp.StatusCode, e, resp.Header.Get("Retry-After"))
+	}
+	tr.hub.down.Store(false)
+	if resp, body := tr.chat(t, aliceToken, chatBody(true, "")); resp.StatusCode != 200 || body != "data: [DONE]\n\n" {
+		t.Errorf("valid token: %d %q", resp.StatusCode, body)
+	}
+	if n := len(up.requests()); n != 1 {
+		t.Errorf("%d requests reached the upstream, want 1 (only the valid one)", n)
+	}
+	noSecrets(t, "log", tr.log.String())
+}
+
+func TestUsageEndpointAdminOnly(t *testing.T) {
+	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	tr := startRelay(t, up, nil, Options{})
+	tr.chat(t, aliceToken, chatBody(true, ""))
+	get := func(token string) (int, string) {
+		resp := tr.do(t, http.MethodGet, "/services/class-relay/usage", token, "")
+		defer resp.Body.Close()
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			b.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		return resp.StatusCode, b.String()
+	}
+	if status, body := get(aliceToken); status != 403 || errorOf(t, body).Type != TypeForbidden {
+		t.Errorf("student: %d %s", status, body)
+	}
+	if status, _ := get(""); status != 401 {
+		t.Errorf("no token: %d", status)
+	}
+	for _, token := range []string{adminToken, noAdminToken} { // dave: admin per /users/dave with the relay's token
+		status, body := get(token)
+		if status != 200 || !strings.Contains(body, `"alice"`) || !strings.Contains(body, `"requests": 1`) {
+			t.Errorf("admin %s: %d %s", TokenTag(token), status, body)
+		}
+	}
+}

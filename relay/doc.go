@@ -1,0 +1,203 @@
+// Package relay is the class relay: a small service, run by JupyterHub as a
+// hub service, that lets a class of students use one teacher's AI key
+// without any student seeing it. Each student's kernel sends its
+// OpenAI-compatible requests to the relay with its own JupyterHub token as
+// the API key; the relay checks the token with the hub, applies per-student
+// limits and a fair class-wide queue, and forwards the request to the
+// upstream (OpenRouter, any OpenAI-compatible server, or the offline sample
+// provider) with the teacher's key. Streams pass through byte for byte.
+//
+// # Endpoints
+//
+// Under the path prefix P (config "prefix", else JUPYTERHUB_SERVICE_PREFIX,
+// else "/"; JupyterHub routes /services/<name>/ to the service unchanged):
+//
+//	POST P v1/chat/completions   forwarded to <upstream>/chat/completions (limited, queued)
+//	GET  P v1/models             forwarded to <upstream>/models (neither limited nor queued)
+//	GET  P usage                 the usage document, hub admins only
+//	GET  P health                {"status":"ok","waiting":N}, no token needed
+//
+// A student's OPENAI_BASE_URL is therefore, through the hub's proxy,
+// http://<hub>/services/class-relay/v1, or the relay's own address followed
+// by the prefix and v1. Nothing else is forwarded: other paths get 404.
+//
+// # Who is asking
+//
+// Requests carry "Authorization: Bearer <token>" (go-openai sends its API
+// key that way; "Authorization: token <token>" works too), where the token
+// is the student's JUPYTERHUB_API_TOKEN. The relay asks the hub
+//
+//	GET {JUPYTERHUB_API_URL}/user
+//	Authorization: token <student token>
+//
+// and gets the token owner's model (name, kind, admin, groups, scopes). The
+// owner must be of kind "user" (a service's token is refused) and, when the
+// config lists required_scopes, the token must carry each of them (the
+// unfiltered scope also counts: "access:services" grants
+// "access:services!service=class-relay"). Answers are cached in memory for
+// identity_cache.ttl (refusals for identity_cache.invalid_ttl), at most
+// identity_cache.entries, keyed by the SHA-256 of the token; the token is
+// never stored, logged or forwarded. Logs name a token only by TokenTag
+// ("sha256:" and 8 hex digits of its hash).
+//
+// For GET usage the owner must be a hub admin ("admin": true). When the
+// hub's /user answer has no admin field, the relay asks GET
+// {hub}/users/{name} with its own JUPYTERHUB_API_TOKEN (give the service
+// the read:users scope for that).
+//
+// Errors, all in OpenAI's shape {"error":{"message":…,"type":…,"code":N}}:
+//
+//	401 invalid_hub_token   no token, a token the hub refuses (401/403), a service's token, a missing scope
+//	503 hub_unavailable     the hub did not answer, answered 5xx, or /user is 404 (wrong hub_api_url);
+//	                        Retry-After: 30. Not 401: the student's token is not at fault.
+//	403 admin_only          GET usage by a non-admin
+//
+// # Requests
+//
+// The body must be a JSON object of at most max_request_bytes. The relay
+// reads "model" and "stream"; a model outside upstream.allowed_models gets
+// 400 model_not_allowed ("The model … is not available in this class");
+// a body holding the student's own hub token gets 400 (it is not sent).
+// max_tokens and max_completion_tokens above student.max_tokens are
+// lowered to it; when neither is given, max_tokens is set to it. The body
+// is re-encoded (keys sorted, otherwise unchanged).
+//
+// Upstream requests carry the student's headers except: Authorization
+// (replaced by "Bearer <teacher key>", or none without a key), Cookie,
+// the hop-by-hop headers (Connection and those it names, Keep-Alive, TE,
+// Trailer, Transfer-Encoding, Upgrade, Proxy-*), Host, Content-Length,
+// Accept-Encoding (so bytes are never recompressed), Forwarded, Via,
+// X-Forwarded-*, X-Real-Ip, Origin, Referer, X-Xsrftoken, X-Jupyterhub-*,
+// Sec-*, and any header whose value contains the student's token;
+// upstream.headers are added (e.g. OpenRouter's HTTP-Referer and X-Title).
+//
+// # Responses
+//
+// A request that gets its turn at once receives the upstream's response as
+// is: its status, its headers (without hop-by-hop headers and Set-Cookie)
+// and its body, byte for byte. A stream (Content-Type text/event-stream) is
+// copied as it arrives: every read from the upstream is written and flushed
+// at once, so each event reaches the student when the upstream sends it,
+// comments (": OPENROUTER PROCESSING"), error events
+// ("data: {"error":…}"), usage chunks and "data: [DONE]" included. When the
+// upstream cuts a stream, the relay cuts the student's connection too
+// (rather than ending the response cleanly), so the student's client sees
+// the same cut. Two exceptions: an upstream 401 to the teacher's key becomes
+// 502 upstream_key_refused ("tell your teacher"), since it is not the
+// student's key; an unreachable upstream gives 502 upstream_error.
+//
+// # Limits
+//
+// Per student (hub user name), checked in this order before queueing:
+//
+//	concurrent_streams   requests open at once (waiting or answering, streamed or not)
+//	requests_per_day     requests admitted on the relay's local day (persisted: a restart does not reset it)
+//	requests_per_minute  a token bucket (golang.org/x/time/rate) holding a minute's requests
+//
+// Over a limit: 429 with Retry-After (whole seconds), X-RateLimit-Limit,
+// X-RateLimit-Remaining: 0 and, for the daily limit, X-RateLimit-Reset (Unix
+// milliseconds of the next local midnight), and a body whose type names the
+// limit (requests_per_minute, requests_per_day, concurrent_streams) and
+// whose message says when to try again, e.g.
+//
+//	{"error":{"message":"Too many requests from you: this class allows 6 requests per minute for each student. Wait 8 s, then run the cell again.","type":"requests_per_minute","code":429}}
+//
+// The daily message contains "per day"; the per-minute one "per minute".
+//
+// # The class queue and the waiting comment
+//
+// Class-wide, at most upstream.requests_per_minute requests start in any 60
+// seconds (an exact sliding window, as OpenRouter counts its free-model
+// limit of 20 a minute per account) and at most upstream.max_concurrent
+// run at once. Requests over that wait in a fair queue: students with
+// waiting requests take turns round-robin, one request each per round, in
+// the order they started waiting; each student's own requests keep their
+// order. An upstream 429 with Retry-After pauses the queue that long (at
+// most a minute).
+//
+// A waiting streamed request gets its response headers at once
+// (200, Content-Type: text/event-stream, Cache-Control: no-cache,
+// X-Accel-Buffering: no) and then SSE comment lines, each followed by a
+// blank line, exactly:
+//
+//	: waiting for a free turn, N ahead
+//
+// where N is a decimal integer ≥ 0, the number of requests that will start
+// before this one as the queue stands (0: it is next). On the wire:
+//
+//	": waiting for a free turn, 3 ahead\n\n"
+//
+// One comes at once, one each time N changes (at most one a second; a
+// change within the second is sent when the second is over), and one every
+// queue.keepalive as a keep-alive (N may repeat). When its turn comes, the upstream's
+// stream follows in the same response: its comments and events as sent, but
+// not its status line and headers. If the upstream then answers with an
+// error status, the relay sends it as one event,
+//
+//	data: <the upstream's JSON error body on one line>
+//
+// when that body is JSON with an "error" member (so its message and code
+// reach the student), otherwise
+//
+//	data: {"error":{"message":"The AI provider (…) answered with status N…","type":"upstream_error","code":N}}
+//
+// and ends the stream without [DONE]. A client's regular expression for the comment:
+// ^: waiting for a free turn, ([0-9]+) ahead$ . Clients that ignore SSE
+// comments are unaffected. The lesson's helpers drop them; a bare go-openai
+// client counts each comment and each blank line toward its
+// EmptyMessagesLimit (300 by default), so it copes with up to about 150
+// comments in a row (the helpers raise that limit).
+//
+// A waiting non-streamed request just waits. After queue.max_wait without a
+// turn, a request gets 429 queue_timeout with Retry-After: 60 (as an error
+// event, type "queue_timeout", code 429, for a stream whose headers were
+// sent); when queue.max_waiting requests already wait, 429 queue_full. A
+// student who disconnects (the ■ button) leaves the queue at once.
+//
+// # Usage
+//
+// Per student and per local day (2006-01-02): requests admitted, requests
+// refused by a limit, failed requests, prompt/completion/total tokens (from
+// the upstream's usage — the final usage chunk of a stream, or the usage of
+// a completion — else estimated: four bytes of messages per prompt token,
+// one delta event per completion token; estimated_requests counts those),
+// and the first and last time. The usage document (UsageDoc) is kept in
+// <state_dir>/usage.json (mode 0600, written atomically every usage_flush
+// and at exit) and served by GET usage. Prompts and answers are not stored
+// unless store_transcripts is on; then each exchange is appended to
+// <state_dir>/transcripts/<day>/<student>.jsonl.
+//
+// # Config file
+//
+// JSON; every field is optional, unknown fields are errors. Durations are Go
+// duration strings ("45s", "3m") or seconds.
+//
+//	listen                      "" → host:port of JUPYTERHUB_SERVICE_URL, else "127.0.0.1:8765"
+//	prefix                      "" → JUPYTERHUB_SERVICE_PREFIX, else "/"
+//	hub_api_url                 "" → JUPYTERHUB_API_URL (required one way or the other)
+//	state_dir                   "" → $STATE_DIRECTORY, else "class-relay-state" (created 0700)
+//	upstream.base_url           "" → https://openrouter.ai/api/v1 with a key, the in-process offline provider without
+//	upstream.key_file           "" → none; a file holding only the key, mode 0600 or stricter (else the relay refuses to start)
+//	upstream.key_env            "OPENROUTER_API_KEY": environment variable read when key_file is ""
+//	upstream.requests_per_minute -1 (auto: 20 for openrouter.ai, else no limit); 0 = no limit
+//	upstream.max_concurrent     0 (no limit): upstream requests at once
+//	upstream.timeout            "10m": longest upstream request, stream included
+//	upstream.allowed_models     [] (any): model names or patterns with *, e.g. ["openai/gpt-oss-120b:free", "*:free"]
+//	upstream.headers            {}: extra headers for every upstream request
+//	student.requests_per_minute 6;  0 = no limit
+//	student.requests_per_day    100; 0 = no limit
+//	student.concurrent_streams  2;  0 = no limit
+//	student.max_tokens          2048; 0 = no cap
+//	queue.max_wait              "3m"
+//	queue.keepalive             "10s"
+//	queue.max_waiting           500; 0 = no bound
+//	identity_cache.ttl          "45s"
+//	identity_cache.invalid_ttl  "5s"
+//	identity_cache.entries      1024
+//	required_scopes             [] (any token of a hub user)
+//	usage_flush                 "10s"
+//	store_transcripts           false
+//	log_requests                true: one log line per request (user name, model, status, tokens; never a token or key)
+//	max_request_bytes           1048576
+//	hub_timeout                 "5s"
+package relay

@@ -1,0 +1,262 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// hopHeaders are the hop-by-hop headers of RFC 9110, never forwarded.
+var hopHeaders = []string{
+	"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+	"Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// dropRequestHeaders are student request headers never sent upstream, besides
+// hopHeaders: credentials, cookies (the hub's session cookies reach a hub
+// service), the client's address and origin, and headers the relay sets.
+var dropRequestHeaders = []string{
+	"Authorization", "Cookie", "Cookie2", "Host", "Content-Length", "Accept-Encoding",
+	"Forwarded", "Via", "X-Real-Ip", "Origin", "Referer", "X-Xsrftoken", "X-Csrftoken",
+}
+
+// dropRequestPrefixes are header name prefixes never sent upstream.
+var dropRequestPrefixes = []string{"X-Forwarded-", "X-Jupyterhub-", "Sec-"}
+
+// dropResponseHeaders are upstream response headers never sent to a student.
+var dropResponseHeaders = []string{"Set-Cookie", "Set-Cookie2"}
+
+// upstreamHeader returns the headers to send upstream for a student request
+// with header in: in without hop-by-hop, credential, cookie and address
+// headers, without any header holding the student's token, with the
+// teacher's key and the configured extra headers.
+func upstreamHeader(in http.Header, studentToken string, key Secret, extra map[string]string) http.Header {
+	out := in.Clone()
+	removeHop(out)
+	for _, h := range dropRequestHeaders {
+		out.Del(h)
+	}
+	for name, vals := range out {
+		drop := false
+		for _, p := range dropRequestPrefixes {
+			drop = drop || strings.HasPrefix(name, p)
+		}
+		for _, v := range vals {
+			drop = drop || (studentToken != "" && strings.Contains(v, studentToken))
+		}
+		if drop {
+			delete(out, name)
+		}
+	}
+	for k, v := range extra {
+		out.Set(k, v)
+	}
+	if key != "" {
+		out.Set("Authorization", "Bearer "+key.Reveal())
+	}
+	return out
+}
+
+// removeHop deletes the hop-by-hop headers of h, including those named in
+// its Connection header.
+func removeHop(h http.Header) {
+	for _, v := range h.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	for _, name := range hopHeaders {
+		h.Del(name)
+	}
+}
+
+// copyResponseHeader copies the upstream's response headers to dst, without
+// hop-by-hop headers and cookies.
+func copyResponseHeader(dst, src http.Header) {
+	src = src.Clone()
+	removeHop(src)
+	for _, h := range dropResponseHeaders {
+		src.Del(h)
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+// chatRequest is a student's chat-completions request, parsed only as far
+// as the relay needs.
+type chatRequest struct {
+	fields   map[string]json.RawMessage
+	model    string
+	stream   bool
+	messages json.RawMessage
+	capped   bool // a token field was added or lowered
+}
+
+// parseChat reads a chat request body and applies the model list and the
+// max_tokens cap.
+func parseChat(body []byte, cfg *Config) (*chatRequest, *apiError) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return nil, newError(http.StatusBadRequest, TypeInvalidRequest,
+			"The request body is not a JSON object (the class relay expects an OpenAI chat request).")
+	}
+	c := &chatRequest{fields: fields, messages: fields["messages"]}
+	if raw, ok := fields["model"]; ok && json.Unmarshal(raw, &c.model) != nil {
+		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "model must be a string, such as \"openai/gpt-oss-120b:free\".")
+	}
+	if raw, ok := fields["stream"]; ok && string(raw) != "null" && json.Unmarshal(raw, &c.stream) != nil {
+		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "stream must be true or false.")
+	}
+	if !modelAllowed(c.model, cfg.Upstream.AllowedModels) {
+		return nil, newError(http.StatusBadRequest, TypeModelNotAllowed, fmt.Sprintf(
+			"The model %q is not available in this class. Use one of: %s.", c.model, strings.Join(cfg.Upstream.AllowedModels, ", ")))
+	}
+	if err := c.capTokens(cfg.Student.MaxTokens); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// modelAllowed reports whether model matches one of the patterns (all
+// models when there are none).
+func modelAllowed(model string, patterns []string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if wildcard(p, model) {
+			return true
+		}
+	}
+	return false
+}
+
+// wildcard reports whether s matches pattern, where each * stands for any
+// text, "/" included.
+func wildcard(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(mid):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+// capTokens lowers max_tokens and max_completion_tokens to limit, and sets
+// max_tokens to limit when neither is given. limit 0 changes nothing.
+func (c *chatRequest) capTokens(limit int) *apiError {
+	if limit <= 0 {
+		return nil
+	}
+	found := false
+	for _, name := range []string{"max_tokens", "max_completion_tokens"} {
+		raw, ok := c.fields[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		var n float64
+		if json.Unmarshal(raw, &n) != nil || n < 0 {
+			return newError(http.StatusBadRequest, TypeInvalidRequest, name+" must be a positive whole number.")
+		}
+		found = true
+		if n > float64(limit) {
+			c.fields[name] = json.RawMessage(strconv.Itoa(limit))
+			c.capped = true
+		}
+	}
+	if !found {
+		c.fields["max_tokens"] = json.RawMessage(strconv.Itoa(limit))
+		c.capped = true
+	}
+	return nil
+}
+
+// encode returns the request body to send upstream.
+func (c *chatRequest) encode() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c.fields); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// promptEstimate guesses the prompt's tokens: four bytes of the messages
+// per token.
+func (c *chatRequest) promptEstimate() int64 { return int64(len(c.messages)+3) / 4 }
+
+// upstreamCall sends one request to the upstream and returns its response.
+func (r *Relay) upstreamCall(ctx context.Context, method, endpoint string, body []byte, in http.Header, studentToken string) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.base+endpoint, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = upstreamHeader(in, studentToken, r.key, r.cfg.Upstream.Headers)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return r.client.Do(req)
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date), or 0.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+// unreachable is the error for an upstream that could not be reached.
+func (r *Relay) unreachable(err error) *apiError {
+	return newError(http.StatusBadGateway, TypeUpstream, fmt.Sprintf(
+		"The class relay could not reach the AI provider (%s): %s. Try again in a minute; if it keeps happening, tell your teacher.",
+		r.upstreamName(), cleanErr(err)))
+}
+
+// keyRefused is the error for an upstream 401 to the teacher's key: it is
+// not the student's fault, so it is a 502 that says to tell the teacher.
+func (r *Relay) keyRefused(status int) *apiError {
+	return newError(http.StatusBadGateway, TypeUpstreamKey, fmt.Sprintf(
+		"The AI provider (%s) refused the class's key (%d). It is not your code: tell your teacher, who should check the relay's key file.",
+		r.upstreamName(), status))
+}
+
+// cleanErr shortens a transport error for a message.
+func cleanErr(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && (strings.HasPrefix(s, "Post ") || strings.HasPrefix(s, "Get ")) {
+		s = s[i+2:]
+	}
+	return s
+}

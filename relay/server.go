@@ -1,0 +1,539 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/k12notebooks/golessons/offline"
+)
+
+// Options are what New needs besides the Config: the secrets, and hooks for
+// tests. The zero value is usable (no key: the offline provider answers).
+type Options struct {
+	// UpstreamKey is the teacher's key (see ReadUpstreamKey); "" sends none.
+	UpstreamKey Secret
+	// HubToken is the relay's own hub token (JUPYTERHUB_API_TOKEN of the service).
+	HubToken Secret
+	// Logf receives log lines; nil discards them. No line holds a token or key.
+	Logf func(format string, args ...any)
+	// Now replaces time.Now.
+	Now func() time.Time
+	// HubClient asks the hub API; nil means a client with cfg.HubTimeout.
+	HubClient *http.Client
+	// UpstreamTransport sends upstream requests; nil means a clone of
+	// http.DefaultTransport without transparent compression.
+	UpstreamTransport http.RoundTripper
+	// Gate replaces the class-wide WindowGate (tests use a manual one).
+	Gate Gate
+	// Offline configures the in-process offline provider used when there is
+	// neither a key nor upstream.base_url.
+	Offline offline.Options
+}
+
+// Relay is the class relay, an http.Handler. Make one with New.
+type Relay struct {
+	cfg  Config
+	key  Secret
+	base string // upstream base URL, without a trailing slash
+	rpm  int    // class-wide upstream requests per minute; 0: no limit
+	// commentGap is the least time between two waiting comments sent for a
+	// change of place.
+	commentGap time.Duration
+	offline    *offline.Server
+	auth       *HubAuth
+	limiter    *Limiter
+	queue      *Queue
+	usage      *Usage
+	client     *http.Client
+	logf       func(string, ...any)
+	now        func() time.Time
+	stop       context.CancelFunc
+	stopped    chan struct{}
+}
+
+// New checks cfg, opens the usage file, starts the offline provider when
+// needed, and returns the relay. Close it when done.
+func New(cfg Config, opts Options) (*Relay, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	cfg.Prefix = NormalizePrefix(cfg.Prefix)
+	r := &Relay{cfg: cfg, key: opts.UpstreamKey, logf: opts.Logf, now: opts.Now, commentGap: time.Second}
+	if r.logf == nil {
+		r.logf = func(string, ...any) {}
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	usage, err := OpenUsage(cfg.StateDir, cfg.StoreTranscripts, r.logf)
+	if err != nil {
+		return nil, err
+	}
+	base, rpm := cfg.resolvedUpstream(r.key)
+	if base == "" {
+		if r.offline, err = offline.Start(opts.Offline); err != nil {
+			return nil, fmt.Errorf("no key and no upstream.base_url, and the offline provider could not start: %w", err)
+		}
+		base = r.offline.URL()
+	}
+	r.base, r.rpm, r.usage = base, rpm, usage
+	gate := opts.Gate
+	if gate == nil {
+		gate = NewWindowGate(rpm, cfg.Upstream.MaxConcurrent)
+	}
+	r.queue = NewQueue(gate, cfg.Queue.MaxWaiting, r.now)
+	r.limiter = NewLimiter(cfg.Student, usage, r.now)
+	r.auth = NewHubAuth(cfg, opts.HubToken, opts.HubClient, r.now)
+	tr := opts.UpstreamTransport
+	if tr == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DisableCompression = true // pass the upstream's bytes as they are
+		t.MaxIdleConnsPerHost = 64
+		tr = t
+	}
+	r.client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	ctx, stop := context.WithCancel(context.Background())
+	r.stop, r.stopped = stop, make(chan struct{})
+	go func() { defer close(r.stopped); usage.Run(ctx, cfg.UsageFlush.D()) }()
+	return r, nil
+}
+
+// Close saves the usage and stops the offline provider. Streams still being
+// served should be ended first (http.Server.Shutdown).
+func (r *Relay) Close() error {
+	r.stop()
+	<-r.stopped
+	err := r.usage.Flush()
+	if r.offline != nil {
+		r.offline.Close()
+	}
+	return err
+}
+
+// Usage returns the relay's usage records.
+func (r *Relay) Usage() *Usage { return r.usage }
+
+// Queue returns the class-wide queue.
+func (r *Relay) Queue() *Queue { return r.queue }
+
+// Config returns the configuration in use.
+func (r *Relay) Config() Config { return r.cfg }
+
+// Describe says in one line where requests go and the class-wide limit; it
+// never includes the key.
+func (r *Relay) Describe() string {
+	var where string
+	switch {
+	case r.offline != nil:
+		where = "upstream: the offline sample provider (no key set), at " + r.base
+	case r.key != "":
+		where = "upstream: " + r.base + " with the teacher's key (hidden)"
+	default:
+		where = "upstream: " + r.base + " (no key sent)"
+	}
+	limit := "no class-wide limit"
+	if r.rpm > 0 {
+		limit = fmt.Sprintf("class-wide at most %d requests a minute", r.rpm)
+	}
+	if n := r.cfg.Upstream.MaxConcurrent; n > 0 {
+		limit += fmt.Sprintf(", %d at once", n)
+	}
+	return where + "; " + limit
+}
+
+// upstreamName names the upstream in messages for students.
+func (r *Relay) upstreamName() string {
+	if r.offline != nil {
+		return "the offline sample provider"
+	}
+	u, err := url.Parse(r.base)
+	if err != nil {
+		return "the AI provider"
+	}
+	if strings.HasSuffix(u.Hostname(), "openrouter.ai") {
+		return "OpenRouter"
+	}
+	return u.Host
+}
+
+// ServeHTTP implements http.Handler; see the package documentation for the
+// endpoints.
+func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	rest, ok := strings.CutPrefix(req.URL.Path, r.cfg.Prefix)
+	if !ok && req.URL.Path+"/" == r.cfg.Prefix {
+		rest, ok = "", true
+	}
+	if !ok {
+		newError(http.StatusNotFound, TypeNotFound, "Not found: the class relay serves paths under "+r.cfg.Prefix+".").write(w)
+		return
+	}
+	switch strings.TrimRight(rest, "/") {
+	case "v1/chat/completions":
+		if method(w, req, http.MethodPost) {
+			r.chat(w, req)
+		}
+	case "v1/models":
+		if method(w, req, http.MethodGet) {
+			r.models(w, req)
+		}
+	case "usage":
+		if method(w, req, http.MethodGet) {
+			r.usageEndpoint(w, req)
+		}
+	case "health":
+		if method(w, req, http.MethodGet) {
+			writeJSON(w, map[string]any{"status": "ok", "waiting": r.queue.Waiting()})
+		}
+	default:
+		newError(http.StatusNotFound, TypeNotFound, fmt.Sprintf(
+			"Not found: the class relay serves POST %[1]sv1/chat/completions and GET %[1]sv1/models; "+
+				"set OPENAI_BASE_URL to the relay's address followed by %[1]sv1.", r.cfg.Prefix)).write(w)
+	}
+}
+
+// method checks the request method, answering 405 when it is not want.
+func method(w http.ResponseWriter, req *http.Request, want string) bool {
+	if req.Method == want || (want == http.MethodGet && req.Method == http.MethodHead) {
+		return true
+	}
+	w.Header().Set("Allow", want)
+	newError(http.StatusMethodNotAllowed, TypeInvalidRequest, "Use "+want+" here.").write(w)
+	return false
+}
+
+// writeJSON writes v as an indented JSON 200 answer.
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		newError(http.StatusInternalServerError, TypeUpstream, "cannot encode the answer: "+err.Error()).write(w)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(append(b, '\n'))
+}
+
+// authenticate identifies the student, answering 401 (or 503 when the hub
+// is down) when it cannot.
+func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*HubUser, string, bool) {
+	token := BearerToken(req)
+	u, err := r.auth.Identify(req.Context(), token)
+	if err == nil {
+		return u, token, true
+	}
+	var down *HubDownError
+	switch {
+	case req.Context().Err() != nil: // the student left
+	case errors.As(err, &down):
+		r.logf("class-relay: 503, cannot identify token %s: %v", TokenTag(token), err)
+		e := newError(http.StatusServiceUnavailable, TypeHubDown, "The class relay cannot check who you are right now: "+
+			"JupyterHub did not answer. Wait a minute and run the cell again; if it keeps happening, tell your teacher.")
+		e.header = map[string]string{"Retry-After": "30"}
+		e.write(w)
+	case token == "":
+		r.logf("class-relay: 401, no token sent")
+		newError(http.StatusUnauthorized, TypeAuth, "No JupyterHub token was sent. In a class notebook the API key is "+
+			"your JupyterHub token (JUPYTERHUB_API_TOKEN): restart the kernel and run the cells again from the top.").write(w)
+	case errors.Is(err, ErrNotAllowed):
+		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
+		newError(http.StatusUnauthorized, TypeAuth, "This JupyterHub token may not use the class relay (it must be a "+
+			"student's own server token). Restart the kernel and run the cells again; if it keeps happening, tell your teacher.").write(w)
+	default:
+		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
+		newError(http.StatusUnauthorized, TypeAuth, "Your JupyterHub token was not accepted by the class relay (it may have "+
+			"expired when your server restarted). Save your work, restart your server (File → Hub Control Panel → Stop My "+
+			"Server, then Start), and run the cells again.").write(w)
+	}
+	return nil, "", false
+}
+
+// readBody reads a request body of at most max_request_bytes.
+func (r *Relay) readBody(w http.ResponseWriter, req *http.Request) ([]byte, *apiError) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, req.Body, r.cfg.MaxRequestBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, newError(http.StatusRequestEntityTooLarge, TypeInvalidRequest, fmt.Sprintf(
+			"The request is larger than the class relay accepts (%d bytes). Send a shorter conversation.", r.cfg.MaxRequestBytes))
+	case err != nil:
+		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request could not be read: "+err.Error())
+	}
+	return b, nil
+}
+
+// models serves GET /v1/models from the upstream, unchanged. It is neither
+// queued nor counted.
+func (r *Relay) models(w http.ResponseWriter, req *http.Request) {
+	if _, _, ok := r.authenticate(w, req); !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), time.Minute)
+	defer cancel()
+	resp, err := r.upstreamCall(ctx, http.MethodGet, "/models", nil, req.Header, BearerToken(req))
+	if err != nil {
+		r.unreachable(err).write(w)
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized && r.key != "" {
+		r.logf("class-relay: the upstream refused the teacher's key (401); check the key file")
+		r.keyRefused(resp.StatusCode).write(w)
+		return
+	}
+	copyResponseHeader(w.Header(), resp.Header)
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
+// usageEndpoint serves GET /usage to hub admins.
+func (r *Relay) usageEndpoint(w http.ResponseWriter, req *http.Request) {
+	u, _, ok := r.authenticate(w, req)
+	if !ok {
+		return
+	}
+	admin, err := r.auth.IsAdmin(req.Context(), u)
+	if err != nil {
+		r.logf("class-relay: cannot check whether %s is an admin: %v", u.Name, err)
+		newError(http.StatusServiceUnavailable, TypeHubDown, "Cannot check with JupyterHub whether you are an admin; try again in a minute.").write(w)
+		return
+	}
+	if !admin {
+		newError(http.StatusForbidden, TypeForbidden, "Only hub admins (teachers) can see the class's usage.").write(w)
+		return
+	}
+	writeJSON(w, r.usage.Snapshot())
+}
+
+// maxPause bounds how long an upstream 429's Retry-After pauses the queue:
+// a long one is usually about one model or one day, not the next minute.
+const maxPause = time.Minute
+
+// exchange is what the relay keeps about one chat request, for usage and the log.
+type exchange struct {
+	student      string
+	began        time.Time
+	stream       bool
+	model        string
+	prompt       int64 // estimated prompt tokens
+	messages     json.RawMessage
+	waited       time.Duration
+	aheadAtStart int
+	status       int
+	outcome      string // "" when the answer came whole
+	scan         sseScan
+}
+
+// chat serves POST /v1/chat/completions: identity, body, limits, queue,
+// then the upstream.
+func (r *Relay) chat(w http.ResponseWriter, req *http.Request) {
+	u, token, ok := r.authenticate(w, req)
+	if !ok {
+		return
+	}
+	body, cr, aerr := r.readChat(w, req, token)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	release, lerr := r.limiter.Admit(u.Name)
+	if lerr != nil {
+		r.logf("class-relay: %s: 429 %s", u.Name, lerr.Type)
+		limitError(lerr).write(w)
+		return
+	}
+	defer release()
+	ex := &exchange{student: u.Name, began: r.now(), stream: cr.stream, model: cr.model, prompt: cr.promptEstimate(), messages: cr.messages}
+	if r.cfg.StoreTranscripts {
+		ex.scan.answer = &strings.Builder{}
+	}
+	defer r.finish(ex)
+	t, err := r.queue.Enqueue(u.Name)
+	if err != nil {
+		e := limitError(&LimitError{Type: TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
+			"and the queue is full. Wait a minute, then run the cell again."})
+		ex.status, ex.outcome = e.status, "queue full"
+		e.write(w)
+		return
+	}
+	defer t.Close()
+	early, ok := r.waitTurn(w, req, t, ex)
+	if !ok {
+		return
+	}
+	r.forward(w, req, ex, body, early, token)
+}
+
+// readChat reads and checks a chat request and returns the body to send
+// upstream.
+func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string) ([]byte, *chatRequest, *apiError) {
+	b, aerr := r.readBody(w, req)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	if token != "" && bytes.Contains(b, []byte(token)) {
+		return nil, nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request contains your JupyterHub token; "+
+			"it was not sent. Remove the token from the messages and run the cell again.")
+	}
+	cr, aerr := parseChat(b, &r.cfg)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	out, err := cr.encode()
+	if err != nil {
+		return nil, nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request could not be re-encoded: "+err.Error())
+	}
+	return out, cr, nil
+}
+
+// forward sends the request upstream and passes the answer through.
+func (r *Relay) forward(w http.ResponseWriter, req *http.Request, ex *exchange, body []byte, early bool, token string) {
+	ctx, cancel := context.WithTimeout(req.Context(), r.cfg.Upstream.Timeout.D())
+	defer cancel()
+	resp, err := r.upstreamCall(ctx, http.MethodPost, "/chat/completions", body, req.Header, token)
+	if err != nil {
+		if req.Context().Err() != nil {
+			ex.outcome = "student left"
+			return
+		}
+		e := r.unreachable(err)
+		ex.status, ex.outcome = e.status, "upstream unreachable"
+		r.logf("class-relay: cannot reach the upstream: %v", cleanErr(err))
+		r.writeErr(w, e, early)
+		return
+	}
+	defer resp.Body.Close()
+	ex.status = resp.StatusCode
+	if resp.StatusCode == http.StatusTooManyRequests {
+		if d := retryAfter(resp.Header, r.now()); d > 0 {
+			r.queue.PauseUntil(r.now().Add(min(d, maxPause)))
+		}
+	}
+	if resp.StatusCode == http.StatusUnauthorized && r.key != "" {
+		r.logf("class-relay: the upstream refused the teacher's key (401); check the key file")
+	}
+	switch {
+	case early && resp.StatusCode != http.StatusOK:
+		ex.outcome = "upstream error"
+		writeFlush(w, http.NewResponseController(w), r.errorEvent(resp))
+		return
+	case resp.StatusCode == http.StatusUnauthorized && r.key != "":
+		ex.outcome = "upstream refused the key"
+		r.keyRefused(resp.StatusCode).write(w)
+		return
+	}
+	if !early {
+		copyResponseHeader(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+	}
+	if resp.StatusCode == http.StatusOK && isEventStream(resp.Header) {
+		err = copyLive(w, resp.Body, &ex.scan)
+	} else {
+		err = copyWhole(w, resp.Body, &ex.scan, resp.StatusCode == http.StatusOK)
+	}
+	r.endCopy(err, req, ex)
+}
+
+// writeErr writes e as an error response, or as an error event when the
+// stream's headers are already sent.
+func (r *Relay) writeErr(w http.ResponseWriter, e *apiError, early bool) {
+	if early {
+		writeFlush(w, http.NewResponseController(w), e.event())
+		return
+	}
+	e.write(w)
+}
+
+// copyWhole copies a non-streamed answer, scanning a 200's usage.
+func copyWhole(w http.ResponseWriter, body io.Reader, scan *sseScan, ok bool) error {
+	var kept bytes.Buffer
+	src := body
+	if ok {
+		src = io.TeeReader(body, &limitWriter{buf: &kept, max: 8 << 20})
+	}
+	_, err := io.Copy(w, src)
+	if ok {
+		scanCompletion(kept.Bytes(), scan)
+	}
+	return err
+}
+
+// limitWriter keeps the first max bytes written to it.
+type limitWriter struct {
+	buf *bytes.Buffer
+	max int
+}
+
+// Write implements io.Writer; it never fails.
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if room := l.max - l.buf.Len(); room > 0 {
+		l.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// endCopy handles the end of a pass-through: a cut upstream stream is cut
+// for the student too (the connection is aborted), so that the student's
+// client sees what it would have seen without the relay.
+func (r *Relay) endCopy(err error, req *http.Request, ex *exchange) {
+	switch {
+	case err == nil:
+		if ex.stream && !ex.scan.done && !ex.scan.finish && ex.status == http.StatusOK {
+			ex.outcome = "stream ended early"
+		}
+	case errors.Is(err, errClientGone) || req.Context().Err() != nil:
+		ex.outcome = "student left"
+	default:
+		ex.outcome = "upstream cut the stream"
+		if errors.Is(err, context.DeadlineExceeded) {
+			ex.outcome = "upstream.timeout reached"
+		}
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// finish records the usage of ex and logs it.
+func (r *Relay) finish(ex *exchange) {
+	o := Outcome{Failed: ex.outcome != "" || ex.status != http.StatusOK || ex.scan.errors > 0}
+	how := "no answer"
+	switch {
+	case ex.scan.usage != nil:
+		o.PromptTokens, o.CompletionTokens, o.TotalTokens = ex.scan.usage.PromptTokens, ex.scan.usage.CompletionTokens, ex.scan.usage.TotalTokens
+		how = "usage"
+	case ex.status == http.StatusOK:
+		o.PromptTokens, o.CompletionTokens, o.Estimated = ex.prompt, ex.scan.deltas, true
+		o.TotalTokens = o.PromptTokens + o.CompletionTokens
+		how = "estimated"
+	}
+	r.usage.Finish(ex.student, ex.began, o)
+	if ex.scan.answer != nil && ex.status != 0 {
+		err := r.usage.StoreTranscript(Transcript{Time: ex.began, Student: ex.student, Model: ex.model,
+			Messages: ex.messages, Answer: ex.scan.answer.String(), Status: ex.status})
+		if err != nil {
+			r.logf("class-relay: %v", err)
+		}
+	}
+	if !r.cfg.LogRequests {
+		return
+	}
+	mode, outcome := "complete", "ok"
+	if ex.stream {
+		mode = "stream"
+	}
+	if ex.outcome != "" {
+		outcome = ex.outcome
+	}
+	wait := ""
+	if ex.waited > 0 {
+		wait = fmt.Sprintf(", waited %v (%d ahead)", ex.waited.Round(time.Millisecond), ex.aheadAtStart)
+	}
+	r.logf("class-relay: %s %s model=%q status=%d %s in %v%s, tokens %d+%d (%s)", ex.student, mode, ex.model, ex.status,
+		outcome, r.now().Sub(ex.began).Round(time.Millisecond), wait, o.PromptTokens, o.CompletionTokens, how)
+}

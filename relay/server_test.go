@@ -1,0 +1,230 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sashabaranov/go-openai"
+
+	"github.com/k12notebooks/golessons/offline"
+)
+
+// fastOffline is the in-process offline provider without pauses.
+var fastOffline = offline.Options{TokensPerSecond: -1, ThinkTime: -1}
+
+func lessonRequest() openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{
+		Model: offline.LessonModel,
+		Messages: []openai.ChatCompletionMessage{
+			{Role: openai.ChatMessageRoleUser, Content: offline.LessonQuestion},
+		},
+	}
+}
+
+func TestOfflineUpstreamWithGoOpenAI(t *testing.T) {
+	tr := startRelay(t, nil, nil, Options{Offline: fastOffline})
+	if !strings.Contains(tr.Describe(), "offline sample provider") {
+		t.Errorf("Describe = %q", tr.Describe())
+	}
+	cfg := openai.DefaultConfig(aliceToken) // the student's hub token is the API key
+	cfg.BaseURL = tr.base
+	client := openai.NewClientWithConfig(cfg)
+
+	req := lessonRequest()
+	req.Stream = true
+	stream, err := client.CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	var usage *openai.Usage
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunk.Choices) > 0 {
+			text.WriteString(chunk.Choices[0].Delta.Content)
+		}
+		if chunk.Usage != nil {
+			usage = chunk.Usage
+		}
+	}
+	stream.Close()
+	if !strings.Contains(text.String(), "Offline sample") || usage == nil {
+		t.Fatalf("stream: %q, usage %v", text.String(), usage)
+	}
+	if c := tr.usage.Snapshot().Students["alice"]; c.CompletionTokens != int64(usage.CompletionTokens) || c.Estimated != 0 {
+		t.Errorf("recorded %+v, the stream said %+v", c.Counts, usage)
+	}
+
+	resp, err := client.CreateChatCompletion(context.Background(), lessonRequest())
+	if err != nil || !strings.Contains(resp.Choices[0].Message.Content, "Offline sample") {
+		t.Fatalf("non-stream: %v %+v", err, resp)
+	}
+	models, err := client.ListModels(context.Background())
+	if err != nil || len(models.Models) != 1 || models.Models[0].ID != offline.LessonModel {
+		t.Errorf("models: %v %+v", err, models)
+	}
+	if c := tr.usage.Snapshot().Students["alice"]; c.Requests != 2 || c.Errors != 0 {
+		t.Errorf("counts %+v (models are not counted)", c.Counts)
+	}
+}
+
+func TestOfflineMaxTokensCapShortensAnswer(t *testing.T) {
+	tr := startRelay(t, nil, func(c *Config) { c.Student.MaxTokens = 5 }, Options{Offline: fastOffline})
+	cfg := openai.DefaultConfig(aliceToken)
+	cfg.BaseURL = tr.base
+	req := lessonRequest()
+	req.MaxTokens = 4000
+	resp, err := openai.NewClientWithConfig(cfg).CreateChatCompletion(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Choices[0].FinishReason != openai.FinishReasonLength || resp.Usage.CompletionTokens != 5 {
+		t.Errorf("finish %q after %d tokens, want length after 5", resp.Choices[0].FinishReason, resp.Usage.CompletionTokens)
+	}
+}
+
+func TestUsageEstimatedAndPersisted(t *testing.T) {
+	up := newUpstream(t, play(wire{parts: []string{orComment, orContent1, orContent2, orFinish, orDone}})) // no usage chunk
+	tr := startRelay(t, up, nil, Options{})
+	tr.chat(t, aliceToken, chatBody(true, ""))
+	tr.chat(t, bobToken, chatBody(true, ""))
+	c := tr.usage.Snapshot().Students["alice"]
+	if c.Estimated != 1 || c.CompletionTokens != 3 || c.PromptTokens == 0 || c.TotalTokens != c.PromptTokens+3 {
+		t.Errorf("estimate %+v, want 3 completion tokens (one per delta event)", c.Counts)
+	}
+	if len(c.Days) != 1 || c.First.IsZero() || c.Last.Before(c.First) {
+		t.Errorf("days %v first %v last %v", c.Days, c.First, c.Last)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(tr.cfg.StateDir, UsageFile)
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("usage file: %v %v", err, info)
+	}
+	u, err := OpenUsage(tr.cfg.StateDir, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := u.Snapshot()
+	if doc.Students["alice"].Requests != 1 || doc.Students["bob"].Requests != 1 || doc.Version != 1 {
+		t.Errorf("reloaded %+v", doc)
+	}
+	if entries, _ := os.ReadDir(tr.cfg.StateDir); len(entries) != 1 {
+		t.Errorf("state dir holds %v, want only %s (no transcripts, no temporary files)", entries, UsageFile)
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Contains(string(b), "How often") || strings.Contains(string(b), "Bankhar") {
+		t.Error("the usage file holds a prompt or an answer")
+	}
+}
+
+func TestDamagedUsageFileMovedAside(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, UsageFile), []byte("{not json"), 0o600)
+	var log syncBuffer
+	u, err := OpenUsage(dir, false, log.logf)
+	if err != nil || len(u.Snapshot().Students) != 0 {
+		t.Fatalf("%v", err)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, UsageFile+".damaged-*"))
+	if len(matches) != 1 || !strings.Contains(log.String(), "damaged") {
+		t.Errorf("moved aside: %v, log %q", matches, log.String())
+	}
+}
+
+func TestTranscriptsOnlyWhenOn(t *testing.T) {
+	up := newUpstream(t, play(wire{parts: []string{orContent1, orContent2, orFinish, orDone}}))
+	tr := startRelay(t, up, func(c *Config) { c.StoreTranscripts = true }, Options{})
+	tr.chat(t, aliceToken, chatBody(true, ""))
+	files, _ := filepath.Glob(filepath.Join(tr.cfg.StateDir, "transcripts", "*", "alice.jsonl"))
+	if len(files) != 1 {
+		t.Fatalf("transcripts: %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	var rec Transcript
+	if err := json.Unmarshal(b, &rec); err != nil || rec.Answer != "Feed your **Bankhar** twice a day." ||
+		!strings.Contains(string(rec.Messages), "How often?") || rec.Student != "alice" {
+		t.Errorf("transcript %s (%v)", b, err)
+	}
+	if info, _ := os.Stat(files[0]); info.Mode().Perm() != 0o600 {
+		t.Errorf("transcript mode %v", info.Mode().Perm())
+	}
+}
+
+func TestSafeName(t *testing.T) {
+	for _, name := range []string{"alice", "a.b-c_d@school.org"} {
+		if got := safeName(name); got != name {
+			t.Errorf("safeName(%q) = %q", name, got)
+		}
+	}
+	seen := map[string]bool{}
+	for _, name := range []string{"../etc", "a/b", "a_b/", "", ".hidden", "élève"} {
+		got := safeName(name)
+		if strings.ContainsAny(got, "/\\") || strings.HasPrefix(got, ".") || seen[got] || got == "" {
+			t.Errorf("safeName(%q) = %q", name, got)
+		}
+		seen[got] = true
+	}
+}
+
+func TestNoSecretsInLogsOrAnswers(t *testing.T) {
+	cases := []wire{
+		{parts: []string{orComment, orContent1, orFinish, orUsage, orDone}},
+		{status: 401, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"User not found.","code":401}}`}},
+		{status: 500, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"Internal Server Error","code":500}}`}},
+		{parts: []string{orContent1}, cut: true},
+	}
+	var answers strings.Builder
+	i := 0
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		c := cases[i%len(cases)]
+		i++
+		play(c)(w, r)
+	})
+	tr := startRelay(t, up, func(c *Config) { c.Student.RequestsPerMinute = 3 }, Options{})
+	for _, token := range []string{aliceToken, aliceToken, aliceToken, aliceToken, bobToken, "made-up-token-123456", serviceToken, adminToken} {
+		resp := tr.do(t, http.MethodPost, "/services/class-relay/v1/chat/completions", token, chatBody(true, ""))
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Fprintf(&answers, "%d %v %s\n", resp.StatusCode, resp.Header, b)
+	}
+	tr.hub.down.Store(true)
+	resp := tr.do(t, http.MethodPost, "/services/class-relay/v1/chat/completions", carolToken, chatBody(true, ""))
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Fprintf(&answers, "%d %v %s\n", resp.StatusCode, resp.Header, b)
+	tr.Close()
+	usage, _ := os.ReadFile(filepath.Join(tr.cfg.StateDir, UsageFile))
+
+	logs := tr.log.String()
+	if !strings.Contains(logs, "401 for token sha256:") || !strings.Contains(logs, "alice stream") {
+		t.Errorf("the log is missing lines: %s", logs)
+	}
+	noSecrets(t, "log", logs)
+	noSecrets(t, "answers", answers.String())
+	noSecrets(t, "usage file", string(usage))
+	for _, r := range up.requests() {
+		noSecrets(t, "upstream request", strings.ReplaceAll(fmt.Sprint(r.header)+string(r.body), teacherKey, ""))
+	}
+	if got := fmt.Sprintf("%v %s %+v %#v", Secret(teacherKey), Secret(teacherKey), struct{ K Secret }{teacherKey}, Secret(teacherKey)); strings.Contains(got, teacherKey) {
+		t.Errorf("a Secret printed its value: %s", got)
+	}
+	if b, _ := json.Marshal(Secret(teacherKey)); strings.Contains(string(b), teacherKey) {
+		t.Errorf("a Secret marshalled its value: %s", b)
+	}
+}

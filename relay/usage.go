@@ -1,0 +1,357 @@
+package relay
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// UsageFile is the name of the usage file in the state directory.
+const UsageFile = "usage.json"
+
+// dayLayout is the key of a day in UsageDoc, in the relay's local time.
+const dayLayout = "2006-01-02"
+
+// UsageDoc is the usage file and the answer of GET /usage.
+type UsageDoc struct {
+	// Version is the format version, 1.
+	Version int `json:"version"`
+	// Updated is when the document was last changed.
+	Updated time.Time `json:"updated"`
+	// Students maps hub user names to their usage.
+	Students map[string]*StudentUsage `json:"students"`
+}
+
+// Counts are the numbers kept per student, in total and per day.
+type Counts struct {
+	// Requests counts requests admitted by the limits.
+	Requests int64 `json:"requests"`
+	// Limited counts requests refused by a per-student limit.
+	Limited int64 `json:"limited"`
+	// Errors counts admitted requests that did not end with an answer
+	// (upstream error, queue timeout, stream cut, client gone).
+	Errors int64 `json:"errors"`
+	// PromptTokens, CompletionTokens and TotalTokens add up the usage the
+	// upstream reported, or the relay's estimate when it reported none.
+	PromptTokens int64 `json:"prompt_tokens"`
+	// CompletionTokens: see PromptTokens.
+	CompletionTokens int64 `json:"completion_tokens"`
+	// TotalTokens: see PromptTokens.
+	TotalTokens int64 `json:"total_tokens"`
+	// Estimated counts requests whose tokens were estimated.
+	Estimated int64 `json:"estimated_requests"`
+}
+
+// DayUsage is one student's usage on one day.
+type DayUsage struct {
+	// First is the time of the day's first request.
+	First time.Time `json:"first"`
+	// Last is the time of the day's last request.
+	Last time.Time `json:"last"`
+	Counts
+}
+
+// StudentUsage is one student's usage.
+type StudentUsage struct {
+	// First is the time of the student's first request.
+	First time.Time `json:"first"`
+	// Last is the time of the student's last request.
+	Last time.Time `json:"last"`
+	Counts
+	// Days maps "2006-01-02" (the relay's local date) to that day's usage.
+	Days map[string]*DayUsage `json:"days"`
+}
+
+// Outcome is what one request used, for Usage.Finish.
+type Outcome struct {
+	// PromptTokens, CompletionTokens and TotalTokens are the usage.
+	PromptTokens, CompletionTokens, TotalTokens int64
+	// Estimated is true when the upstream sent no usage.
+	Estimated bool
+	// Failed is true when no complete answer came.
+	Failed bool
+}
+
+// Usage records per-student usage and persists it to a JSON file. Its
+// methods are safe for concurrent use.
+type Usage struct {
+	path        string // "" keeps usage in memory only
+	transcripts string // "" stores no transcripts
+	logf        func(string, ...any)
+
+	mu    sync.Mutex
+	doc   UsageDoc
+	dirty bool
+}
+
+// OpenUsage loads the usage file in dir (creating dir, mode 0700), or starts
+// empty. A damaged file is moved aside to usage.json.damaged-<time> and
+// reported through logf, so a class is not stopped by it. With transcripts
+// set, Transcript appends to dir/transcripts/. dir "" keeps usage in memory.
+func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	u := &Usage{logf: logf, doc: UsageDoc{Version: 1, Students: map[string]*StudentUsage{}}}
+	if dir == "" {
+		return u, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the state directory: %w (set state_dir in the config to a folder the relay may write)", err)
+	}
+	u.path = filepath.Join(dir, UsageFile)
+	if transcripts {
+		u.transcripts = filepath.Join(dir, "transcripts")
+	}
+	b, err := os.ReadFile(u.path)
+	switch {
+	case os.IsNotExist(err):
+		return u, nil
+	case err != nil:
+		return nil, fmt.Errorf("cannot read the usage file: %w", err)
+	}
+	var doc UsageDoc
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Students == nil {
+		aside := u.path + ".damaged-" + time.Now().Format("20060102-150405")
+		if rerr := os.Rename(u.path, aside); rerr != nil {
+			return nil, fmt.Errorf("the usage file %s is damaged (%v) and cannot be moved aside: %w; move it away by hand", u.path, err, rerr)
+		}
+		logf("class-relay: the usage file was damaged (%v); moved it to %s and started a new one", err, aside)
+		return u, nil
+	}
+	doc.Version = 1
+	u.doc = doc
+	return u, nil
+}
+
+// day returns the day record of student for t, creating both; the caller
+// holds u.mu.
+func (u *Usage) day(student string, t time.Time) (*StudentUsage, *DayUsage) {
+	s := u.doc.Students[student]
+	if s == nil {
+		s = &StudentUsage{First: t, Days: map[string]*DayUsage{}}
+		u.doc.Students[student] = s
+	}
+	key := t.Format(dayLayout)
+	d := s.Days[key]
+	if d == nil {
+		d = &DayUsage{First: t}
+		s.Days[key] = d
+	}
+	s.Last, d.Last = t, t
+	u.doc.Updated, u.dirty = t, true
+	return s, d
+}
+
+// Begin counts an admitted request.
+func (u *Usage) Begin(student string, t time.Time) {
+	u.mu.Lock()
+	s, d := u.day(student, t)
+	s.Requests++
+	d.Requests++
+	u.mu.Unlock()
+}
+
+// Limited counts a request refused by a per-student limit.
+func (u *Usage) Limited(student string, t time.Time) {
+	u.mu.Lock()
+	s, d := u.day(student, t)
+	s.Limited++
+	d.Limited++
+	u.mu.Unlock()
+}
+
+// RequestsOn returns how many requests student made on t's day.
+func (u *Usage) RequestsOn(student string, t time.Time) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if s := u.doc.Students[student]; s != nil {
+		if d := s.Days[t.Format(dayLayout)]; d != nil {
+			return int(d.Requests)
+		}
+	}
+	return 0
+}
+
+// Finish adds what a request begun at began used.
+func (u *Usage) Finish(student string, began time.Time, o Outcome) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s, d := u.day(student, began)
+	for _, c := range []*Counts{&s.Counts, &d.Counts} {
+		c.PromptTokens += o.PromptTokens
+		c.CompletionTokens += o.CompletionTokens
+		c.TotalTokens += o.TotalTokens
+		if o.Estimated {
+			c.Estimated++
+		}
+		if o.Failed {
+			c.Errors++
+		}
+	}
+}
+
+// Snapshot returns a deep copy of the usage document.
+func (u *Usage) Snapshot() UsageDoc {
+	u.mu.Lock()
+	b, err := json.Marshal(u.doc)
+	u.mu.Unlock()
+	var doc UsageDoc
+	if err != nil || json.Unmarshal(b, &doc) != nil {
+		return UsageDoc{Version: 1, Students: map[string]*StudentUsage{}}
+	}
+	return doc
+}
+
+// Flush writes the usage file if it changed, atomically (a temporary file
+// renamed over the old one), mode 0600.
+func (u *Usage) Flush() error {
+	u.mu.Lock()
+	if u.path == "" || !u.dirty {
+		u.mu.Unlock()
+		return nil
+	}
+	b, err := json.MarshalIndent(u.doc, "", "  ")
+	u.dirty = false
+	u.mu.Unlock()
+	if err == nil {
+		err = writeFileAtomic(u.path, append(b, '\n'))
+	}
+	if err != nil {
+		u.mu.Lock()
+		u.dirty = true
+		u.mu.Unlock()
+		return fmt.Errorf("cannot save usage to %s: %w (is the disk full or the state directory read-only?)", u.path, err)
+	}
+	return nil
+}
+
+// Run flushes every interval until ctx is done, then once more.
+func (u *Usage) Run(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = DefaultUsageFlush
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := u.Flush(); err != nil {
+				u.logf("class-relay: %v", err)
+			}
+			return
+		case <-t.C:
+			if err := u.Flush(); err != nil {
+				u.logf("class-relay: %v", err)
+			}
+		}
+	}
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the
+// same directory, synced before the rename.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // fails harmlessly after the rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Transcript is one stored exchange, written only with store_transcripts on.
+type Transcript struct {
+	// Time is when the request came.
+	Time time.Time `json:"time"`
+	// Student is the hub user name.
+	Student string `json:"student"`
+	// Model is the requested model.
+	Model string `json:"model"`
+	// Messages are the request's messages, as sent.
+	Messages json.RawMessage `json:"messages"`
+	// Answer is the answer's text (content only, not reasoning).
+	Answer string `json:"answer"`
+	// Status is the upstream's HTTP status.
+	Status int `json:"status"`
+}
+
+// StoreTranscript appends t to transcripts/<day>/<student>.jsonl (mode
+// 0600) when transcripts are on; otherwise it does nothing.
+func (u *Usage) StoreTranscript(t Transcript) error {
+	if u.transcripts == "" {
+		return nil
+	}
+	dir := filepath.Join(u.transcripts, t.Time.Format(dayLayout))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot store a transcript: %w", err)
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("cannot store a transcript: %w", err)
+	}
+	u.mu.Lock() // one writer at a time keeps lines whole
+	defer u.mu.Unlock()
+	f, err := os.OpenFile(filepath.Join(dir, safeName(t.Student)+".jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot store a transcript: %w", err)
+	}
+	_, err = f.Write(append(b, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// safeName turns a hub user name into a file name: letters, digits and
+// ".-_@" are kept, anything else becomes "_" and a hash of the name is
+// added so that different names stay different.
+func safeName(name string) string {
+	var b strings.Builder
+	changed := name == "" || name[0] == '.'
+	for i, r := range name {
+		switch {
+		case r == '.' && i == 0:
+			b.WriteByte('_')
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(".-_@", r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+			changed = true
+		}
+	}
+	if changed {
+		h := sha256.Sum256([]byte(name))
+		b.WriteString("-" + hex.EncodeToString(h[:4]))
+	}
+	return b.String()
+}
