@@ -65,7 +65,10 @@ func compactScript(s string) string {
 // beside the notebook (see quiz.Answers) by the widget's own script, through
 // the Jupyter server; so the cell's program returns at once and the widget
 // keeps working after it has exited. Re-running the cell or reloading the page
-// shows the saved answer.
+// shows the saved answer. The widget says "Saved" only once it has read the
+// attempt back from the file: two browsers answering at once (even over plain
+// http, where browsers have no Web Locks) lose no attempt (see the comment on
+// saving in assets/quiz.js).
 //
 // The output also has a plain-text form (question, options, the saved answer)
 // for places without JavaScript. Outside a notebook, the text form is printed.

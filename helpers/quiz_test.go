@@ -256,3 +256,27 @@ func TestAssetsFitInAScriptElement(t *testing.T) {
 		t.Errorf("comments left in the compact assets")
 	}
 }
+
+func TestQuizQuestionWithPrototypeNameID(t *testing.T) {
+	dir := t.TempDir()
+	nb := filepath.Join(dir, "lesson.ipynb")
+	err := quiz.UpdateAnswers(quiz.AnswersPath(nb), "lesson.ipynb", func(a *quiz.Answers) {
+		a.Add("constructor", quiz.Attempt{Answer: "saved one", Time: time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC)}, "Q", 1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(sessionEnv, nb)
+	t.Setenv(jupyterRootEnv, dir)
+	for id, want := range map[string]string{"constructor": "Your saved answer: saved one (not correct, 2 Jan 2025 03:04 UTC)", "toString": "Not answered yet"} {
+		q := mustQuestion(t, `{"id": "`+id+`", "question_type": "freeform", "question": "Q", "answer": "x"}`)
+		var out bytes.Buffer
+		showQuestions(&out, []*quiz.Question{q})
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("%s: output:\n%s\nwant %q", id, out.String(), want)
+		}
+		if r := renderQuestion(q, quizEnv{}, nil, nil, "gq-p"); !strings.Contains(r.html, `data-question-id="`+id+`"`) {
+			t.Errorf("%s: the widget does not carry its id", id)
+		}
+	}
+}

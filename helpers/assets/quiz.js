@@ -6,8 +6,13 @@
 // kernel nor GoNB's comms and keeps working after the cell's program exits.
 //
 // normalize, grade and mergeRecords do exactly what package quiz does in Go
-// (Normalize, Question.Grade, MergeRecords); helpers/quiz_js_test.go checks
-// both against the same table.
+// (Normalize, Question.Grade, MergeRecords); helpers/quiz_script_test.go
+// checks both against the same table, and runs the saving below against a
+// simulated Jupyter server.
+//
+// A question id may be any name, "constructor" or "__proto__" too: answers
+// are kept in objects without a prototype and in Maps, never looked up in
+// plain objects.
 //
 // This file must not contain the two characters "<" and "/" next to each
 // other, so that it can sit inside an HTML script element.
@@ -94,7 +99,7 @@ var golessonsQuiz = (function () {
         return none;
       }
       case 'many_choice': {
-        var chosen = {}, feedback = [], any = false;
+        var chosen = Object.create(null), feedback = [], any = false;
         var parts = String(answer).split(',');
         for (i = 0; i < parts.length; i++) {
           var k = parts[i].trim().toLowerCase();
@@ -131,18 +136,56 @@ var golessonsQuiz = (function () {
     return { correct: false, feedback: '' };
   }
 
+  // ---- Records and attempts -----------------------------------------------
+
+  function hasOwn(o, k) { return o != null && Object.prototype.hasOwnProperty.call(o, k); }
+
+  // own returns o[k] when o holds k itself (never from a prototype), else null.
+  function own(o, k) { return hasOwn(o, k) ? o[k] : null; }
+
+  // Times are ISO 8601 strings with up to nine fractional digits (the widget
+  // writes nine, see newAttemptTime). timeParts returns [milliseconds since
+  // 1970, nanoseconds within that millisecond], so that comparing and telling
+  // attempts apart works to the nanosecond, as Go's time.Time does.
+  var FRACTION = /^(.*T\d\d:\d\d:\d\d)[.,](\d+)(.*)$/;
+  function timeParts(s) {
+    s = String(s);
+    var m = FRACTION.exec(s), sub = 0;
+    if (m) {
+      var digits = (m[2] + '000000000').slice(0, 9);
+      s = m[1] + '.' + digits.slice(0, 3) + m[3];
+      sub = Number(digits.slice(3));
+    }
+    return [Date.parse(s), sub];
+  }
+
+  function compareTimes(x, y) {
+    return (x[0] - y[0]) || (x[1] - y[1]);
+  }
+
+  // attemptKey is what makes an attempt itself: its time, answer and result.
+  function attemptKey(h) {
+    return timeParts(h.time).join('.') + '\u0000' + String(h.answer) + '\u0000' + !!h.correct;
+  }
+
+  // entriesOf returns a record's attempts: its history, or the record itself
+  // when it has no history but a time.
+  function entriesOf(r) {
+    if (!r) return [];
+    if (Array.isArray(r.history) && r.history.length) return r.history;
+    return r.time ? [{ answer: r.answer, correct: r.correct, time: r.time }] : [];
+  }
+
   // mergeRecords combines two records of one question; see quiz.MergeRecords.
   function mergeRecords(a, b) {
     if (!a && !b) return null;
-    var hist = [], seen = {}, attempts = 0, question, points;
+    var hist = [], seen = new Set(), attempts = 0, question, points;
     [a, b].forEach(function (r) {
       if (!r) return;
-      var entries = Array.isArray(r.history) && r.history.length ? r.history
-        : (r.time ? [{ answer: r.answer, correct: r.correct, time: r.time }] : []);
-      entries.forEach(function (h) {
-        var k = Date.parse(h.time) + '\u0000' + h.answer + '\u0000' + !!h.correct;
-        if (!seen[k]) {
-          seen[k] = true;
+      entriesOf(r).forEach(function (h) {
+        var k = attemptKey(h);
+        if (!seen.has(k)) {
+          seen.add(k);
           hist.push({ answer: String(h.answer), correct: !!h.correct, time: h.time });
         }
       });
@@ -150,7 +193,9 @@ var golessonsQuiz = (function () {
       if (r.question) question = r.question;
       if (typeof r.points === 'number') points = r.points;
     });
-    hist.sort(function (x, y) { return Date.parse(x.time) - Date.parse(y.time); });
+    hist = hist.map(function (h) { return { h: h, t: timeParts(h.time) }; })
+      .sort(function (x, y) { return compareTimes(x.t, y.t); })
+      .map(function (x) { return x.h; });
     var out = { answer: a ? a.answer : b.answer, correct: false, time: undefined, attempts: Math.max(attempts, hist.length) };
     if (hist.length) {
       var last = hist[hist.length - 1];
@@ -162,6 +207,64 @@ var golessonsQuiz = (function () {
     if (points !== undefined) out.points = points;
     out.history = hist;
     return out;
+  }
+
+  // newAttemptTime returns the time of a new attempt: ISO 8601 with nine
+  // fractional digits, the clock's milliseconds and then six random digits,
+  // so that two browsers' attempts in the same millisecond stay two attempts.
+  // Within a page, times only go forward.
+  function newAttemptTime() {
+    var clock = window.golessonsQuizClock || (window.golessonsQuizClock = { ms: 0, sub: 0 });
+    var ms = Date.now(), sub = Math.floor(Math.random() * 1e6);
+    if (ms < clock.ms || (ms === clock.ms && sub <= clock.sub)) {
+      ms = clock.ms;
+      sub = clock.sub + 1;
+      if (sub >= 1e6) { ms++; sub = 0; }
+    }
+    clock.ms = ms; clock.sub = sub;
+    return new Date(ms).toISOString().replace('Z', String(1e6 + sub).slice(1) + 'Z');
+  }
+
+  // ---- Answers documents --------------------------------------------------
+
+  function DamagedError(msg) { this.message = msg; this.damaged = true; }
+  DamagedError.prototype = Object.create(Error.prototype);
+
+  function newDoc(notebook) {
+    return { version: 1, notebook: notebook || '', answers: Object.create(null) };
+  }
+
+  // parseDoc reads the text of an answers file (see quiz.Answers); blank text
+  // is an empty document. Its "answers" has no prototype, so any question id
+  // is an ordinary key. A file that is no answers file throws DamagedError.
+  function parseDoc(text, notebook) {
+    if (String(text).trim() === '') return newDoc(notebook);
+    var doc;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new DamagedError(e.message);
+    }
+    var src = own(doc, 'answers');
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc) ||
+      (hasOwn(doc, 'answers') && (!src || typeof src !== 'object' || Array.isArray(src)))) {
+      throw new DamagedError('it is not an answers file (no "answers" object)');
+    }
+    var answers = Object.create(null);
+    Object.keys(src || {}).forEach(function (id) {
+      var r = src[id];
+      if (id.trim() === '') throw new DamagedError('an answer has an empty question id');
+      if (!r || typeof r !== 'object' || Array.isArray(r) || typeof r.answer !== 'string') {
+        throw new DamagedError('the answer to ' + JSON.stringify(id) + ' is not a record');
+      }
+      answers[id] = r;
+    });
+    doc.answers = answers;
+    return doc;
+  }
+
+  function copyDoc(doc) {
+    return parseDoc(JSON.stringify(doc), doc.notebook);
   }
 
   // ---- Talking to the Jupyter server ------------------------------------
@@ -195,44 +298,22 @@ var golessonsQuiz = (function () {
     return notebookPath.replace(/\.ipynb$/, '') + '.answers.json';
   }
 
-  function DamagedError(msg) { this.message = msg; this.damaged = true; }
-  DamagedError.prototype = Object.create(Error.prototype);
-
-  // readAnswers returns the answers document at path, a new one when the file
-  // does not exist, or throws (DamagedError for a malformed file).
-  async function readAnswers(srv, path, notebook) {
-    var res = await fetch(contentsURL(srv, path) + '?type=file&format=text&content=1&t=' + Date.now(),
+  // readFile asks for the answers file, with its text when content is true:
+  // {text, stamp}. text is null when there is no file; stamp tells versions
+  // of the file apart (last_modified and size), '' when the server gives none.
+  async function readFile(srv, path, content) {
+    var res = await fetch(contentsURL(srv, path) + '?type=file&format=text&content=' + (content ? 1 : 0) + '&t=' + Date.now(),
       { headers: srv.headers, credentials: 'same-origin', cache: 'no-store' });
-    if (res.status === 404) return newDoc(notebook);
+    if (res.status === 404) return { text: null, stamp: 'none' };
     if (!res.ok) throw new Error('the Jupyter server answered ' + res.status + ' ' + res.statusText);
     var model = await res.json();
-    var text = typeof model.content === 'string' ? model.content : '';
-    if (text.trim() === '') return newDoc(notebook);
-    var doc;
-    try {
-      doc = JSON.parse(text);
-    } catch (e) {
-      throw new DamagedError(e.message);
-    }
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc) ||
-      (doc.answers !== undefined && (typeof doc.answers !== 'object' || doc.answers === null || Array.isArray(doc.answers)))) {
-      throw new DamagedError('it is not an answers file (no "answers" object)');
-    }
-    doc.answers = doc.answers || {};
-    for (var id in doc.answers) {
-      var r = doc.answers[id];
-      if (!r || typeof r !== 'object' || typeof r.answer !== 'string') {
-        throw new DamagedError('the answer to ' + id + ' is not a record');
-      }
-    }
-    return doc;
+    return {
+      text: typeof model.content === 'string' ? model.content : '',
+      stamp: model.last_modified ? model.last_modified + ' ' + model.size : ''
+    };
   }
 
-  function newDoc(notebook) {
-    return { version: 1, notebook: notebook || '', answers: {} };
-  }
-
-  async function writeAnswers(srv, path, doc) {
+  async function writeFile(srv, path, doc) {
     var res = await fetch(contentsURL(srv, path), {
       method: 'PUT',
       headers: Object.assign({ 'Content-Type': 'application/json' }, srv.headers),
@@ -263,67 +344,208 @@ var golessonsQuiz = (function () {
     return root.getAttribute('data-answers-path') || '';
   }
 
-  // Saves to one file never overlap. The Jupyter server rewrites a file in
-  // place, so two writes at the same moment can interleave: across the tabs
-  // of a browser, a Web Lock keeps them apart; within a page (where every
-  // widget has its own copy of this library) a queue on window does, for
-  // browsers without Web Locks.
-  function exclusive(srv, path, fn) {
-    var name = 'golessons-quiz:' + srv.base + path;
-    if (navigator.locks && navigator.locks.request) {
-      return navigator.locks.request(name, fn);
-    }
-    var queues = window.golessonsQuizQueues || (window.golessonsQuizQueues = {});
-    var prev = queues[name] || Promise.resolve();
-    var next = prev.then(fn, fn);
-    queues[name] = next.catch(function () { });
-    return next;
+  // ---- Saving -------------------------------------------------------------
+  //
+  // The Jupyter server has no conditional write (no If-Match), and writes a
+  // file in place, so a reader may see it empty or half written, and two
+  // writes at once may leave it mixed. Web Locks would keep writers apart,
+  // but only within one browser and only on a secure origin (not on a hub
+  // served over http:// on a LAN address). So a save does not rely on them:
+  //
+  //  - The page keeps every attempt it knows of, per answers file: its own,
+  //    and every one it has read in the file. An attempt is its time (with
+  //    random digits past the millisecond, see newAttemptTime), answer and
+  //    result, so merging is a set union, ordered by time.
+  //  - A save round reads the file, merges in every attempt the page knows
+  //    of, checks that the file has not changed since it was read (its
+  //    last_modified), writes, waits a random while, and reads it again. It
+  //    ends only when a read shows every attempt the page knows of; else it
+  //    merges and writes again, a bounded number of times.
+  //  - A widget says "Saved" only after such a read. A while after a round
+  //    that wrote, the file is checked again, in case a slow writer from
+  //    another browser wrote over it; what is missing is written again.
+  //  - A file that is empty or damaged is read again a few times first (it
+  //    may be being written). Damaged for good, it is reported and never
+  //    written, unless this round wrote it just before: then simultaneous
+  //    writes spoilt it, and it is written again.
+  //
+  // Web Locks, where there are, still keep the tabs of one browser apart.
+
+  // Delays in milliseconds, as [least, most]; tests may change them.
+  var timing = {
+    settle: [40, 120], // between reads of a file that looks empty or damaged
+    settleReads: 5, // reads before such a file is believed
+    verify: [150, 300], // after a write, before reading the file back
+    tries: 10, // reads before giving up
+    late: [1500, 2500] // after a round that wrote, before checking again
+  };
+
+  function jitter(range, scale) {
+    return (range[0] + Math.random() * (range[1] - range[0])) * (scale || 1);
   }
 
   function sleep(ms) {
     return new Promise(function (resolve) { setTimeout(resolve, ms); });
   }
 
-  // saveAttempt adds one attempt to the answers file and returns the saved
-  // record. It reads, merges, writes, then reads again to check that the
-  // attempt is there (another browser may have written in between) and
-  // merges again if not. A file that was fine before this write and is
-  // damaged just after it was spoilt by a simultaneous write: it is written
-  // again from what was read. A file damaged before any write is reported
-  // (DamagedError) and left alone.
-  async function saveAttempt(srv, path, notebook, q, attempt) {
-    var lastGood = null;
-    for (var i = 0; i < 5; i++) {
-      var doc;
-      try {
-        doc = await readAnswers(srv, path, notebook);
-      } catch (e) {
-        if (!(e && e.damaged && lastGood)) throw e;
-        doc = lastGood;
+  function noop() { }
+
+  // fileState is what the page knows of one answers file, shared by all the
+  // widgets of the page (each carries its own copy of this library).
+  function fileState(srv, path) {
+    var files = window.golessonsQuizFiles || (window.golessonsQuizFiles = new Map());
+    var key = srv.base + '\u0000' + path;
+    if (!files.has(key)) {
+      files.set(key, { known: new Map(), busy: null, next: null, late: null, listeners: new Set() });
+    }
+    return files.get(key);
+  }
+
+  // learn adds the attempts of rec, a record of question id, to what the
+  // page knows.
+  function learn(f, id, rec) {
+    var k = f.known.get(id);
+    if (!k) {
+      k = { attempts: new Map(), count: 0 };
+      f.known.set(id, k);
+    }
+    entriesOf(rec).forEach(function (h) {
+      var key = attemptKey(h);
+      if (!k.attempts.has(key)) k.attempts.set(key, { answer: String(h.answer), correct: !!h.correct, time: h.time });
+    });
+    k.count = Math.max(k.count, rec.attempts | 0);
+    if (rec.question) k.question = rec.question;
+    if (typeof rec.points === 'number') k.points = rec.points;
+  }
+
+  function learnDoc(f, doc) {
+    Object.keys(doc.answers).forEach(function (id) { learn(f, id, doc.answers[id]); });
+  }
+
+  // withKnown merges every attempt the page knows of into doc.
+  function withKnown(f, doc, notebook) {
+    f.known.forEach(function (k, id) {
+      if (!k.attempts.size) return;
+      var rec = { answer: '', correct: false, attempts: k.count, history: Array.from(k.attempts.values()) };
+      if (k.question) rec.question = k.question;
+      if (k.points !== undefined) rec.points = k.points;
+      doc.answers[id] = mergeRecords(own(doc.answers, id), rec);
+    });
+    if (!doc.version) doc.version = 1;
+    if (!doc.notebook) doc.notebook = notebook;
+    return doc;
+  }
+
+  // missing returns the ids of the questions with an attempt the page knows
+  // of that doc lacks.
+  function missing(f, doc) {
+    var out = new Set();
+    f.known.forEach(function (k, id) {
+      var have = new Set(entriesOf(own(doc.answers, id)).map(attemptKey));
+      k.attempts.forEach(function (a, key) {
+        if (!have.has(key)) out.add(id);
+      });
+    });
+    return out;
+  }
+
+  // readSettled reads and parses the answers file: {doc, stamp, spoilt}. A
+  // file that looks empty or damaged is read again a few times first (it may
+  // be being written). fallback, when given, is what this round wrote last:
+  // it stands in for a file that stays damaged (spoilt is then true, and the
+  // file must be written again); without one, that throws DamagedError, after
+  // twice as many reads, so that the writers who spoilt it can mend it first.
+  async function readSettled(srv, path, notebook, fallback) {
+    var reads = fallback ? timing.settleReads : 2 * timing.settleReads;
+    for (var i = 1; ; i++) {
+      var file = await readFile(srv, path, true);
+      if (file.text === null) return { doc: newDoc(notebook), stamp: file.stamp };
+      var last = i >= reads;
+      if (file.text.trim() !== '' || last) {
+        try {
+          return { doc: parseDoc(file.text, notebook), stamp: file.stamp };
+        } catch (e) {
+          if (!e.damaged || (last && !fallback)) throw e;
+          if (last) return { doc: copyDoc(fallback), stamp: file.stamp, spoilt: true };
+        }
       }
-      var rec = { answer: attempt.answer, correct: attempt.correct, time: attempt.time, attempts: 1,
-        question: q.question, points: q.points, history: [attempt] };
-      doc.answers[q.id] = mergeRecords(doc.answers[q.id], rec);
-      if (!doc.version) doc.version = 1;
-      if (!doc.notebook) doc.notebook = notebook;
-      await writeAnswers(srv, path, doc);
-      lastGood = doc;
-      var check;
-      try {
-        check = await readAnswers(srv, path, notebook);
-      } catch (e) {
-        if (!(e && e.damaged)) throw e;
-        await sleep(50 + Math.random() * 200);
+      await sleep(jitter(timing.settle, Math.min(i, 3)));
+    }
+  }
+
+  async function changedSince(srv, path, stamp) {
+    if (!stamp) return false;
+    var now = await readFile(srv, path, false);
+    return !!now.stamp && now.stamp !== stamp;
+  }
+
+  // saveRound makes the answers file hold every attempt the page knows of,
+  // as the comment above says, and returns {doc: the file as last read,
+  // wrote: whether it wrote}. When it gives up, the error's "missing" holds
+  // the questions whose attempts the file lacks.
+  async function saveRound(srv, path, notebook, f) {
+    var wrote = null, lost = null;
+    for (var i = 0; i < timing.tries; i++) {
+      var got = await readSettled(srv, path, notebook, wrote);
+      learnDoc(f, got.doc);
+      lost = got.spoilt ? new Set(f.known.keys()) : missing(f, got.doc);
+      if (!lost.size) return { doc: got.doc, wrote: !!wrote };
+      var doc = withKnown(f, got.doc, notebook);
+      if (await changedSince(srv, path, got.stamp)) {
+        await sleep(jitter(timing.settle));
         continue;
       }
-      var r = check.answers[q.id];
-      var kept = r && (r.history || []).some(function (h) {
-        return h.time === attempt.time && h.answer === attempt.answer;
-      });
-      if (kept) return r;
-      await sleep(50 + Math.random() * 200);
+      await writeFile(srv, path, doc);
+      wrote = doc;
+      await sleep(jitter(timing.verify, 1 + i / 2));
     }
-    throw new Error('other tabs kept overwriting the answers file');
+    var e = new Error('the answers file kept changing (is this notebook open in another browser too?)');
+    e.missing = lost;
+    throw e;
+  }
+
+  function exclusive(srv, path, fn) {
+    var locks = typeof navigator !== 'undefined' && navigator.locks;
+    if (locks && locks.request) return locks.request('golessons-quiz:' + srv.base + path, fn);
+    return fn();
+  }
+
+  // flush runs a save round for the file that starts after this call (rounds
+  // of a page run one at a time) and returns the file's verified document.
+  // Every widget of the file hears the outcome.
+  function flush(srv, path, notebook, f) {
+    if (f.next) return f.next;
+    var p = (f.busy || Promise.resolve()).catch(noop).then(function () {
+      if (f.next === p) f.next = null;
+      return exclusive(srv, path, function () { return saveRound(srv, path, notebook, f); });
+    }).then(function (r) {
+      if (r.wrote) checkLater(srv, path, notebook, f);
+      f.listeners.forEach(function (fn) { fn(null, r.doc); });
+      return r.doc;
+    }, function (e) {
+      f.listeners.forEach(function (fn) { fn(e, null); });
+      throw e;
+    });
+    f.next = f.busy = p;
+    return p;
+  }
+
+  function checkLater(srv, path, notebook, f) {
+    clearTimeout(f.late);
+    f.late = setTimeout(function () { flush(srv, path, notebook, f).catch(noop); }, jitter(timing.late));
+  }
+
+  function recordOf(q, attempt) {
+    return { answer: attempt.answer, correct: attempt.correct, time: attempt.time, attempts: 1,
+      question: q.question, points: q.points, history: [attempt] };
+  }
+
+  // saveAttempt records one attempt at question q and saves it in the answers
+  // file at path; it returns the file's document once it holds the attempt.
+  function saveAttempt(srv, path, notebook, q, attempt) {
+    var f = fileState(srv, path);
+    if (attempt) learn(f, q.id, recordOf(q, attempt));
+    return flush(srv, path, notebook, f);
   }
 
   // ---- The widget ---------------------------------------------------------
@@ -340,29 +562,96 @@ var golessonsQuiz = (function () {
     return isNaN(d.getTime()) ? '' : d.toLocaleString();
   }
 
-  function mount(root, q) {
-    if (!root || root.getAttribute('data-gq-ready') === 'true') return;
-    var form = root.querySelector('.gq-form');
-    var feedback = root.querySelector('.gq-feedback');
-    var saved = root.querySelector('.gq-saved');
-    var saveStatus = root.querySelector('.gq-save-status');
-    var hint = root.querySelector('.gq-hint');
-    var nojs = root.querySelector('.gq-nojs');
+  // connect ties a widget to its answers file. ui.setSave(state, text, retry)
+  // shows the save state (retry: offer to save again), ui.showSaved(record)
+  // the saved answer, ui.loaded(record) what was saved before the page
+  // opened. It returns save(attempt), which save(null) retries.
+  function connect(root, q, srv, ui) {
+    var notebook = root.getAttribute('data-notebook') || '';
+    var seq = 0, attempted = false, state = 'none', f = null;
+    function set(s, text, retry) {
+      state = s;
+      ui.setSave(s, text, retry ? function () { save(null); } : null);
+    }
+    function failed(e, path) {
+      if (e && e.damaged) {
+        set('error', attempted
+          ? 'Your answer was checked but not saved: the answers file ' + path + ' is damaged (' + e.message + '). Ask your teacher to fix or remove it.'
+          : 'The answers file ' + path + ' is damaged (' + e.message + '), so answers are checked but not saved. Ask your teacher to fix or remove it.');
+      } else {
+        set('error', 'Checked, but not saved: ' + (e && e.message ? e.message : e) + '. Check again, or retry saving.', true);
+      }
+    }
+    function heard(path) {
+      return function (err, doc) {
+        if (doc) {
+          var rec = own(doc.answers, q.id);
+          if (rec) ui.showSaved(rec);
+          if (state === 'error') set(attempted ? 'saved' : 'idle', attempted ? 'Saved in ' + path + '.' : '');
+        } else if (state === 'saved' && (!err.missing || err.missing.has(q.id))) {
+          failed(err, path);
+        }
+      };
+    }
+    var ready = srv ? resolvePath(srv, root).then(function (path) {
+      if (path) {
+        f = fileState(srv, path);
+        f.listeners.add(heard(path));
+      }
+      return path;
+    }) : Promise.resolve('');
+
+    async function save(attempt) {
+      var path = await ready;
+      if (!path) {
+        set('unavailable', 'Checked here, but not saved: this page is not connected to a Jupyter server that knows the notebook.');
+        return;
+      }
+      var mine = ++seq;
+      if (attempt) attempted = true;
+      set('saving', 'Saving\u2026');
+      try {
+        var doc = await saveAttempt(srv, path, notebook, q, attempt);
+        if (mine !== seq) return; // a later save tells
+        var rec = own(doc.answers, q.id);
+        if (rec) ui.showSaved(rec);
+        set('saved', 'Saved in ' + path + '.');
+      } catch (e) {
+        if (mine === seq) failed(e, path);
+      }
+    }
+
+    if (!srv) {
+      set('unavailable', 'Answers are checked here but saved only in JupyterLab.');
+      return save;
+    }
+    set('loading', '');
+    ready.then(function (path) {
+      if (!path) {
+        set('unavailable', 'Checked here, but not saved: the notebook\u2019s path is unknown.');
+        return;
+      }
+      return readSettled(srv, path, notebook, null).then(function (got) {
+        learnDoc(f, got.doc);
+        if (!attempted) ui.loaded(own(got.doc.answers, q.id));
+        if (state === 'loading') set('idle', '');
+      });
+    }).catch(function (e) {
+      if (e && e.damaged) {
+        ready.then(function (path) { if (state === 'loading' || state === 'idle') failed(e, path); });
+      } else if (state === 'loading') {
+        set('idle', '');
+      }
+    });
+    return save;
+  }
+
+  // answerInputs reads and sets the answer in a widget's inputs: option
+  // buttons, or a text box, and the True/False buttons.
+  function answerInputs(root, q) {
     var input = root.querySelector('.gq-input');
     var tfButtons = Array.prototype.slice.call(root.querySelectorAll('.gq-tf'));
     var choices = Array.prototype.slice.call(root.querySelectorAll('.gq-option input'));
-    var srv = server();
-    var pathPromise = srv ? resolvePath(srv, root) : Promise.resolve('');
-
-    Array.prototype.forEach.call(root.querySelectorAll('input, button'), function (e) { e.disabled = false; });
-    if (nojs) nojs.parentNode.removeChild(nojs);
-    // Keys typed in the widget are the widget's, not JupyterLab's shortcuts.
-    root.addEventListener('keydown', function (ev) { ev.stopPropagation(); });
-
-    function setSave(state, text) {
-      root.setAttribute('data-save-state', state);
-      if (saveStatus) saveStatus.textContent = text;
-    }
 
     function optionLabel(key) {
       for (var i = 0; i < choices.length; i++) {
@@ -376,150 +665,137 @@ var golessonsQuiz = (function () {
       return key;
     }
 
-    function describe(answer) {
-      if (q.type === 'multiple_choice') return optionLabel(answer);
-      if (q.type === 'many_choice') {
-        return answer.split(',').filter(Boolean).map(optionLabel).join('; ');
-      }
-      return answer;
-    }
-
-    function current() {
-      if (choices.length) {
-        return choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; }).join(',');
-      }
-      return input ? input.value.trim() : '';
-    }
-
-    function select(answer) {
-      if (choices.length) {
+    return {
+      choices: choices,
+      tfButtons: tfButtons,
+      describe: function (answer) {
+        if (q.type === 'multiple_choice') return optionLabel(answer);
+        if (q.type === 'many_choice') return answer.split(',').filter(Boolean).map(optionLabel).join('; ');
+        return answer;
+      },
+      current: function () {
+        if (choices.length) {
+          return choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; }).join(',');
+        }
+        return input ? input.value.trim() : '';
+      },
+      select: function (answer) {
+        if (choices.length) {
+          var keys = String(answer).split(',');
+          choices.forEach(function (c) { c.checked = keys.indexOf(c.value) >= 0; });
+        } else if (input) {
+          input.value = answer;
+        }
+        tfButtons.forEach(function (b) {
+          b.setAttribute('aria-pressed', String(b.getAttribute('data-answer').toLowerCase() === String(answer).toLowerCase()));
+        });
+      },
+      mark: function (answer, result) {
         var keys = String(answer).split(',');
-        choices.forEach(function (c) { c.checked = keys.indexOf(c.value) >= 0; });
-      } else if (input) {
-        input.value = answer;
+        choices.forEach(function (c) {
+          var label = c.closest('.gq-option');
+          if (!label) return;
+          label.classList.remove('gq-chosen-correct', 'gq-chosen-wrong');
+          if (keys.indexOf(c.value) >= 0) label.classList.add(result.correct ? 'gq-chosen-correct' : 'gq-chosen-wrong');
+        });
       }
-      tfButtons.forEach(function (b) {
-        b.setAttribute('aria-pressed', String(b.getAttribute('data-answer').toLowerCase() === String(answer).toLowerCase()));
-      });
-    }
+    };
+  }
+
+  // statusView shows the save state and the saved answer: the ui of connect.
+  function statusView(root, inputs) {
+    var saved = root.querySelector('.gq-saved');
+    var saveStatus = root.querySelector('.gq-save-status');
 
     function showSaved(rec) {
       if (!saved || !rec) return;
       var when = formatTime(rec.time);
-      saved.textContent = 'Your saved answer: ' + describe(rec.answer) + ' (' +
+      saved.textContent = 'Your saved answer: ' + inputs.describe(String(rec.answer)) + ' (' +
         (rec.correct ? 'correct' : 'not correct') +
         (rec.attempts > 1 ? ', ' + rec.attempts + ' attempts' : '') +
         (when ? ', ' + when : '') + ')';
       saved.hidden = false;
     }
 
-    function markOptions(answer, result) {
-      var keys = String(answer).split(',');
-      choices.forEach(function (c) {
-        var label = c.closest('.gq-option');
-        if (!label) return;
-        label.classList.remove('gq-chosen-correct', 'gq-chosen-wrong');
-        if (keys.indexOf(c.value) >= 0) label.classList.add(result.correct ? 'gq-chosen-correct' : 'gq-chosen-wrong');
-      });
-    }
-
-    function show(answer, result) {
-      root.setAttribute('data-state', result.correct ? 'correct' : 'incorrect');
-      feedback.className = 'gq-feedback ' + (result.correct ? 'gq-correct' : 'gq-incorrect');
-      feedback.textContent = '';
-      feedback.appendChild(el('p', 'gq-verdict', result.correct ? '\u2714 Correct!' : '\u2718 Not quite. Try again.'));
-      if (result.feedback) feedback.appendChild(el('p', 'gq-detail', result.feedback));
-      if (result.correct && q.explanation) feedback.appendChild(el('p', 'gq-explanation', q.explanation));
-      if (!result.correct && hint) hint.open = true;
-      markOptions(answer, result);
-    }
-
-    function ask(msg) {
-      root.setAttribute('data-state', 'empty');
-      feedback.className = 'gq-feedback';
-      feedback.textContent = '';
-      feedback.appendChild(el('p', 'gq-verdict', msg));
-    }
-
-    async function save(attempt) {
-      var path = await pathPromise;
-      if (!path) {
-        setSave('unavailable', 'Checked here, but not saved: this page is not connected to a Jupyter server that knows the notebook.');
-        return;
-      }
-      setSave('saving', 'Saving\u2026');
-      var notebook = root.getAttribute('data-notebook') || '';
-      try {
-        var rec = await exclusive(srv, path, function () {
-          return saveAttempt(srv, path, notebook, q, attempt);
-        });
-        showSaved(rec);
-        setSave('saved', 'Saved in ' + path + '.');
-      } catch (e) {
-        if (e && e.damaged) {
-          setSave('error', 'Your answer was checked but not saved: the answers file ' + path + ' is damaged (' +
-            e.message + '). Ask your teacher to fix or remove it.');
-        } else {
-          setSave('error', 'Checked, but not saved: ' + (e && e.message ? e.message : e) + '. Check again to retry.');
+    return {
+      showSaved: showSaved,
+      setSave: function (state, text, retry) {
+        root.setAttribute('data-save-state', state);
+        if (!saveStatus) return;
+        saveStatus.textContent = text;
+        if (retry) {
+          var b = el('button', 'gq-retry', 'Retry saving');
+          b.type = 'button';
+          b.addEventListener('click', retry);
+          saveStatus.appendChild(document.createTextNode(' '));
+          saveStatus.appendChild(b);
         }
-      }
-    }
-
-    function submit(answer) {
-      if (answer === '') {
-        ask(choices.length ? 'Choose an answer first.' : 'Type an answer first.');
-        return;
-      }
-      var result = grade(q, answer);
-      show(answer, result);
-      save({ answer: answer, correct: result.correct, time: new Date().toISOString() });
-    }
-
-    form.addEventListener('submit', function (ev) {
-      ev.preventDefault();
-      submit(current());
-    });
-    tfButtons.forEach(function (b) {
-      b.addEventListener('click', function () {
-        select(b.getAttribute('data-answer'));
-        submit(b.getAttribute('data-answer'));
-      });
-    });
-
-    root.setAttribute('data-gq-ready', 'true');
-    if (!srv) {
-      setSave('unavailable', 'Answers are checked here but saved only in JupyterLab.');
-      return;
-    }
-    setSave('loading', '');
-    pathPromise.then(function (path) {
-      if (!path) {
-        setSave('unavailable', 'Checked here, but not saved: the notebook\u2019s path is unknown.');
-        return;
-      }
-      return readAnswers(srv, path, '').then(function (doc) {
-        var rec = doc.answers[q.id];
+      },
+      loaded: function (rec) {
         if (rec) {
-          select(rec.answer);
+          inputs.select(rec.answer);
           showSaved(rec);
         } else if (saved) {
           // What the kernel read when it drew the widget is out of date.
           saved.textContent = '';
           saved.hidden = true;
         }
-        setSave('idle', '');
-      });
-    }).catch(function (e) {
-      if (e && e.damaged) {
-        pathPromise.then(function (path) {
-          setSave('error', 'The answers file ' + path + ' is damaged (' + e.message +
-            '), so answers are checked but not saved. Ask your teacher to fix or remove it.');
-        });
-      } else {
-        setSave('idle', '');
       }
-    });
+    };
   }
 
-  return { normalize: normalize, grade: grade, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount };
+  function mount(root, q) {
+    if (!root || root.getAttribute('data-gq-ready') === 'true') return;
+    var form = root.querySelector('.gq-form');
+    var feedback = root.querySelector('.gq-feedback');
+    var hint = root.querySelector('.gq-hint');
+    var nojs = root.querySelector('.gq-nojs');
+    var inputs = answerInputs(root, q);
+
+    Array.prototype.forEach.call(root.querySelectorAll('input, button'), function (e) { e.disabled = false; });
+    if (nojs) nojs.parentNode.removeChild(nojs);
+    // Keys typed in the widget are the widget's, not JupyterLab's shortcuts.
+    root.addEventListener('keydown', function (ev) { ev.stopPropagation(); });
+
+    function verdict(state, cls, lines) {
+      root.setAttribute('data-state', state);
+      feedback.className = 'gq-feedback' + (cls ? ' ' + cls : '');
+      feedback.textContent = '';
+      lines.forEach(function (l) { if (l[1]) feedback.appendChild(el('p', l[0], l[1])); });
+    }
+
+    var save = connect(root, q, server(), statusView(root, inputs));
+
+    function submit(answer) {
+      if (answer === '') {
+        verdict('empty', '', [['gq-verdict', inputs.choices.length ? 'Choose an answer first.' : 'Type an answer first.']]);
+        return;
+      }
+      var result = grade(q, answer);
+      verdict(result.correct ? 'correct' : 'incorrect', result.correct ? 'gq-correct' : 'gq-incorrect', [
+        ['gq-verdict', result.correct ? '\u2714 Correct!' : '\u2718 Not quite. Try again.'],
+        ['gq-detail', result.feedback],
+        ['gq-explanation', result.correct && q.explanation]]);
+      if (!result.correct && hint) hint.open = true;
+      inputs.mark(answer, result);
+      save({ answer: answer, correct: result.correct, time: newAttemptTime() });
+    }
+
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      submit(inputs.current());
+    });
+    inputs.tfButtons.forEach(function (b) {
+      b.addEventListener('click', function () {
+        inputs.select(b.getAttribute('data-answer'));
+        submit(b.getAttribute('data-answer'));
+      });
+    });
+    root.setAttribute('data-gq-ready', 'true');
+  }
+
+  return {
+    normalize: normalize, grade: grade, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount,
+    parseDoc: parseDoc, saveAttempt: saveAttempt, newAttemptTime: newAttemptTime, timing: timing
+  };
 })();
