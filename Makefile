@@ -108,7 +108,7 @@ test-setup: setup ## From an empty Go module cache: make setup, then the lesson 
 
 test-browser: setup ## Drive the lesson in a real JupyterLab with headless Chromium.
 	$(call say,Browser tests (JupyterLab + headless Chromium))
-	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py
+	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py
 
 run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .html.
 	$(call say,Running $(LESSON) headless)

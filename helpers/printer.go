@@ -5,6 +5,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
 )
 
 // PrinterInterval is how often a Printer writes what it has collected. At
@@ -33,12 +35,23 @@ type Printer struct {
 	timer    *time.Timer // pending flush, nil when none
 	closed   bool
 	err      error // first error writing to w
+
+	guard *linkGuard // defuses links in the text; nil outside a notebook
+	out   []byte     // scratch for the rewritten text
 }
 
 // NewPrinter returns a Printer writing to standard output. Close it when
 // done (defer out.Close()) so the last text is written.
+//
+// In a notebook, links in the text other than http and https ones are
+// defused, so that JupyterLab does not make a model's javascript:// or
+// data: text clickable (see printer_links.go).
 func NewPrinter() *Printer {
-	return newPrinter(os.Stdout, PrinterInterval)
+	p := newPrinter(os.Stdout, PrinterInterval)
+	if gonbui.IsNotebook {
+		p.guard = &linkGuard{}
+	}
+	return p
 }
 
 func newPrinter(w io.Writer, interval time.Duration) *Printer {
@@ -54,6 +67,11 @@ func (p *Printer) Write(b []byte) (int, error) {
 	defer p.mu.Unlock()
 	if p.closed {
 		// Nothing is dropped: late text is written at once.
+		if p.guard != nil {
+			p.out, _ = p.guard.rewrite(p.out[:0], b, true)
+			_, err := p.w.Write(p.out)
+			return len(b), err
+		}
 		return p.w.Write(b)
 	}
 	p.buf = append(p.buf, b...)
@@ -80,7 +98,7 @@ func (p *Printer) WriteString(s string) (int, error) {
 func (p *Printer) Flush() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.flushLocked()
+	p.flushFinalLocked()
 	return p.err
 }
 
@@ -92,7 +110,7 @@ func (p *Printer) Close() error {
 		p.mu.Unlock()
 		return nil
 	}
-	p.flushLocked()
+	p.flushFinalLocked()
 	p.closed = true
 	err := p.err
 	p.mu.Unlock()
@@ -107,8 +125,14 @@ func (p *Printer) timerFlush() {
 	p.flushLocked()
 }
 
-// flushLocked writes the buffer; p.mu is held.
-func (p *Printer) flushLocked() {
+// flushLocked writes the buffer; p.mu is held. With a link guard, a colon
+// at the very end may stay for the next write (see linkGuard.rewrite).
+func (p *Printer) flushLocked() { p.flush(false) }
+
+// flushFinalLocked writes the whole buffer; p.mu is held.
+func (p *Printer) flushFinalLocked() { p.flush(true) }
+
+func (p *Printer) flush(final bool) {
 	if p.timer != nil {
 		p.timer.Stop()
 		p.timer = nil
@@ -116,14 +140,22 @@ func (p *Printer) flushLocked() {
 	if len(p.buf) == 0 {
 		return
 	}
-	if _, err := p.w.Write(p.buf); err != nil && p.err == nil {
-		p.err = err
+	text, held := p.buf, 0
+	if p.guard != nil {
+		p.out, held = p.guard.rewrite(p.out[:0], p.buf, final)
+		text = p.out
+	}
+	if len(text) > 0 {
+		if _, err := p.w.Write(text); err != nil && p.err == nil {
+			p.err = err
+		}
 	}
 	p.last = now()
+	keep := copy(p.buf, p.buf[len(p.buf)-held:])
 	if cap(p.buf) > printerMaxBuffer {
-		p.buf = nil
+		p.buf = append([]byte(nil), p.buf[:keep]...)
 	} else {
-		p.buf = p.buf[:0]
+		p.buf = p.buf[:keep]
 	}
 }
 
