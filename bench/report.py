@@ -288,6 +288,119 @@ def targets(results, rows):
     return out
 
 
+# --- the cell cost (bench/cells.py) ----------------------------------------------------
+
+CELL_COST_BEGIN = "<!-- cell cost: written by bench/cells.py and bench/report.py (make bench-cells, make bench) -->"
+CELL_COST_END = "<!-- end of cell cost -->"
+CELL_TARGETS_MS = {"lesson": 450, "first_token": 800}
+CELL_ROWS = [
+    ("plain", "round_trip_ms", "GoNB: a cell that only uses fmt"),
+    ("lesson", "round_trip_ms", "GoNB: a lesson cell (the lesson's first cell: go-openai + helpers)"),
+    ("first_token", "first_output_ms", "GoNB: Run → first token (the lesson's print loop, offline provider)"),
+    ("first_token", "round_trip_ms", "GoNB: the same print-loop cell, to its end"),
+]
+CHANGE_COLUMNS = ["plain cell", "lesson cell", "Run → first token"]
+VARIANT_NAMES = {"before": "before", "lazy-get": "+ go get only when needed", "ldflags": "+ `-ldflags=-s`",
+                 "now": "+ GOGC=off for the build (now)"}
+
+
+def cell_values(cc, variant, cell, key="round_trip_ms"):
+    return [s[key] for s in cc["samples"] if s["variant"] == variant and s["cell"] == cell
+            and s.get(key) is not None and "error" not in s]
+
+
+def cell_median(cc, variant, cell, key="round_trip_ms"):
+    return median(cell_values(cc, variant, cell, key))
+
+
+def cell_cost_section(cc):
+    """The "Cell cost" section (Markdown lines) from the results of bench/cells.py."""
+    variants = [v["id"] for v in cc["variants"]]
+    last = variants[-1]
+    ipy = cell_median(cc, "ipykernel", "ipykernel")
+    L = [CELL_COST_BEGIN, "## Cell cost\n"]
+    L.append("```sh\nmake bench-cells                          # this section only (about 5 minutes); "
+             "make bench writes it too\n"
+             "make bench-cells BENCH_ARGS='--runs 3'    # quicker\n```\n")
+    L.append("How long a cell takes on the GoNB kernel, with the changes that made it faster one after the "
+             "other, against an ipykernel cell. Measured by `make bench-cells` (bench/cells.py; `make bench` "
+             "runs it too) as the round trip of an execute request through jupyter_client, without a browser: "
+             "from sending the request to the kernel's \"idle\". Run → first token: to the first stdout "
+             "message of the answer, from the offline provider the lesson starts itself, without its "
+             "simulated model time (no thinking pause; its tokens, the reasoning first, sent without pauses). Warm: each kernel ran every cell twice before; every measured cell "
+             "differs from the one before by a comment, so it is compiled and linked anew, as a new cell is. "
+             f"Each change is a kernel of its own, all in the same run. **Medians of {cc['runs']} runs** "
+             "(the range of the last column in brackets), each run going through the kernels in a rotating "
+             "order.\n")
+    L.append(f"| Cell | {' | '.join(VARIANT_NAMES.get(v, v) for v in variants)} | now ÷ ipykernel | target |")
+    L.append("|---|" + "---:|" * len(variants) + "---:|---|")
+    for cell, key, label in CELL_ROWS:
+        figs = []
+        for v in variants:
+            m = cell_median(cc, v, cell, key)
+            figs.append(f"{num(m)} ms" if m is not None else "–")
+        now = cell_median(cc, last, cell, key)
+        vals = cell_values(cc, last, cell, key)
+        if vals:
+            figs[-1] += f" ({num(min(vals))}–{num(max(vals))})"
+        target = ""
+        if cell in CELL_TARGETS_MS and key == ("first_output_ms" if cell == "first_token" else "round_trip_ms"):
+            t = CELL_TARGETS_MS[cell]
+            target = f"≤ {t} ms: {met(now is not None and now <= t)}"
+        r = ratio(now, ipy).strip(" ()") or "–"
+        L.append(f"| {label} | {' | '.join(figs)} | {r} | {target} |")
+    vals = cell_values(cc, "ipykernel", "ipykernel")
+    ipy_fig = f"{num(ipy, 1)} ms" + (f" ({num(min(vals), 1)}–{num(max(vals), 1)})" if vals else "")
+    L.append("| ipykernel: a cell that prints | " + " | ".join([""] * (len(variants) - 1) + [ipy_fig]) + " | 1× | |")
+    L.append("")
+    L.append("Each change, measured in the same run (median before → after, and the difference):\n")
+    L.append("| Change | " + " | ".join(CHANGE_COLUMNS) + " |")
+    L.append("|---|" + "---:|" * len(CHANGE_COLUMNS))
+    for a, b in zip(variants, variants[1:]):
+        change = next(v["change"] for v in cc["variants"] if v["id"] == b)
+        figs = []
+        for cell, key, _ in CELL_ROWS[:3]:
+            x, y = cell_median(cc, a, cell, key), cell_median(cc, b, cell, key)
+            figs.append("–" if x is None or y is None else f"{num(x)} → {num(y)} ms ({y - x:+,.0f})")
+        L.append(f"| {change} | {' | '.join(figs)} |")
+    L.append("")
+    L.append(f"- Run {cc.get('started', '?')}, {num(cc.get('elapsed_s'))} s; GoNB {cc.get('gonb', '?')}; load "
+             f"average {cc.get('loadavg_start', '?')} at the start, {cc.get('loadavg_end', '?')} at the end "
+             f"(2 cores).")
+    if cc.get("busy"):
+        L.append("- **Other load was present**: other people's processes ran on the same 2 cores during the "
+                 "measurement (" + "; ".join(f"`{b.strip()[:60]}`" for b in cc["busy"][:4]) + "), so the "
+                 "figures are noisier, and likely higher, than on an idle machine.")
+    if cc.get("errors"):
+        L.append(f"- {len(cc['errors'])} cells failed and are left out: " + "; ".join(cc["errors"][:3]))
+    notes = os.path.join(HERE, "cells_notes.md")
+    if os.path.exists(notes):
+        with open(notes, encoding="utf-8") as f:
+            L.append("")
+            L.append(f.read().strip())
+    L.append("")
+    L.append(CELL_COST_END)
+    return L
+
+
+def splice_cell_cost(cc, md_path):
+    """Puts the cell-cost section into md_path: in place of the last one, else before "## Display lag"."""
+    section = "\n".join(cell_cost_section(cc)) + "\n"
+    with open(md_path, encoding="utf-8") as f:
+        text = f.read()
+    if CELL_COST_BEGIN in text and CELL_COST_END in text:
+        head, rest = text.split(CELL_COST_BEGIN, 1)
+        tail = rest.split(CELL_COST_END, 1)[1].lstrip("\n")
+        text = head + section + "\n" + tail
+    elif "\n## Display lag" in text:
+        head, tail = text.split("\n## Display lag", 1)
+        text = head.rstrip("\n") + "\n\n" + section + "\n## Display lag" + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(md_path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def write(results, md_path, svg_path=None):
     """Writes the report to md_path and its plot to svg_path: by default
     bench/streaming.svg for the project's BENCHMARKS.md, else beside md_path."""
@@ -320,6 +433,7 @@ def write(results, md_path, svg_path=None):
              f"bench/{os.path.basename(svg_path)}\n"
              "make bench BENCH_ARGS='--runs 2'                       # fewer runs, quicker\n"
              "make bench BENCH_ARGS='--rates 50,3000 --tokens 500'   # a subset\n"
+             "make bench-cells  # only the cell cost (about 5 minutes): rewrites its section of this file\n"
              "make bench-tiny   # a 2-minute check that the benchmark runs (no timing is checked)\n"
              "```\n")
     L.append("Raw figures of every cell and run: build/bench/results.json; the generated notebooks: "
@@ -348,6 +462,9 @@ def write(results, md_path, svg_path=None):
         L.append(f"| {t} | ({w}) | {fig} | {'' if ok is None else met(ok)} |")
     L.append("")
 
+    if results.get("cell_cost"):
+        L.extend(cell_cost_section(results["cell_cost"]))
+        L.append("")
     L.append("## Display lag and lost tokens\n")
     L.append("Display lag: when a token first appears in the page's DOM (MutationObserver) minus when the "
              "provider sent it (both clocks are this machine's). Lost: tokens missing from the cell's output "

@@ -40,6 +40,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwrig
 
 from browser import Lab, launch, menu  # noqa: E402
 from conftest import Provider, kernel_env  # noqa: E402
+import cells  # noqa: E402
 import measure  # noqa: E402
 import notebooks  # noqa: E402
 
@@ -93,7 +94,7 @@ def machine(browser_version):
         "go": command_output(["go", "version"]),
         "python": platform.python_version(),
         "chromium": browser_version,
-        "gonb": "v0.11.4",
+        "gonb": cells.gonb_version(),
         **versions,
     }
 
@@ -369,6 +370,8 @@ def main():
     ap.add_argument("--ways", help="subset of a,b,c")
     ap.add_argument("--report", help="write this Markdown report (and its SVG plot) from the results")
     ap.add_argument("--no-gobench", action="store_true", help="skip the Go micro-benchmarks")
+    ap.add_argument("--no-cells", action="store_true", help="skip the cell cost (bench/cells.py)")
+    ap.add_argument("--cell-runs", type=int, help="runs of the cell-cost cells (default 7; --tiny: 1)")
     args = ap.parse_args()
 
     cfg = dict(TINY if args.tiny else FULL)
@@ -491,6 +494,15 @@ def main():
         if lab is not None:
             lab.stop()
 
+    if not args.no_cells:
+        # The cost of a cell, before and after each change that made it faster (bench/cells.py),
+        # after the browser part, so that its kernels do not load the machine while that one measures.
+        log("cell cost (bench/cells.py)")
+        results["cell_cost"] = cells.measure(runs=args.cell_runs or (1 if args.tiny else 7),
+                                             warmups=0 if args.tiny else 2, log_dir=out)
+        for e in results["cell_cost"]["errors"]:
+            log("cell cost: a cell failed: " + e)
+
     results["elapsed_s"] = round(time.time() - started, 1)
     path = os.path.join(out, "results.json")
     with open(path, "w", encoding="utf-8") as f:
@@ -510,9 +522,13 @@ def fmt(v):
 def check(results):
     """Fails (exit 1) when the benchmark did not measure: no tokens seen at all.
 
-    Timings and losses are reported, never asserted.
+    Also when a cell of the cell cost failed. Timings and losses are reported, never asserted.
     """
     bad = [c for c in results["cells"] if c["tokens_seen"] == 0 and c["tokens_final"] == 0]
+    cc = results.get("cell_cost")
+    if cc is not None and (cc["errors"] or not cc["samples"]):
+        log("the cell-cost cells failed: " + "; ".join(cc["errors"][:3]))
+        sys.exit(1)
     if not results["cells"] or bad:
         for c in bad:
             log(f"way {c['way']} at {c['rate']} tok/s showed no token at all: {c['stderr'][-300:]}")

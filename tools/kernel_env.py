@@ -10,6 +10,8 @@ Usage: kernel_env.py KERNEL_JSON PROJECT_DIR DIRS
   (-ldflags=-s: no symbol table and no DWARF, which makes the link about a
   third faster; -s implies -w since Go 1.22; stack traces keep their lines).
   It is not put in GOFLAGS itself, which would replace the user's GOFLAGS.
+- GOLESSONS_GOGC: GOGC for that build (off: the go command and the linker,
+  short-lived, skip garbage collection; the cell's program is not affected).
 - GOLESSONS_ROOT: the project folder, named in the message that says to run
   `make setup` when a module is missing.
 """
@@ -18,12 +20,14 @@ import os
 import sys
 
 LINK_FLAGS = "-ldflags=-s"
+BUILD_GOGC = "off"
 
 
 def kernel_env(root, dirs):
     return {
         "PATH": os.path.join(root, "tools", "gonb-go") + ":" + dirs + ":${PATH}",
         "GOLESSONS_GOFLAGS": LINK_FLAGS,
+        "GOLESSONS_GOGC": BUILD_GOGC,
         "GOLESSONS_ROOT": root,
     }
 
