@@ -100,7 +100,7 @@ test-go: ## Go unit tests.
 
 test-notebook: setup ## Execute the lesson headless on the GoNB kernel (offline and against a local OpenRouter-format server).
 	$(call say,Notebook tests (nbclient on the GoNB kernel))
-	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py
+	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py tests/test_secrets_notebook.py
 
 test-setup: setup ## From an empty Go module cache: make setup, then the lesson with GOPROXY=off; the browser finder.
 	$(call say,Setup tests (offline lesson from an empty module cache; finding a browser))

@@ -180,7 +180,10 @@ def lesson_notebook():
     by_id = {c.get("id"): c for c in nb.cells}
     missing = [name for name, cid in CELLS.items() if cid not in by_id]
     assert not missing, f"the lesson has no cell with the id of {missing}: update CELLS"
-    return gonb_notebook([nbformat.v4.new_code_cell(by_id[cid].source) for cid in CELLS.values()])
+    cells = [nbformat.v4.new_code_cell(by_id[cid].source) for cid in CELLS.values()]
+    # A control: MathJax is on in this page, so "$" left as text in outputs means something.
+    cells.append(nbformat.v4.new_markdown_cell("Control: $x^2$ is typeset here."))
+    return gonb_notebook(cells)
 
 
 def output_text(page, i):
@@ -224,6 +227,7 @@ def test_hostile_answers_stay_inert(artifacts):
             dialogs = []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             open_notebook(page, lab, "hostile.ipynb")
+            page.wait_for_selector(".jp-MarkdownCell mjx-container", timeout=30_000)
             for g in groups(load_catalogue()):
                 upstream.group = g
                 marker = f"END-OF-GROUP-{g['n']}"
