@@ -27,6 +27,12 @@ const (
 	// BaseURLEnv overrides the base URL a lesson uses, for example
 	// http://localhost:11434/v1 for Ollama.
 	BaseURLEnv = "OPENAI_BASE_URL"
+	// RelayEnv, set to 1 on a school's JupyterHub, says that OPENAI_BASE_URL
+	// is the class relay: the student's own hub token (HubTokenEnv) is then
+	// the API key, and the teacher's key stays with the relay.
+	RelayEnv = "GOLESSONS_CLASS_RELAY"
+	// HubTokenEnv holds the token JupyterHub gives each student's server.
+	HubTokenEnv = "JUPYTERHUB_API_TOKEN"
 )
 
 // emptyLinesLimit replaces go-openai's default of 300 keep-alive lines in a row:
@@ -41,6 +47,9 @@ type Connection struct {
 	Offline bool
 	// HasKey is true when an API key was found. The key itself is never kept here.
 	HasKey bool
+	// Relay is true when requests go to a school's class relay, signed with
+	// the student's hub token.
+	Relay bool
 }
 
 var (
@@ -53,6 +62,8 @@ var (
 // APIKey returns the API key for the lesson: OPENROUTER_API_KEY, else
 // OPENAI_API_KEY, from the environment or from the project's .env file. It
 // returns "" when neither is set; Connect then starts the offline provider.
+// On a school's hub with the class relay (RelayEnv), it returns the
+// student's own hub token, which the relay checks with the hub.
 func APIKey() string {
 	connMu.Lock()
 	defer connMu.Unlock()
@@ -61,13 +72,23 @@ func APIKey() string {
 
 // apiKeyLocked is APIKey for callers holding connMu.
 func apiKeyLocked() string {
-	for _, name := range []string{KeyEnv, OpenAIKeyEnv} {
+	names := []string{KeyEnv, OpenAIKeyEnv}
+	if relayMode() {
+		names = []string{HubTokenEnv} // the relay knows students by their hub token
+	}
+	for _, name := range names {
 		if v := strings.TrimSpace(lookupEnv(name)); v != "" {
 			rememberSecret(v)
 			return v
 		}
 	}
 	return ""
+}
+
+// relayMode reports whether the lesson runs on a school's hub with the
+// class relay (see RelayEnv).
+func relayMode() bool {
+	return strings.TrimSpace(os.Getenv(RelayEnv)) == "1" && strings.TrimSpace(lookupEnv(BaseURLEnv)) != ""
 }
 
 // Connect finishes a go-openai configuration for a lesson cell and returns it.
@@ -86,7 +107,7 @@ func Connect(config openai.ClientConfig) openai.ClientConfig {
 	defer connMu.Unlock()
 
 	// go-openai keeps the key private, so ask the same place the lesson got it from.
-	c := Connection{BaseURL: strings.TrimRight(config.BaseURL, "/"), HasKey: apiKeyLocked() != ""}
+	c := Connection{BaseURL: strings.TrimRight(config.BaseURL, "/"), HasKey: apiKeyLocked() != "", Relay: relayMode()}
 	if override := strings.TrimSpace(lookupEnv(BaseURLEnv)); override != "" {
 		c.BaseURL = strings.TrimRight(override, "/")
 	} else if !c.HasKey {
@@ -207,6 +228,9 @@ func readDotEnv(path string) (map[string]string, error) {
 // It never includes the key.
 func (c Connection) String() string {
 	switch {
+	case c.Relay:
+		return "✅ Ready: requests go to your class relay at " + c.BaseURL + ". You are signed in with your " +
+			"school account; your teacher's key stays on the server."
 	case c.Offline:
 		return "📴 No API key found, so the OFFLINE SAMPLE provider will answer (prepared text, not a real AI model).\n" +
 			"   To go live, set OPENROUTER_API_KEY (see the README) and restart the kernel."

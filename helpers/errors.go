@@ -202,6 +202,11 @@ func explainRequestError(e *openai.RequestError, base string) string {
 
 // explainMidStream explains an error event inside a stream.
 func explainMidStream(r *errorRecord) string {
+	if CurrentConnection().Relay {
+		if m := explainRelay(r); m != "" {
+			return m
+		}
+	}
 	what := quoteReason(r.message, r.raw)
 	advice := "Run the cell again, or choose another model."
 	if r.code == "429" || strings.Contains(strings.ToLower(r.raw+r.message), "rate") {
@@ -230,6 +235,11 @@ func quoteReason(msg, raw string) string {
 
 // explainStatus explains an HTTP error status.
 func explainStatus(r *errorRecord, base string) string {
+	if CurrentConnection().Relay {
+		if m := explainRelay(r); m != "" {
+			return m
+		}
+	}
 	msg := r.message
 	reason := quoteReason(msg, r.raw)
 	lower := strings.ToLower(msg)
@@ -362,4 +372,37 @@ func cleanErrorText(s string) string {
 		s = strings.TrimPrefix(s, "error, ")
 	}
 	return strings.TrimRight(s, ". ")
+}
+
+// explainRelay explains the class relay's own refusals in a class's words:
+// a student has no key to check and no account to top up. It returns ""
+// for errors the relay passed on from the AI provider.
+func explainRelay(r *errorRecord) string {
+	reason := quoteReason(r.message, "")
+	wait := waitAdvice(r.wait(now()), "wait a minute and run the cell again")
+	switch r.typ {
+	case "invalid_hub_token":
+		return fmt.Sprintf("The class relay did not recognise your login (401: %s). Restart your server "+
+			"(File → Hub Control Panel → Stop My Server, then Start My Server) and run the cells again; "+
+			"if it keeps happening, tell your teacher.", reason)
+	case "hub_unavailable":
+		return fmt.Sprintf("The class relay cannot check logins right now (503: %s). It is not your code: %s.", reason, wait)
+	case "requests_per_minute", "concurrent_streams":
+		return fmt.Sprintf("You have sent many requests in a short time, more than your class allows (429: %s): %s.", reason, wait)
+	case "requests_per_day":
+		when := "tomorrow"
+		if !r.resetAt.IsZero() {
+			when = fmt.Sprintf("at %s (%s)", r.resetAt.Local().Format("15:04"), inDuration(r.resetAt.Sub(now())))
+		}
+		return fmt.Sprintf("You have used all of today's requests for your class (429: %s). You can ask again %s, "+
+			"or ask your teacher.", reason, when)
+	case "queue_timeout", "queue_full":
+		return fmt.Sprintf("Your whole class is asking at once, and no turn came free in time (429: %s): %s.", reason, wait)
+	case "model_not_allowed":
+		return fmt.Sprintf("This model is not available in your class (400: %s). Put MODEL back to the lesson's "+
+			"model, run that cell and this one again.", reason)
+	case "upstream_key_refused":
+		return fmt.Sprintf("The AI provider refused your teacher's key (%s). It is not your code: tell your teacher.", reason)
+	}
+	return ""
 }

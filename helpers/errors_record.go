@@ -34,6 +34,7 @@ type errorRecord struct {
 
 	message  string // error.message
 	code     string // error.code, as text
+	typ      string // error.type, e.g. the class relay's "requests_per_day"
 	raw      string // error.metadata.raw: the upstream provider's own reason
 	provider string // error.metadata.provider_name
 	model    string // the request's model
@@ -169,6 +170,7 @@ func (r *errorRecord) parseBody(body []byte) {
 		return
 	}
 	r.message = jsonString(e.Message)
+	r.typ = e.Type
 	r.code = strings.Trim(string(e.Code), `"`)
 	if r.code == "null" {
 		r.code = ""

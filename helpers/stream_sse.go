@@ -53,6 +53,41 @@ type sseBody struct {
 
 	sawDone   bool // "data: [DONE]" arrived
 	sawFinish bool // a chunk with a finish_reason arrived
+
+	// wait hears the class relay's "waiting for a free turn" comments; nil
+	// when nobody listens.
+	wait    waitListener
+	waiting bool // a waiting comment came and no event since
+}
+
+// waitListener is told where a request stands in the class relay's queue.
+type waitListener interface {
+	ahead(n int) // a comment said n requests are ahead
+	turn()       // the first event after waiting came, or the stream ended
+}
+
+// waitingPrefix starts the class relay's queue comments; the whole line is
+// ": waiting for a free turn, N ahead" (see relay/doc.go).
+var waitingPrefix = []byte(": waiting for a free turn, ")
+
+// parseWaiting returns N from a queue comment, or -1 for any other line.
+func parseWaiting(line []byte) int {
+	rest, ok := bytes.CutPrefix(line, waitingPrefix)
+	if !ok {
+		return -1
+	}
+	digits, ok := bytes.CutSuffix(rest, []byte(" ahead"))
+	if !ok || len(digits) == 0 || len(digits) > 6 {
+		return -1
+	}
+	n := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 // newSSEBody wraps the body of a server-sent event response.
@@ -143,7 +178,17 @@ func (b *sseBody) processLine(line []byte) {
 		return
 	}
 	if line[0] == ':' {
-		return // comment, e.g. ": OPENROUTER PROCESSING"
+		// A comment, e.g. ": OPENROUTER PROCESSING", or the class relay's
+		// place in its queue.
+		if n := parseWaiting(line); n >= 0 && b.wait != nil {
+			b.waiting = true
+			b.wait.ahead(n)
+		}
+		return
+	}
+	if b.waiting {
+		b.waiting = false
+		b.wait.turn()
 	}
 	if line[0] == '{' {
 		// A bare JSON line (some servers send an error this way): treat it
@@ -295,6 +340,10 @@ func (b *sseBody) emitError(errObj, rest []byte) {
 
 // end records why the input stopped.
 func (b *sseBody) end(err error) {
+	if b.waiting {
+		b.waiting = false
+		b.wait.turn()
+	}
 	b.dispatch()
 	if b.err != nil {
 		return

@@ -64,7 +64,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	if isEventStream(req, resp) {
-		resp.Body = newSSEBody(req.Context(), resp.Body)
+		body := newSSEBody(req.Context(), resp.Body)
+		body.wait = newWaitNotice(t.stdout) // the class relay's queue, if it sends one
+		resp.Body = body
 		// The length changes with the rewriting.
 		resp.ContentLength = -1
 		resp.Header.Del("Content-Length")

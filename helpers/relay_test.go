@@ -1,0 +1,185 @@
+package helpers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sashabaranov/go-openai"
+
+	"github.com/k12notebooks/golessons/offline"
+	"github.com/k12notebooks/golessons/relay"
+)
+
+func TestParseWaiting(t *testing.T) {
+	cases := map[string]int{
+		": waiting for a free turn, 3 ahead":  3,
+		": waiting for a free turn, 0 ahead":  0,
+		": waiting for a free turn, 12 ahead": 12,
+		": waiting for a free turn, x ahead":  -1,
+		": waiting for a free turn, 3":        -1,
+		": OPENROUTER PROCESSING":             -1,
+		": waiting for a free turn,  ahead":   -1,
+	}
+	for line, want := range cases {
+		if got := parseWaiting([]byte(line)); got != want {
+			t.Errorf("parseWaiting(%q) = %d, want %d", line, got, want)
+		}
+	}
+}
+
+// hubFor fakes JupyterHub's GET /hub/api/user for the given tokens.
+func hubFor(t *testing.T, users map[string]string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "token ")
+		if name, ok := users[token]; ok && r.URL.Path == "/hub/api/user" {
+			io.WriteString(w, `{"kind":"user","name":"`+name+`","admin":false,"scopes":[]}`)
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"status":403,"message":"Forbidden"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// A class on the real relay, in front of the offline provider, with one
+// upstream request at a time: the second student's cell shows where it
+// stands in the queue, then its answer, and both answers are whole. The
+// first cell names the relay, and the student's hub token is the key.
+func TestClassRelayQueueShowsWaiting(t *testing.T) {
+	resetConfig(t)
+	const alice, bob = "alice-hub-token-for-helpers-0001", "bob-hub-token-for-helpers-0002"
+	hub := hubFor(t, map[string]string{alice: "alice", bob: "bob"})
+	cfg := relay.DefaultConfig()
+	cfg.HubAPIURL = hub.URL + "/hub/api"
+	cfg.StateDir = t.TempDir()
+	cfg.Prefix = "/services/class-relay/"
+	cfg.Upstream.MaxConcurrent = 1
+	r, err := relay.New(cfg, relay.Options{Offline: offline.Options{TokensPerSecond: 400, ThinkTime: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r)
+	t.Cleanup(func() { srv.Close(); r.Close() })
+	base := srv.URL + "/services/class-relay/v1"
+
+	// Bob's request holds the one upstream turn.
+	bobCfg := openai.DefaultConfig(bob)
+	bobCfg.BaseURL = base
+	bobStream, err := openai.NewClientWithConfig(bobCfg).CreateChatCompletionStream(context.Background(), lessonRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bobStream.Recv(); err != nil { // Bob's answer has begun
+		t.Fatal(err)
+	}
+
+	// Alice's lesson cell, on her hub with the relay.
+	t.Setenv(BaseURLEnv, base)
+	t.Setenv(RelayEnv, "1")
+	t.Setenv(HubTokenEnv, alice)
+	t.Setenv(KeyEnv, "sk-or-v1-a-students-own-key-is-not-used")
+	config := Connect(openai.DefaultConfig(APIKey()))
+	if first := CurrentConnection().String(); !strings.Contains(first, "class relay") || strings.Contains(first, alice) {
+		t.Errorf("first cell says %q", first)
+	}
+	var notices syncBuffer
+	config.HTTPClient.(*http.Client).Transport.(*transport).stdout = &notices
+	var wg sync.WaitGroup
+	var bobText strings.Builder
+	wg.Add(1)
+	go func() { // Bob reads on, slowly enough that Alice waits
+		defer wg.Done()
+		for {
+			c, err := bobStream.Recv()
+			if err != nil {
+				return
+			}
+			if len(c.Choices) > 0 {
+				bobText.WriteString(c.Choices[0].Delta.Content)
+			}
+		}
+	}()
+	got, err := recvAll(openai.NewClientWithConfig(config), lessonRequest())
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("Alice's stream: %v", err)
+	}
+	if !strings.Contains(got, "Bankhar") || !strings.Contains(bobText.String(), "Bankhar") {
+		t.Errorf("answers not whole: Alice %d bytes, Bob %d bytes", len(got), bobText.Len())
+	}
+	shown := notices.String()
+	if !strings.Contains(shown, "⏳ Waiting for a free turn: you are next") || !strings.Contains(shown, "✅ Your turn came after") {
+		t.Errorf("Alice saw no queue notice:\n%s", shown)
+	}
+	if strings.Contains(shown+got, alice) {
+		t.Error("the hub token was shown")
+	}
+}
+
+// The relay's refusals read as a class's, not as an OpenRouter account's.
+func TestClassRelayErrorsInClassWords(t *testing.T) {
+	resetConfig(t)
+	hub := hubFor(t, map[string]string{"carol-hub-token-for-helpers-3": "carol"})
+	cfg := relay.DefaultConfig()
+	cfg.HubAPIURL = hub.URL + "/hub/api"
+	cfg.StateDir = t.TempDir()
+	cfg.Student.RequestsPerMinute = 1
+	r, err := relay.New(cfg, relay.Options{Offline: offline.Options{TokensPerSecond: -1, ThinkTime: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r)
+	t.Cleanup(func() { srv.Close(); r.Close() })
+	t.Setenv(BaseURLEnv, srv.URL+"/v1")
+	t.Setenv(RelayEnv, "1")
+	t.Setenv(HubTokenEnv, "carol-hub-token-for-helpers-3")
+	client := openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
+	if _, err := recvAll(client, lessonRequest()); err != nil {
+		t.Fatalf("first request: %v", err)
+	}
+	_, err = recvAll(client, lessonRequest())
+	msg := Explain(err)
+	if !strings.Contains(msg, "more than your class allows (429") || !strings.Contains(msg, "run the cell again") {
+		t.Errorf("over the limit: %q", msg)
+	}
+
+	t.Setenv(HubTokenEnv, "a-token-the-hub-does-not-know")
+	client = openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
+	_, err = recvAll(client, lessonRequest())
+	if msg := Explain(err); !strings.Contains(msg, "did not recognise your login (401") || strings.Contains(msg, "OPENROUTER_API_KEY") {
+		t.Errorf("unknown token: %q", msg)
+	}
+}
+
+// recvAll runs the lesson's Recv loop and returns the answer.
+func recvAll(client *openai.Client, req openai.ChatCompletionRequest) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req.Stream = true
+	stream, err := client.CreateChatCompletionStream(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	defer stream.Close()
+	var b strings.Builder
+	for {
+		c, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return b.String(), nil
+		}
+		if err != nil {
+			return b.String(), err
+		}
+		if len(c.Choices) > 0 {
+			b.WriteString(c.Choices[0].Delta.Content)
+		}
+	}
+}
