@@ -53,10 +53,16 @@ func BenchmarkAppendToken(b *testing.B) {
 	}
 }
 
-// discardSink drops updates but counts their bytes.
+// discardSink builds each update's MIME bundle as the notebook's sink does
+// (rendering and sanitizing the Markdown), then drops it, counting its
+// bytes.
 type discardSink struct{ bytes int }
 
-func (d *discardSink) show(_ string, _ mimeKind, content string) { d.bytes += len(content) }
+func (d *discardSink) show(_ string, kind mimeKind, content string) {
+	for _, v := range displayData(kind, content) {
+		d.bytes += len(v.(string))
+	}
+}
 
 // benchUpdate measures one live update of an answer whose live block holds
 // about tail bytes of Markdown.
