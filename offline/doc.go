@@ -2,11 +2,14 @@
 // OpenAI-compatible chat-completions server that answers on 127.0.0.1 when no
 // API key is set, so that the lesson runs without an account or a network.
 //
-// It is not an AI model. It streams a prepared sample answer to the lesson's
-// question ("How many times a day should I feed my Mongolian Bankhar, and what
-// food is best?"), and to any other question a short note that says it only
-// knows the lesson's question and how to go live (set OPENROUTER_API_KEY).
-// Every sample answer starts with a line saying it is an offline sample.
+// It is not an AI model. It streams a prepared sample answer to each lesson
+// question it knows, and to any other question a short note that says it
+// only knows the lessons' questions and how to go live (set
+// OPENROUTER_API_KEY). The answers are Markdown files in answers/, each with
+// a header naming the question it answers (see answer.go); a test checks each
+// question and the model against the lesson notebooks, which stay the one copy
+// of the lesson. Every sample answer starts with a line saying it is an
+// offline sample.
 //
 // # Endpoints
 //
