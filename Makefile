@@ -102,9 +102,9 @@ test-notebook: setup ## Execute the lesson headless on the GoNB kernel (offline 
 	$(call say,Notebook tests (nbclient on the GoNB kernel))
 	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py tests/test_secrets_notebook.py
 
-test-setup: setup ## From an empty Go module cache: make setup, then the lesson with GOPROXY=off; the browser finder.
+test-setup: setup ## The kernel as installed; from an empty Go module cache: make setup, then the lesson with GOPROXY=off; the browser finder.
 	$(call say,Setup tests (offline lesson from an empty module cache; finding a browser))
-	$(BIN)/python -m pytest -v tests/test_make_setup.py tests/test_make_browser.py
+	$(BIN)/python -m pytest -v tests/test_make_kernel.py tests/test_make_setup.py tests/test_make_browser.py
 
 test-browser: setup ## Drive the lesson in a real JupyterLab with headless Chromium.
 	$(call say,Browser tests (JupyterLab + headless Chromium))

@@ -21,13 +21,17 @@ all, interleaved (every run goes through the kernels in a rotating order):
                autoget), the default link;
   lazy-get     + tools/gonb-go/go: GoNB's `go get` only when a build lacks a module;
   ldflags      + -ldflags=-s for the cell's link (GOLESSONS_GOFLAGS);
-  now          + GOGC=off for the cell's build (GOLESSONS_GOGC): the kernel
-               `make setup` installs.
+  gogc         + GOGC=off for the cell's build (GOLESSONS_GOGC);
+  now          + CGO_ENABLED=0 for the cell's build (GOLESSONS_CGO_ENABLED): the
+               kernel `make setup` installs.
 
-The cells: "plain" prints with fmt only; "lesson" is the lesson's first code
-cell (go-openai and the helpers; it says where requests go); "first token" is
+The cells: "plain" prints with fmt only, in a kernel of its own (GoNB puts every
+earlier declaration, and so its imports, into each cell's program); "lesson" is
+the lesson's first code cell (go-openai and the helpers; it says where requests go); "first token" is
 the lesson's print loop. Each run's cells differ from the last run's by a
 comment, so every cell is compiled and linked anew, as a new cell is.
+The kernels build against a copy of the project's Go source made at the start
+(other people's edits during the run neither break it nor mix versions).
 bench/run.py runs this too, so `make bench` writes the same section.
 """
 import argparse
@@ -62,12 +66,15 @@ from conftest import LESSON, kernel_env  # noqa: E402
 KERNEL_JSON = os.path.join(os.environ["JUPYTER_DATA_DIR"], "kernels", "gonb", "kernel.json")
 WRAPPER_DIR = os.path.join(ROOT, "tools", "gonb-go")
 
-# Each variant: (id, what it adds to the one before, how its kernel.json env differs from the installed one).
+# The changes, in the order they were made: (variant id, what it changed, what the
+# variants before it lack of the installed kernel.json's env). Each variant has
+# the changes up to its own.
 VARIANTS = [
-    ("before", "GoNB as installed before: go get before every cell, default link", "before"),
-    ("lazy-get", "GoNB's go get only when a build lacks a module (tools/gonb-go/go)", "lazy-get"),
-    ("ldflags", "the cell's link with -ldflags=-s (no symbol table, no DWARF)", "ldflags"),
-    ("now", "GOGC=off for the cell's build (go command and linker)", "now"),
+    ("before", "GoNB as installed before: go get before every cell, default link", None),
+    ("lazy-get", "GoNB's go get only when a build lacks a module (tools/gonb-go/go)", "PATH"),
+    ("ldflags", "the cell's link with -ldflags=-s (no symbol table, no DWARF)", "GOLESSONS_GOFLAGS"),
+    ("gogc", "GOGC=off for the cell's build (go command and linker)", "GOLESSONS_GOGC"),
+    ("now", "CGO_ENABLED=0 for the cell's build", "GOLESSONS_CGO_ENABLED"),
 ]
 CELLS = ["plain", "lesson", "first_token"]
 LABELS = {
@@ -97,16 +104,54 @@ def lesson_sources():
     return setup, first, loop
 
 
-def variant_spec(kind, installed):
-    """A kernel.json for a variant: the installed one, with the later changes taken out."""
+def snapshot(dest):
+    """Copies the project's Go source (go.mod, go.sum, the packages) to dest; returns its hash.
+
+    The kernels build cells against this copy, so that other people's edits to
+    helpers/ during the run neither break it nor mix versions.
+    """
+    import hashlib
+
+    skip = shutil.ignore_patterns(".venv", "build", ".git", "__pycache__", ".pytest_cache", "notebooks",
+                                  "tests", "bench", "*.ipynb", "*.answers.json")
+    shutil.copytree(ROOT, dest, ignore=skip, symlinks=True)
+    h = hashlib.sha256()
+    for d, dirs, files in sorted(os.walk(dest)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".go") or name in ("go.mod", "go.sum"):
+                with open(os.path.join(d, name), "rb") as f:
+                    h.update(os.path.relpath(os.path.join(d, name), dest).encode() + b"\0" + f.read())
+    return h.hexdigest()[:16]
+
+
+def git_commit():
+    try:
+        out = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h"], capture_output=True, text=True,
+                             timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "*.go", "go.mod", "go.sum"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return out + (" + uncommitted changes" if dirty else "")
+
+
+def variant_spec(kind, installed, project=ROOT):
+    """A kernel.json for a variant: the installed one, with the later changes taken out.
+
+    project: the folder the kernel's go.work uses (a snapshot of this one).
+    """
     spec = json.loads(json.dumps(installed))
+    spec["argv"] = [f"-go_work={project}" if a.startswith(("-go_work=", "--go_work=")) else a
+                    for a in spec["argv"]]
     env = spec.setdefault("env", {})
-    if kind == "before":
-        env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if p != WRAPPER_DIR)
-    if kind in ("before", "lazy-get"):
-        env.pop("GOLESSONS_GOFLAGS", None)
-    if kind in ("before", "lazy-get", "ldflags"):
-        env.pop("GOLESSONS_GOGC", None)
+    env["GOLESSONS_ROOT"] = project
+    ids = [v for v, _, _ in VARIANTS]
+    for vid, _, what in VARIANTS[ids.index(kind) + 1:]:
+        if what == "PATH":
+            env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if p != WRAPPER_DIR)
+        else:
+            env.pop(what, None)
     spec["display_name"] = f"Go (gonb, bench {kind})"
     return spec
 
@@ -153,7 +198,8 @@ class Kernel:
             elif t == "error":
                 error = "\n".join(c.get("traceback", []))[-1500:]
             elif t in ("display_data", "execute_result"):
-                parts.append(str(c.get("data", {}).get("text/plain", "")))
+                data = c.get("data", {})
+                parts.append(str(data.get("text/plain") or data.get("text/html", "")))
             elif t == "status" and c["execution_state"] == "idle":
                 break
         self.kc.get_shell_msg(timeout=30)
@@ -190,12 +236,14 @@ def measure(runs=7, variants=None, warmups=2, log_dir=None):
     with open(KERNEL_JSON, encoding="utf-8") as f:
         installed = json.load(f)
     tmp = tempfile.mkdtemp(prefix="bench-cells-")
+    project = os.path.join(tmp, "project")
+    source_hash = snapshot(project)
     kernels_dir = os.path.join(tmp, "kernels")
-    for vid, _, kind in variants:
+    for vid, _, _ in variants:
         d = os.path.join(kernels_dir, f"gonb-bench-{vid}")
         os.makedirs(d)
         with open(os.path.join(d, "kernel.json"), "w", encoding="utf-8") as f:
-            json.dump(variant_spec(kind, installed), f, indent=1)
+            json.dump(variant_spec(vid, installed, project), f, indent=1)
     ksm = KernelSpecManager(kernel_dirs=[kernels_dir, os.path.join(os.environ["JUPYTER_DATA_DIR"], "kernels")])
     sources = lesson_sources()
     # The offline provider without its simulated model time: no thinking pause, and its
@@ -203,28 +251,35 @@ def measure(runs=7, variants=None, warmups=2, log_dir=None):
     env = kernel_env(OFFLINE_THINK_TIME="0", OFFLINE_TOKENS_PER_SECOND="-1")
     res = {"runs": runs, "started": datetime.datetime.now().isoformat(timespec="seconds"),
            "loadavg_start": loadavg(), "variants": [{"id": v, "change": c} for v, c, _ in variants],
-           "samples": [], "errors": []}
+           "samples": [], "errors": [], "source": {"commit": git_commit(), "sha256": source_hash}}
     kernels = {}
     t_start = time.time()
     klog = open(os.path.join(log_dir or tmp, "cells-kernels.log"), "w")
+    # Per variant: a kernel with the lesson's declarations (lesson cell, first token) and a
+    # fresh one for the plain cell: GoNB puts every earlier declaration (and so its imports)
+    # into each cell's program, so a plain cell after the lesson's first cell links go-openai too.
+    def key(vid, kind):
+        return vid if kind == "ipykernel" else (f"{vid}/plain" if kind == "plain" else f"{vid}/lesson")
+
     try:
         for vid, _, _ in variants:
-            cwd = os.path.join(tmp, vid)
-            os.makedirs(cwd)
-            log(f"starting kernel {vid}")
-            kernels[vid] = Kernel(f"gonb-bench-{vid}", ksm, cwd, env, klog)
+            for role in ("plain", "lesson"):
+                cwd = os.path.join(tmp, vid, role)
+                os.makedirs(cwd)
+                log(f"starting kernel {vid} ({role} cells)")
+                kernels[f"{vid}/{role}"] = Kernel(f"gonb-bench-{vid}", ksm, cwd, env, klog)
         os.makedirs(os.path.join(tmp, "ipykernel"))
         kernels["ipykernel"] = Kernel("python3", ksm, os.path.join(tmp, "ipykernel"), env, klog)
 
         for vid, _, _ in variants:
-            k = kernels[vid]
+            k = kernels[f"{vid}/lesson"]
             for code in sources[0]:
                 _, _, out, err = k.run(code)
                 if err:
                     raise RuntimeError(f"kernel {vid}: a setup cell failed:\n{err}")
             for w in range(warmups):
                 for kind in CELLS:
-                    k.run(cell_code(kind, f"warm-up {w}", sources))
+                    kernels[key(vid, kind)].run(cell_code(kind, f"warm-up {w}", sources))
         for w in range(warmups):
             kernels["ipykernel"].run(cell_code("ipykernel", f"warm-up {w}", sources))
 
@@ -235,12 +290,12 @@ def measure(runs=7, variants=None, warmups=2, log_dir=None):
             for vid in order[shift:] + order[:shift]:
                 kinds = ["ipykernel"] if vid == "ipykernel" else CELLS
                 for kind in kinds:
-                    rt, first, out, err = kernels[vid].run(cell_code(kind, r, sources))
+                    rt, first, out, err = kernels[key(vid, kind)].run(cell_code(kind, r, sources))
                     s = {"variant": vid, "cell": kind, "run": r + 1, "round_trip_ms": rt * 1000,
                          "first_output_ms": None if first is None else first * 1000, "loadavg": la}
                     if err:
-                        s["error"] = err
-                        res["errors"].append(f"{vid} {kind} run {r + 1}: {err[-300:]}")
+                        s["error"] = err + "\n" + out[-1500:]
+                        res["errors"].append(f"{vid} {kind} run {r + 1}: {err[-200:]} {out[-300:]}")
                     res["samples"].append(s)
             line = ", ".join(
                 f"{vid} {fmt_ms(stat(res, vid, 'lesson'))}/{fmt_ms(stat(res, vid, 'first_token', 'first_output_ms'))}"

@@ -301,7 +301,7 @@ CELL_ROWS = [
 ]
 CHANGE_COLUMNS = ["plain cell", "lesson cell", "Run → first token"]
 VARIANT_NAMES = {"before": "before", "lazy-get": "+ go get only when needed", "ldflags": "+ `-ldflags=-s`",
-                 "now": "+ GOGC=off for the build (now)"}
+                 "gogc": "+ GOGC=off", "now": "+ CGO_ENABLED=0 (now)"}
 
 
 def cell_values(cc, variant, cell, key="round_trip_ms"):
@@ -367,6 +367,10 @@ def cell_cost_section(cc):
     L.append(f"- Run {cc.get('started', '?')}, {num(cc.get('elapsed_s'))} s; GoNB {cc.get('gonb', '?')}; load "
              f"average {cc.get('loadavg_start', '?')} at the start, {cc.get('loadavg_end', '?')} at the end "
              f"(2 cores).")
+    src = cc.get("source")
+    if src:
+        L.append(f"- The project's Go source at {src.get('commit', '?')} (hash {src.get('sha256', '?')}), copied at "
+                 "the start: the kernels build against that copy, so edits during the run do not mix in.")
     if cc.get("busy"):
         L.append("- **Other load was present**: other people's processes ran on the same 2 cores during the "
                  "measurement (" + "; ".join(f"`{b.strip()[:60]}`" for b in cc["busy"][:4]) + "), so the "

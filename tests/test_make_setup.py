@@ -19,6 +19,7 @@ import pytest
 
 from conftest import LESSON, ROOT, gonb_notebook, kernel_env, lesson_messages, outputs_text
 from run_notebook import execute
+import kernel_env as kernel_env_module
 
 
 def html_text(s):
@@ -100,8 +101,14 @@ def test_setup_warms_the_build_cache_the_kernel_uses(fresh_cache, tmp_path):
         'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/k12notebooks/golessons/helpers"\n'
         '\t"github.com/sashabaranov/go-openai"\n)\n\n'
         'func main() {\n\t_ = openai.DefaultConfig("")\n\tfmt.Println(helpers.CurrentConnection(), "fresh")\n}\n')
-    p = run("go", "build", "-x", "-o", str(ws / "cell"))
-    compiled = re.findall(r"/compile .* -p (\S+) ", p.stderr)
+    # As GoNB runs it: through tools/gonb-go/go, in $GONB_TMP_DIR, with the kernel.json's environment.
+    spec = kernel_env_module.kernel_env(ROOT, os.path.join(ROOT, ".venv", "bin"))
+    build_env = dict(env, GONB_TMP_DIR=str(ws), PATH=spec["PATH"].replace("${PATH}", env["PATH"]),
+                     **{k: v for k, v in spec.items() if k.startswith("GOLESSONS_")})
+    p = subprocess.run(["go", "build", "-o", str(ws / "cell"), "-x"], cwd=ws, env=build_env,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    compiled = re.findall(r"/compile .* -p (\S+) ", p.stdout + p.stderr)
     assert compiled == ["main"], f"compiled more than the cell: {compiled}"
 
 

@@ -12,6 +12,10 @@ Usage: kernel_env.py KERNEL_JSON PROJECT_DIR DIRS
   It is not put in GOFLAGS itself, which would replace the user's GOFLAGS.
 - GOLESSONS_GOGC: GOGC for that build (off: the go command and the linker,
   short-lived, skip garbage collection; the cell's program is not affected).
+- GOLESSONS_CGO_ENABLED: CGO_ENABLED for that build (0: the cell's program
+  links no C runtime, which makes the link and the program's start faster; it
+  is what Go does anyway on a computer without a C compiler). A CGO_ENABLED
+  or GOGC the kernel was started with wins.
 - GOLESSONS_ROOT: the project folder, named in the message that says to run
   `make setup` when a module is missing.
 """
@@ -20,19 +24,27 @@ import os
 import sys
 
 LINK_FLAGS = "-ldflags=-s"
-BUILD_GOGC = "off"
+# The environment of the kernel's builds of cells (tools/gonb-go/go, tools/warm_kernel.sh).
+BUILD_ENV = {"GOGC": "off", "CGO_ENABLED": "0"}
 
 
 def kernel_env(root, dirs):
     return {
         "PATH": os.path.join(root, "tools", "gonb-go") + ":" + dirs + ":${PATH}",
         "GOLESSONS_GOFLAGS": LINK_FLAGS,
-        "GOLESSONS_GOGC": BUILD_GOGC,
+        "GOLESSONS_GOGC": BUILD_ENV["GOGC"],
+        "GOLESSONS_CGO_ENABLED": BUILD_ENV["CGO_ENABLED"],
         "GOLESSONS_ROOT": root,
     }
 
 
 def main():
+    if sys.argv[1:] == ["--build-env"]:
+        # For tools/warm_kernel.sh: the kernel's build environment, as shell assignments.
+        print(f"KERNEL_GOFLAGS='{LINK_FLAGS}'")
+        for k, v in BUILD_ENV.items():
+            print(f"KERNEL_{k}='{v}'")
+        return
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     path, root, dirs = sys.argv[1:]

@@ -28,6 +28,7 @@ pkgs=$(go list -f '{{if ne .Name "main"}}{{.ImportPath}}{{end}}' ./... | sed '/^
 
 key=$( {
   go env GOVERSION GOMODCACHE GOCACHE GOFLAGS GOOS GOARCH
+  echo "CGO_ENABLED=${CGO_ENABLED-} GOGC=${GOGC-}"
   cat go.mod go.sum "${BASH_SOURCE[0]}" tools/kernel_env.py
   echo "$pkgs"
   go list -f '{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}' $pkgs | sort | xargs cat
@@ -66,8 +67,11 @@ trap 'rm -rf "$tmp"' EXIT
   } >main.go
   # GoNB's own `go get` (%autoget) needs nothing more than step 1, offline too.
   GOPROXY=off go get
-  GOFLAGS="${GOFLAGS:+$GOFLAGS }$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import kernel_env; print(kernel_env.LINK_FLAGS)' "$root/tools")" \
-    go build -o gonb_warm
+  # The kernel's build environment (tools/kernel_env.py, as tools/gonb-go/go applies it).
+  eval "$(python3 "$root/tools/kernel_env.py" --build-env)"
+  export GOFLAGS="${GOFLAGS:+$GOFLAGS }$KERNEL_GOFLAGS" GOGC=${GOGC-$KERNEL_GOGC} \
+    CGO_ENABLED=${CGO_ENABLED-$KERNEL_CGO_ENABLED}
+  go build -o gonb_warm
 )
 if ! offline_ok; then
   echo "The Go module cache is still missing modules for offline use: run 'GOPROXY=off go list -deps -test ./...' to see which." >&2

@@ -1,0 +1,133 @@
+"""The kernel `make setup` installs: the pinned GoNB, its kernel.json, and tools/gonb-go/go,
+the `go` GoNB runs (tested here with a fake real go behind it)."""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+WRAPPER_DIR = os.path.join(ROOT, "tools", "gonb-go")
+KERNEL_JSON = os.path.join(ROOT, ".venv", "share", "jupyter", "kernels", "gonb", "kernel.json")
+
+
+def pinned_gonb():
+    text = open(os.path.join(ROOT, "go.mod"), encoding="utf-8").read()
+    return re.search(r"^\s*github\.com/janpfeifer/gonb (v\S+)", text, re.M).group(1)
+
+
+def test_kernel_binary_is_the_gonb_pinned_in_go_mod():
+    out = subprocess.run(["go", "version", "-m", os.path.join(ROOT, ".venv", "bin", "gonb")],
+                         capture_output=True, text=True, check=True).stdout
+    built = re.search(r"^\s*mod\s+github\.com/janpfeifer/gonb\s+(\S+)", out, re.M).group(1)
+    assert built == pinned_gonb()
+    make = subprocess.run(["make", "-n", "--always-make", os.path.join(ROOT, ".venv", "bin", "gonb")],
+                          cwd=ROOT, capture_output=True, text=True).stdout
+    assert f"GoNB kernel {pinned_gonb()}" in make
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    assert f"({pinned_gonb()}, pinned in\n`go.mod`)" in readme or f"{pinned_gonb()}, pinned in `go.mod`" in readme
+
+
+def test_kernel_json_runs_gonb_through_the_wrapper():
+    spec = json.load(open(KERNEL_JSON, encoding="utf-8"))
+    assert f"-go_work={ROOT}" in spec["argv"]
+    env = spec["env"]
+    assert env["PATH"].split(":")[0] == WRAPPER_DIR
+    assert env["PATH"].endswith(":${PATH}")
+    assert env["GOLESSONS_GOFLAGS"] == "-ldflags=-s"
+    assert env["GOLESSONS_GOGC"] == "off"
+    assert env["GOLESSONS_CGO_ENABLED"] == "0"
+    assert env["GOLESSONS_ROOT"] == ROOT
+    assert "GOFLAGS" not in env  # the user's GOFLAGS stay theirs
+
+
+FAKE_GO = """#!/bin/bash
+# A fake real go: logs its arguments and environment; behaves as $FAKE_<verb> says.
+echo "go $* | GOFLAGS=$GOFLAGS GOGC=${GOGC:-}${CGO_ENABLED:+ CGO_ENABLED=$CGO_ENABLED}" >> "$LOG"
+case "$1" in
+  get) [ "$FAKE_GET" = fail ] && { echo "go: example.com/x@v1: module lookup disabled by GOPROXY=off"; exit 1; }; : > "$GOT" ;;
+  build|test)
+    if [ "$FAKE_BUILD" = missing ] && [ ! -e "$GOT" ]; then
+      echo 'main.go:3:8: no required module provides package example.com/x; to add it:'; exit 1
+    fi
+    [ "$FAKE_BUILD" = compile ] && { echo './main.go:7:2: undefined: nope'; exit 1; }
+    echo "built" ;;
+  *) echo "real go ran: $*" ;;
+esac
+"""
+
+
+@pytest.fixture
+def fake(tmp_path):
+    real = tmp_path / "realgo"
+    real.mkdir()
+    (real / "go").write_text(FAKE_GO)
+    (real / "go").chmod(0o755)
+    gonb_dir = tmp_path / "gonb_1234"
+    gonb_dir.mkdir()
+    log = tmp_path / "log"
+    env = {
+        "PATH": f"{WRAPPER_DIR}:{real}:/usr/bin:/bin", "LOG": str(log), "GOT": str(tmp_path / "got"),
+        "GONB_TMP_DIR": str(gonb_dir), "GOLESSONS_GOFLAGS": "-ldflags=-s", "GOLESSONS_GOGC": "off",
+        "GOLESSONS_CGO_ENABLED": "0",
+        "GOLESSONS_ROOT": "/the/project", "GOFLAGS": "-buildvcs=false", "HOME": str(tmp_path),
+    }
+
+    def run(*args, cwd=gonb_dir, **extra):
+        p = subprocess.run(["go", *args], cwd=cwd, env={**env, **extra}, capture_output=True, text=True)
+        calls = log.read_text().splitlines() if log.exists() else []
+        if log.exists():
+            log.unlink()
+        return p.returncode, p.stdout + p.stderr, calls
+
+    return run
+
+
+def test_outside_gonb_passes_everything_through(fake, tmp_path):
+    rc, out, calls = fake("get", cwd=tmp_path)
+    assert rc == 0 and calls == ["go get | GOFLAGS=-buildvcs=false GOGC="]
+    rc, out, calls = fake("build", "-o", "x", cwd=tmp_path)
+    assert calls == ["go build -o x | GOFLAGS=-buildvcs=false GOGC="]
+
+
+def test_gonb_go_get_is_put_off(fake):
+    assert fake("get") == (0, "", [])
+    assert fake("get", "-t") == (0, "", [])
+    # A go get with packages (a student's !*go get example.com/x) runs.
+    assert fake("get", "example.com/x")[2] == ["go get example.com/x | GOFLAGS=-buildvcs=false GOGC="]
+    # GoNB's own behaviour, for the benchmark.
+    assert fake("get", GOLESSONS_AUTOGET="every-cell")[2] == ["go get | GOFLAGS=-buildvcs=false GOGC="]
+
+
+def test_cell_build_gets_the_build_environment(fake):
+    rc, out, calls = fake("build", "-o", "/tmp/gonb_1234/gonb_1234")
+    assert rc == 0 and out.strip() == "built"
+    assert calls == ["go build -o /tmp/gonb_1234/gonb_1234 | GOFLAGS=-buildvcs=false -ldflags=-s GOGC=off CGO_ENABLED=0"]
+    rc, out, calls = fake("test", "-c", "-o", "bin", GOFLAGS="")
+    assert calls == ["go test -c -o bin | GOFLAGS=-ldflags=-s GOGC=off CGO_ENABLED=0"]
+    # What the kernel was started with wins.
+    rc, out, calls = fake("build", "-o", "bin", GOGC="200", CGO_ENABLED="1")
+    assert calls == ["go build -o bin | GOFLAGS=-buildvcs=false -ldflags=-s GOGC=200 CGO_ENABLED=1"]
+
+
+def test_missing_module_runs_the_put_off_go_get_then_builds_again(fake):
+    rc, out, calls = fake("build", "-o", "bin", FAKE_BUILD="missing")
+    assert rc == 0 and out.strip() == "built"
+    assert [c.split(" |")[0] for c in calls] == ["go build -o bin", "go get", "go build -o bin"]
+
+
+def test_compile_errors_pass_through_unchanged(fake):
+    rc, out, calls = fake("build", "-o", "bin", FAKE_BUILD="compile")
+    assert rc == 1 and out == "./main.go:7:2: undefined: nope\n"
+    assert len(calls) == 1  # no go get for a compile error
+
+
+def test_missing_module_offline_says_run_make_setup(fake):
+    rc, out, calls = fake("build", "-o", "bin", FAKE_BUILD="missing", FAKE_GET="fail")
+    assert rc == 1
+    assert out.startswith("This cell needs Go code that is not on this computer yet")
+    assert "in /the/project, run\n\n    make setup\n" in out
+    assert "module lookup disabled by GOPROXY=off" in out  # the details stay, below the advice
+    assert "no required module provides package example.com/x" in out
