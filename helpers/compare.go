@@ -3,7 +3,6 @@ package helpers
 import (
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"os"
 	"strings"
@@ -164,8 +163,7 @@ func compare(ctx context.Context, api chatAPI, request openai.ChatCompletionRequ
 	c := Comparison{Waiting: r.wait, Streaming: r.stream}
 	c.Streaming.Text = string(r.text)
 	if s != nil {
-		s.show(id, kindHTML, r.html(now(), true)+timelineSVG(c)+`<div style="margin-top:.3em">`+
-			html.EscapeString(c.Summary())+`</div>`)
+		s.show(id, kindHTML, r.html(now(), true))
 	} else {
 		writeComparison(w, c)
 	}
@@ -247,14 +245,15 @@ func (c Comparison) Summary() string {
 		seconds(s.FirstText), seconds(s.Total), seconds(w.Total))
 }
 
-// html renders the two columns at time t.
+// compareColumn is one side of the comparison, for the "compare" view.
+type compareColumn struct{ Title, Status, Text, Err string }
+
+// html renders the two columns at time t; final adds the timeline picture
+// and the summary, and makes the answers scrollable panels.
 func (r *race) html(t time.Time, final bool) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	elapsed := t.Sub(r.start)
-	var b strings.Builder
-	b.WriteString(`<div style="display:flex;gap:1em;flex-wrap:wrap;align-items:flex-start">`)
-	// Waiting side.
 	status := "⏳ waiting for the whole answer… " + seconds(elapsed)
 	if r.waitEnd {
 		status = "✅ complete after " + seconds(r.wait.Total) + " (nothing showed before)"
@@ -262,47 +261,66 @@ func (r *race) html(t time.Time, final bool) string {
 			status = "⚠️ failed after " + seconds(r.wait.Total)
 		}
 	}
-	column(&b, "Without streaming", status, r.wait.Text, r.wait.Err, final)
-	// Streaming side.
-	status = "⏳ waiting for the first words… " + seconds(elapsed)
-	switch {
-	case r.strEnd && r.stream.Err != nil:
-		status = "⚠️ failed after " + seconds(r.stream.Total)
-	case r.strEnd:
-		status = "✅ first words after " + seconds(r.stream.FirstText) + ", complete after " + seconds(r.stream.Total)
-	case r.stream.FirstText > 0:
-		status = "✍️ first words after " + seconds(r.stream.FirstText) + ", still writing… " + seconds(elapsed)
-	case r.stream.Thinking > 0:
-		status = "💭 thinking… " + seconds(elapsed)
-	}
+	cols := []compareColumn{{"Without streaming", status, r.wait.Text, Explain(r.wait.Err)}}
 	text := string(r.text)
 	if !final {
 		text = tailString(r.text, 3000)
 	}
-	column(&b, "With streaming", status, text, r.stream.Err, final)
-	b.WriteString(`</div>`)
-	return b.String()
+	cols = append(cols, compareColumn{"With streaming", r.streamStatus(elapsed), text, Explain(r.stream.Err)})
+	data := struct {
+		Columns  []compareColumn
+		Final    bool
+		Timeline *timeline
+		Summary  string
+	}{Columns: cols, Final: final}
+	if final {
+		c := Comparison{Waiting: r.wait, Streaming: r.stream}
+		c.Streaming.Text = string(r.text)
+		data.Timeline, data.Summary = newTimeline(c), c.Summary()
+	}
+	return renderView("compare", data)
 }
 
-// column writes one side.
-func column(b *strings.Builder, title, status, text string, err error, final bool) {
-	b.WriteString(`<div style="flex:1;min-width:16em;border:1px solid rgba(128,128,128,.4);border-radius:6px;padding:.5em .8em">`)
-	b.WriteString(`<div style="font-weight:bold">` + html.EscapeString(title) + `</div>`)
-	b.WriteString(`<div style="color:#777;font-size:.85em;margin-bottom:.4em">` + html.EscapeString(status) + `</div>`)
-	if err != nil {
-		b.WriteString(`<div role="alert">` + html.EscapeString(Explain(err)) + `</div>`)
+// streamStatus is the status line of the streamed side.
+func (r *race) streamStatus(elapsed time.Duration) string {
+	switch {
+	case r.strEnd && r.stream.Err != nil:
+		return "⚠️ failed after " + seconds(r.stream.Total)
+	case r.strEnd:
+		return "✅ first words after " + seconds(r.stream.FirstText) + ", complete after " + seconds(r.stream.Total)
+	case r.stream.FirstText > 0:
+		return "✍️ first words after " + seconds(r.stream.FirstText) + ", still writing… " + seconds(elapsed)
+	case r.stream.Thinking > 0:
+		return "💭 thinking… " + seconds(elapsed)
 	}
-	if !final {
-		b.WriteString(`<div style="white-space:pre-wrap">` + html.EscapeString(text) + `</div></div>`)
-		return
-	}
-	// A scrolling panel: reachable by keyboard, and named for screen readers.
-	b.WriteString(`<div style="white-space:pre-wrap;max-height:24em;overflow:auto" tabindex="0" role="region" aria-label="` +
-		html.EscapeString("Answer "+strings.ToLower(title)) + `">` + html.EscapeString(text) + `</div></div>`)
+	return "⏳ waiting for the first words… " + seconds(elapsed)
 }
 
-// timelineSVG draws the share of each answer visible over time.
-func timelineSVG(c Comparison) string {
+// timeline is the "timeline" view: the share of each answer visible over
+// time, with and without streaming.
+type timeline struct {
+	W, H, Left, Right, LabelX, PlotH int
+	Y0, Y1, Y1Label, Y0Label         float64
+	TickEnd, TickLabel               float64
+	Ticks                            []timelineTick
+	Band                             *timelineBand
+	Series                           []timelineSeries
+}
+
+type timelineTick struct {
+	X     float64
+	Label string
+}
+
+type timelineBand struct{ X, W, TextX, TextY float64 }
+
+type timelineSeries struct {
+	Points, Color, Label string
+	LY, TextY            int
+}
+
+// newTimeline lays out the timeline picture of c.
+func newTimeline(c Comparison) *timeline {
 	const (
 		w, h         = 640, 170
 		left, right  = 90, 20
@@ -312,28 +330,16 @@ func timelineSVG(c Comparison) string {
 	end := max(c.Waiting.Total, c.Streaming.Total, time.Second)
 	x := func(d time.Duration) float64 { return left + float64(d)/float64(end)*plotW }
 	y := func(share float64) float64 { return top + (1-share)*plotH }
-
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" `+
-		`role="img" aria-label="When text appeared, with and without streaming" style="font:12px sans-serif">`, w, h, w, h)
-	fmt.Fprintf(&b, `<text x="%d" y="14" fill="#555">Share of the answer on screen over time</text>`, left)
-	// Axes and ticks.
-	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#999"/>`, left, y(0), w-right, y(0))
-	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#999"/>`, left, y(0), left, y(1))
-	fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#777">100%%</text>`, left-4, y(1)+4)
-	fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#777">0%%</text>`, left-4, y(0)+4)
+	tl := &timeline{W: w, H: h, Left: left, Right: w - right, LabelX: left - 4, PlotH: plotH,
+		Y0: y(0), Y1: y(1), Y1Label: y(1) + 4, Y0Label: y(0) + 4, TickEnd: y(0) + 4, TickLabel: y(0) + 16}
 	step := tickStep(end)
 	for d := time.Duration(0); d <= end; d += step {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`, x(d), y(0), x(d), y(0)+4)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#777">%g s</text>`, x(d), y(0)+16, d.Seconds())
+		tl.Ticks = append(tl.Ticks, timelineTick{x(d), fmt.Sprintf("%g s", d.Seconds())})
 	}
-	// Thinking band of the streamed side.
 	if s := c.Streaming; s.Thinking > 0 && s.FirstText > s.Thinking {
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%d" fill="#1f77b4" opacity=".08"/>`,
-			x(s.Thinking), y(1), x(s.FirstText)-x(s.Thinking), plotH)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#1f77b4" opacity=".7">thinking</text>`, x(s.Thinking)+3, y(1)+12)
+		tl.Band = &timelineBand{x(s.Thinking), x(s.FirstText) - x(s.Thinking), x(s.Thinking) + 3, y(1) + 12}
 	}
-	series := func(side CompareSide, color, label string, ly int) {
+	series := func(side CompareSide, color, label string, ly int) timelineSeries {
 		total := len(side.Text)
 		if total == 0 {
 			for _, m := range side.Marks {
@@ -351,14 +357,13 @@ func timelineSVG(c Comparison) string {
 			last = share
 		}
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(end), y(last)))
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>`, strings.Join(pts, " "), color)
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"/>`, 8, ly, 24, ly, color)
-		fmt.Fprintf(&b, `<text x="28" y="%d" fill="%s">%s</text>`, ly+4, color, label)
+		return timelineSeries{strings.Join(pts, " "), color, label, ly, ly + 4}
 	}
-	series(c.Waiting, "#d62728", "waiting", top+40)
-	series(c.Streaming, "#1f77b4", "streaming", top+60)
-	b.WriteString(`</svg>`)
-	return b.String()
+	tl.Series = []timelineSeries{
+		series(c.Waiting, "#d62728", "waiting", top+40),
+		series(c.Streaming, "#1f77b4", "streaming", top+60),
+	}
+	return tl
 }
 
 // tickStep picks a tick interval giving at most about ten ticks.

@@ -3,7 +3,6 @@ package helpers
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"html"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -311,15 +310,12 @@ func thinkingHTML(reasoning []byte, elapsed time.Duration) string {
 	if elapsed >= time.Second {
 		label += " " + strconv.Itoa(int(elapsed/time.Second)) + " s"
 	}
-	s := `<div style="color:#777">` + label + `</div>`
+	preview := ""
 	if len(reasoning) > 0 {
 		// The newest lines show: the box is aligned to its bottom and clips the top.
-		s += `<div style="display:flex;flex-direction:column;justify-content:flex-end;max-height:4.6em;overflow:hidden;` +
-			`color:#888;font-size:.85em;font-style:italic;border-left:2px solid #ddd;padding-left:.6em">` +
-			`<div style="white-space:pre-wrap">` + html.EscapeString(tailString(reasoning, reasoningPreviewBytes)) +
-			`</div></div>`
+		preview = tailString(reasoning, reasoningPreviewBytes)
 	}
-	return s
+	return renderView("thinking", struct{ Label, Preview string }{label, preview})
 }
 
 // thoughtHTML is the status once the answer started or the stream ended: the
@@ -335,23 +331,16 @@ func thoughtHTML(st *streamState) string {
 	if end.IsZero() {
 		end = now()
 	}
-	return `<details><summary style="color:#777;cursor:pointer">💭 Thought for ` + seconds(end.Sub(st.start)) +
-		`</summary><div style="color:#666;font-size:.9em;white-space:pre-wrap;border-left:2px solid #ddd;` +
-		`padding-left:.6em">` + html.EscapeString(tailString(st.reasoning, maxReasoningBytes)) + `</div></details>`
+	return renderView("thought", struct{ Seconds, Reasoning string }{
+		seconds(end.Sub(st.start)), tailString(st.reasoning, maxReasoningBytes)})
 }
 
 // footerHTML is the last output: the note, if any, and the stats line.
 func footerHTML(r StreamResult) string {
-	s := ""
-	if note := r.Note(); note != "" {
-		if r.Stopped {
-			s += `<div style="color:#666;margin:.3em 0">⏹ ` + html.EscapeString(note) + `</div>`
-		} else {
-			s += `<div role="alert" style="margin:.3em 0;padding:.4em .7em;border-left:4px solid #e0a800;` +
-				`background:rgba(224,168,0,.08)">⚠️ ` + html.EscapeString(note) + `</div>`
-		}
-	}
-	return s + `<div style="color:#777;font-size:.85em">⏱ ` + html.EscapeString(r.Stats()) + `</div>`
+	return renderView("footer", struct {
+		Note, Stats string
+		Stopped     bool
+	}{r.Note(), r.Stats(), r.Stopped})
 }
 
 // tailString returns the last n bytes of b (whole characters), with "…" in

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net"
 	"net/url"
@@ -47,11 +46,10 @@ func ShowError(err error) {
 
 // errorHTML renders a message as a notice box.
 func errorHTML(msg string, stop bool) string {
-	if stop {
-		return `<div style="margin:.4em 0;color:#666">⏹ ` + html.EscapeString(msg) + `</div>`
-	}
-	return `<div role="alert" style="margin:.4em 0;padding:.5em .8em;border-left:4px solid #d9534f;` +
-		`background:rgba(217,83,79,.08)">⚠️ ` + html.EscapeString(msg) + `</div>`
+	return renderView("error", struct {
+		Msg  string
+		Stop bool
+	}{msg, stop})
 }
 
 // isStop reports whether err means the user stopped the cell.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -200,7 +201,8 @@ func (f *fakeSink) outputs() ([]string, map[string]update) {
 }
 
 // screen returns the final content of every output, in order, one per line
-// block: what the cell shows when the stream is over.
+// block, with HTML entities decoded: what the cell shows when the stream is
+// over.
 func (f *fakeSink) screen() string {
 	ids, last := f.outputs()
 	var b strings.Builder
@@ -208,7 +210,7 @@ func (f *fakeSink) screen() string {
 		b.WriteString(last[id].content)
 		b.WriteString("\n")
 	}
-	return b.String()
+	return html.UnescapeString(b.String())
 }
 
 // answerMarkdown returns the final Markdown outputs joined: the

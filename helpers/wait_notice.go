@@ -55,7 +55,7 @@ func (n *waitNotice) ahead(count int) {
 		fmt.Fprintln(n.w, msg)
 		return
 	}
-	n.sink.show(n.id, kindHTML, `<div role="status" style="color:#777">`+msg+`</div>`)
+	n.sink.show(n.id, kindHTML, renderView("wait", msg))
 }
 
 func (n *waitNotice) turn() {
@@ -70,7 +70,7 @@ func (n *waitNotice) turn() {
 		fmt.Fprintln(n.w, msg)
 		return
 	}
-	n.sink.show(n.id, kindHTML, `<div role="status" style="color:#777">`+msg+`</div>`)
+	n.sink.show(n.id, kindHTML, renderView("wait", msg))
 }
 
 // aheadText says how many requests come first, in words.
