@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from conftest import LESSON, TEST_KEY, kernel_env, lesson_messages, outputs_text
-from run_notebook import execute
+from run_notebook import coalesce_streams, execute
 
 OFFLINE_LABEL = "Offline sample answer"
 
@@ -63,6 +63,19 @@ def test_offline_run(tmp_path, start_provider):
     quiz_text = "\n".join(texts[i] for i, c in enumerate(nb.cells) if "helpers.Question" in c.source)
     assert "What parameter do you set to True" in quiz_text
     assert "The model’s confidence score" in quiz_text
+    # Saved as make run saves it: the print loop's many small writes become one output, so the
+    # HTML copy shows the answer as one text, not one piece per line.
+    streams = [o for o in nb.cells[stream_cell].outputs if o.output_type == "stream"]
+    assert len(streams) > 1  # as the kernel sent it
+    coalesce_streams(nb)
+    streams = [o for o in nb.cells[stream_cell].outputs if o.output_type == "stream"]
+    assert len(streams) == 1 and expected.strip() in streams[0].text
+    assert outputs_text(nb) == texts  # nothing lost, nothing moved
+    from nbconvert import HTMLExporter
+
+    page, _ = HTMLExporter().from_notebook_node(nb)
+    pre = re.findall(r"<pre>(.*?)</pre>", page, re.S)
+    assert any("Feeding your Mongolian Bankhar" in p and "Enjoy your loyal guardian" in p for p in pre)
 
 
 def test_live_run_against_openrouter_format_server(tmp_path, start_provider):
@@ -107,6 +120,23 @@ def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
     assert "key" in text.lower() and "OPENROUTER_API_KEY" in text
     assert "goroutine" not in text and "panic" not in text
     assert wrong not in text
+
+
+def test_coalesce_streams_keeps_the_order_of_outputs():
+    """Only consecutive stream outputs of the same name merge; displays stay between them."""
+    out = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("x", outputs=[
+        out("stream", name="stdout", text="a"), out("stream", name="stdout", text="b"),
+        out("stream", name="stderr", text="!"), out("stream", name="stdout", text="c"),
+        out("display_data", data={"text/plain": "D"}), out("stream", name="stdout", text="d"),
+        out("stream", name="stdout", text=["e", "f"]),
+    ])
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("m")])
+    coalesce_streams(nb)
+    got = [(o.output_type, o.get("name"), o.get("text")) for o in nb.cells[0].outputs]
+    assert got == [("stream", "stdout", "ab"), ("stream", "stderr", "!"), ("stream", "stdout", "c"),
+                   ("display_data", None, None), ("stream", "stdout", "def")]
+    nbformat.validate(nb)
 
 
 def run_cell(kc, code, on_output=None, timeout=120):
