@@ -64,7 +64,12 @@ func compactScript(s string) string {
 // at once (try again as often as you like) and saved in the answers file
 // beside the notebook (see quiz.Answers) by the widget's own script, through
 // the Jupyter server; so the cell's program returns at once and the widget
-// keeps working after it has exited. Re-running the cell or reloading the page
+// keeps working after it has exited. The page holds no right answer,
+// feedback or explanation in readable form: the widget grades with salted
+// hashes of the answers and decodes the explanation (shown after a right
+// answer) with the right answer itself (see quiz.Seal and its limits). In a
+// lesson, collapse the cell's source too (make check warns when it is not), so
+// that students see the widget and not the JSON. Re-running the cell or reloading the page
 // shows the saved answer. The widget says "Saved" only once it has read the
 // attempt back from the file: two browsers answering at once (even over plain
 // http, where browsers have no Web Locks) lose no attempt (see the comment on
@@ -257,61 +262,12 @@ type quizOption struct {
 	Checked bool
 }
 
-// quizWidgetData is what the widget's script needs to check answers. It holds
-// the right answers, as it must for instant feedback; it is never shown.
-type quizWidgetData struct {
-	ID              string           `json:"id"`
-	Type            quiz.Type        `json:"type"`
-	Question        string           `json:"question"`
-	Points          float64          `json:"points"`
-	Answer          string           `json:"answer,omitempty"`
-	Options         []quizOptionData `json:"options,omitempty"`
-	TextAnswers     []quizTextData   `json:"textAnswers,omitempty"`
-	Numbers         []quizNumberData `json:"numbers,omitempty"`
-	Precision       int              `json:"precision,omitempty"`
-	Explanation     string           `json:"explanation,omitempty"`
-	DefaultFeedback string           `json:"defaultFeedback,omitempty"`
-}
-
-type quizOptionData struct {
-	Key      string `json:"key"`
-	Correct  bool   `json:"correct"`
-	Feedback string `json:"feedback,omitempty"`
-}
-
-type quizTextData struct {
-	Text      string  `json:"text"`
-	Correct   bool    `json:"correct"`
-	Feedback  string  `json:"feedback,omitempty"`
-	MatchCase bool    `json:"matchCase,omitempty"`
-	Fuzzy     float64 `json:"fuzzy,omitempty"`
-}
-
-type quizNumberData struct {
-	IsRange  bool    `json:"isRange,omitempty"`
-	Value    float64 `json:"value"`
-	Min      float64 `json:"min"`
-	Max      float64 `json:"max"`
-	Correct  bool    `json:"correct"`
-	Feedback string  `json:"feedback,omitempty"`
-}
-
-func widgetData(q *quiz.Question) quizWidgetData {
-	d := quizWidgetData{ID: q.ID, Type: q.Type, Question: q.Text, Points: q.Points,
-		Precision: q.Precision, Explanation: q.Explanation, DefaultFeedback: q.DefaultFeedback}
-	if q.Type == quiz.TrueFalse {
-		d.Answer = q.Answer
-	}
-	for _, o := range q.Options {
-		d.Options = append(d.Options, quizOptionData{Key: o.Key, Correct: o.Correct, Feedback: o.Feedback})
-	}
-	for _, t := range q.TextAnswers {
-		d.TextAnswers = append(d.TextAnswers, quizTextData{Text: t.Text, Correct: t.Correct, Feedback: t.Feedback, MatchCase: t.MatchCase, Fuzzy: t.Fuzzy})
-	}
-	for _, n := range q.Numbers {
-		d.Numbers = append(d.Numbers, quizNumberData{IsRange: n.IsRange, Value: n.Value, Min: n.Min, Max: n.Max, Correct: n.Correct, Feedback: n.Feedback})
-	}
-	return d
+// widgetData is what the widget's script grades answers with: the question
+// sealed (see quiz.Seal) with a fresh random salt and key, so that the page
+// carries no right answer, feedback or explanation in readable form, and
+// grading still works in the page without the kernel.
+func widgetData(q *quiz.Question) (*quiz.Sealed, error) {
+	return quiz.Seal(q, rand.Reader)
 }
 
 // scriptJSON encodes v for a script element: json.Marshal already writes <,
@@ -347,8 +303,12 @@ func renderQuestion(q *quiz.Question, env quizEnv, saved *quiz.Record, savedErr 
 		}
 	}
 	savedLine := savedText(q, saved, savedErr)
+	sealed, err := widgetData(q)
+	if err != nil {
+		panic(err) // crypto/rand does not fail
+	}
 	script := "(function () {\n" + quizScript + "\ngolessonsQuiz.mount((document.currentScript && document.currentScript.closest('.gq-quiz')) || document.getElementById(" +
-		scriptJSON(uid) + "), " + scriptJSON(widgetData(q)) + ");\n})();"
+		scriptJSON(uid) + "), " + scriptJSON(sealed) + ");\n})();"
 
 	pointsLabel := ""
 	if q.Points != 1 {

@@ -1,6 +1,9 @@
 package helpers
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -55,19 +58,19 @@ var gradeCases = []struct {
 	{seedMultiple, []string{"b", "B", " b ", "a", "e", "", "b,c"}},
 	{`{"question_type": "freeform", "question": "Q", "answer": "C#", "accepted_answers": ["c sharp", "stream=True"]}`,
 		[]string{"C#", "c#.", "C", "C  Sharp", "Stream=true", "stream = true", "\u00a0c#\u00a0", "\u0085c#"}},
-	{`{"type": "string", "question": "Q", "answers": [
+	{`{"type": "string", "question": "Q", "explanation": "HyperText Transfer Protocol, ünïcode ✔, long enough for a second keystream block.", "answers": [
 		{"answer": "HTTP", "correct": true, "match_case": true, "feedback": "Yes."},
 		{"answer": "hypertext transfer protocol", "correct": true, "fuzzy_threshold": 0.8},
 		{"answer": "FTP", "correct": false, "feedback": "That moves files."},
 		{"type": "default", "feedback": "Try again."}]}`,
 		[]string{"HTTP", "http", "Hypertext Transfer Protocl", "hypertext", "ftp", "gopher", "“HTTP”", "naïve"}},
-	{`{"type": "many_choice", "question": "Q", "answers": [
+	{`{"type": "many_choice", "question": "Q", "explanation": "A and C.", "answers": [
 		{"answer": "A", "correct": true, "feedback": "A yes."}, {"answer": "B", "correct": false, "feedback": "B no."},
 		{"answer": "C", "correct": true}]}`,
 		[]string{"a,c", "c, a", "A,C", "a", "a,b,c", "a,,c", "", "a,z", "b"}},
-	{`{"type": "multiple_choice", "question": "Q", "answers": [{"answer": "x", "correct": false, "feedback": "No."}, {"answer": "y", "correct": true, "feedback": "Yes."}]}`,
+	{`{"type": "multiple_choice", "question": "Q", "explanation": "Y.", "answers": [{"answer": "x", "correct": false, "feedback": "No."}, {"answer": "y", "correct": true, "feedback": "Yes."}]}`,
 		[]string{"a", "b", "c"}},
-	{`{"type": "numeric", "question": "Q", "precision": 3, "answers": [
+	{`{"type": "numeric", "question": "Q", "precision": 3, "explanation": "Pi.", "answers": [
 		{"type": "value", "value": 3.14, "correct": true, "feedback": "Correct."},
 		{"type": "range", "range": [3.142857, 3.142858], "correct": true, "feedback": "22/7."},
 		{"type": "range", "range": [-100000000, 0], "correct": false, "feedback": "Negative."},
@@ -79,14 +82,36 @@ var gradeCases = []struct {
 
 func TestScriptGradesLikeGo(t *testing.T) {
 	type jsCase struct {
-		Data    quizWidgetData `json:"data"`
-		Answers []string       `json:"answers"`
+		Data    *quiz.Sealed `json:"data"`
+		Answers []string     `json:"answers"`
 	}
 	var input []jsCase
 	var want [][]quiz.Result
+	var qs []*quiz.Question
+	type gradeCase struct {
+		q       *quiz.Question
+		answers []string
+	}
+	var cases []gradeCase
 	for _, c := range gradeCases {
-		q := mustQuestion(t, c.json)
-		input = append(input, jsCase{Data: widgetData(q), Answers: c.answers})
+		cases = append(cases, gradeCase{mustQuestion(t, c.json), c.answers})
+	}
+	// The lesson's own questions, with their explanations.
+	lesson, probs := quiz.CheckNotebook("../notebooks/openai-streaming.ipynb")
+	if len(probs) > 0 || len(lesson) == 0 {
+		t.Fatalf("the lesson's questions: %v", probs)
+	}
+	for _, cq := range lesson {
+		cases = append(cases, gradeCase{cq.Question, []string{"stream", "Stream: true", "stream=True", "streaming", "True", "false", "a", "b", "c"}})
+	}
+	for _, c := range cases {
+		q := c.q
+		data, err := widgetData(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, q)
+		input = append(input, jsCase{Data: data, Answers: c.answers})
 		var rs []quiz.Result
 		for _, a := range c.answers {
 			rs = append(rs, q.Grade(a))
@@ -94,24 +119,71 @@ func TestScriptGradesLikeGo(t *testing.T) {
 		want = append(want, rs)
 	}
 	var got [][]struct {
-		Correct  bool   `json:"correct"`
-		Feedback string `json:"feedback"`
+		Correct     bool   `json:"correct"`
+		Feedback    string `json:"feedback"`
+		Explanation string `json:"explanation"`
 	}
 	runQuizJS(t, `console.log(JSON.stringify(input.map(c => c.answers.map(a => golessonsQuiz.grade(c.data, a)))));`, input, &got)
 	if len(got) != len(want) {
 		t.Fatalf("script graded %d cases, want %d", len(got), len(want))
 	}
-	for i, c := range gradeCases {
+	explained := 0
+	for i, c := range cases {
 		for j, a := range c.answers {
 			g, w := got[i][j], want[i][j]
 			if g.Correct != w.Correct || g.Feedback != w.Feedback {
 				t.Errorf("case %d, answer %q: script says %+v, Go says %+v", i, a, g, w)
 			}
+			// The explanation comes out of the sealed data for a right answer only.
+			wantExpl := ""
+			if w.Correct {
+				wantExpl = qs[i].Explanation
+			}
+			if g.Explanation != wantExpl {
+				t.Errorf("case %d, answer %q: script decodes the explanation %q, want %q", i, a, g.Explanation, wantExpl)
+			}
+			if g.Explanation != "" {
+				explained++
+			}
 		}
 	}
 	// The table is not trivially all-right or all-wrong.
-	if !want[0][0].Correct || want[0][6].Correct || !want[7][1].Correct || want[7][0].Feedback != "Correct." {
-		t.Errorf("unexpected Go grades: %+v %+v", want[0], want[7])
+	if !want[0][0].Correct || want[0][6].Correct || !want[7][1].Correct || want[7][0].Feedback != "Correct." || explained < 5 {
+		t.Errorf("unexpected Go grades: %+v %+v (%d explained)", want[0], want[7], explained)
+	}
+	if len(cases) != len(gradeCases)+3 {
+		t.Errorf("the lesson has %d questions, want 3", len(cases)-len(gradeCases))
+	}
+}
+
+// TestScriptSHA256 compares the script's SHA-256 with Go's over every length
+// around the padding's edges, and a long input.
+func TestScriptSHA256(t *testing.T) {
+	var msgs [][]int
+	var want []string
+	add := func(b []byte) {
+		m := make([]int, len(b))
+		for i, c := range b {
+			m[i] = int(c)
+		}
+		msgs = append(msgs, m)
+		sum := sha256.Sum256(b)
+		want = append(want, hex.EncodeToString(sum[:]))
+	}
+	for n := 0; n <= 200; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*31 + n)
+		}
+		add(b)
+	}
+	add(bytes.Repeat([]byte("abc\xff"), 5000))
+	var got []string
+	runQuizJS(t, `console.log(JSON.stringify(input.map(m => Array.from(golessonsQuiz.sha256(m)).map(b => b.toString(16).padStart(2, '0')).join(''))));`, msgs, &got)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("SHA-256 of %d bytes: script %s, Go %s", len(msgs[i]), got[i], want[i])
+		}
 	}
 }
 

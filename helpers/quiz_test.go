@@ -78,22 +78,27 @@ func TestRenderEscapesHostileText(t *testing.T) {
 			t.Errorf("escaped text %q not found in:\n%s", want, page)
 		}
 	}
-	// Feedback and explanation exist only in the script's data, with every
-	// "<" written as \u003c.
-	script := scriptElement.FindString(r.html)
-	if !strings.Contains(script, `\u003c/script\u003e\u003cscript\u003ealert(4)`) || !strings.Contains(script, `\u003ciframe`) {
-		t.Errorf("feedback not safely encoded in the script data")
-	}
-	if !strings.Contains(script, `\u2028line\u2029sep`) || strings.ContainsAny(script, "\u2028\u2029") {
-		t.Errorf("line separators not escaped in the script data")
+	// Feedback and explanation are sealed: not in the output at all, not
+	// even escaped.
+	for _, sealed := range []string{"alert(4)", "alert(5)", "u2029sep", "\u2029sep"} {
+		if strings.Contains(r.html, sealed) {
+			t.Errorf("%q is in the output; feedback and explanation should be sealed", sealed)
+		}
 	}
 }
 
 func TestRenderHidesTheAnswer(t *testing.T) {
-	q := mustQuestion(t, `{"question_type": "freeform", "question": "Which word?", "answer": "zebra42", "explanation": "Because zebra42."}`)
+	q := mustQuestion(t, `{"question_type": "freeform", "question": "Which word?", "answer": "zebra42", "accepted_answers": ["okapi7"], "explanation": "Because of the stripes."}`)
 	r := renderQuestion(q, quizEnv{}, nil, nil, "gq-1")
-	if strings.Contains(visible(r.html), "zebra42") || strings.Contains(r.text, "zebra42") {
-		t.Errorf("the answer or explanation is visible:\n%s\n%s", visible(r.html), r.text)
+	// Not in what a reader sees, nor in the script's data.
+	for _, secret := range []string{"zebra42", "okapi7", "stripes", `"answer"`, `"correct"`, `"textAnswers"`} {
+		if strings.Contains(r.html, secret) || strings.Contains(r.text, secret) {
+			t.Errorf("%s is in the output:\n%s\n%s", secret, r.html, r.text)
+		}
+	}
+	// Each rendering has its own salt.
+	if a, b := scriptElement.FindString(r.html), scriptElement.FindString(renderQuestion(q, quizEnv{}, nil, nil, "gq-1").html); a == b {
+		t.Errorf("two renderings carry the same sealed data")
 	}
 
 	mc := mustQuestion(t, seedMultiple)
@@ -112,6 +117,13 @@ func TestRenderHidesTheAnswer(t *testing.T) {
 	}
 	if strings.Contains(strings.ToLower(visible(r.html)), "correct") {
 		t.Errorf("the word \"correct\" appears outside the script:\n%s", visible(r.html))
+	}
+	data := scriptElement.FindString(r.html)
+	data = data[strings.LastIndex(data, "golessonsQuiz.mount("):]
+	for _, field := range []string{`"answer"`, `"correct"`, `"options"`, `"key"`} {
+		if strings.Contains(data, field) {
+			t.Errorf("the widget's data has %s: %s", field, data)
+		}
 	}
 }
 

@@ -24,6 +24,10 @@ type Cell struct {
 	Type string
 	// Source is the cell's text.
 	Source string
+	// SourceHidden is true when the cell's input is collapsed (metadata
+	// "jupyter": {"source_hidden": true}, which JupyterLab and Notebook 7
+	// honour).
+	SourceHidden bool
 }
 
 // ReadNotebook reads the cells of an .ipynb file. A malformed file gives an
@@ -42,6 +46,11 @@ func ParseNotebook(data []byte, path string) (*Notebook, error) {
 		Cells []struct {
 			CellType string          `json:"cell_type"`
 			Source   json.RawMessage `json:"source"`
+			Metadata struct {
+				Jupyter struct {
+					SourceHidden json.RawMessage `json:"source_hidden"`
+				} `json:"jupyter"`
+			} `json:"metadata"`
 		} `json:"cells"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -61,7 +70,8 @@ func ParseNotebook(data []byte, path string) (*Notebook, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: cell %d: %v", path, i+1, err)
 		}
-		nb.Cells = append(nb.Cells, Cell{Type: c.CellType, Source: src})
+		hidden := string(c.Metadata.Jupyter.SourceHidden) == "true"
+		nb.Cells = append(nb.Cells, Cell{Type: c.CellType, Source: src, SourceHidden: hidden})
 	}
 	return nb, nil
 }
@@ -107,18 +117,27 @@ type Problem struct {
 	Msg string
 	// Context is the source line and a caret under the column, or "".
 	Context string
+	// Warning is true for something that works but should be fixed before
+	// students see the lesson (see SourceWarnings).
+	Warning bool
 }
 
-// String returns "notebook: cell N, line L:C: message".
+// String returns "notebook: cell N, line L:C: message" ("cell N: " when the
+// line is unknown; "warning: " before the message of a warning).
 func (p Problem) String() string {
 	var b strings.Builder
 	b.WriteString(p.Notebook)
 	b.WriteString(": ")
-	if p.Cell > 0 {
-		fmt.Fprintf(&b, "cell %d, ", p.Cell)
-	}
-	if p.Line > 0 {
+	switch {
+	case p.Cell > 0 && p.Line > 0:
+		fmt.Fprintf(&b, "cell %d, line %d:%d: ", p.Cell, p.Line, p.Col)
+	case p.Cell > 0:
+		fmt.Fprintf(&b, "cell %d: ", p.Cell)
+	case p.Line > 0:
 		fmt.Fprintf(&b, "line %d:%d: ", p.Line, p.Col)
+	}
+	if p.Warning {
+		b.WriteString("warning: ")
 	}
 	b.WriteString(p.Msg)
 	return b.String()
@@ -384,4 +403,22 @@ func CheckCells(nb *Notebook) ([]CellQuestion, []Problem) {
 		return a.Col < b.Col
 	})
 	return qs, probs
+}
+
+// SourceWarnings returns a warning for each code cell of nb with a quiz
+// question (a helpers.Question or helpers.Quiz call) whose input is not
+// collapsed: students would read the question's JSON, its answer included,
+// above the widget.
+func SourceWarnings(nb *Notebook) []Problem {
+	var out []Problem
+	for ci, cell := range nb.Cells {
+		if cell.Type != "code" || cell.SourceHidden || len(FindQuestionCalls(cell.Source)) == 0 {
+			continue
+		}
+		out = append(out, Problem{Notebook: nb.Path, Cell: ci + 1, Warning: true,
+			Msg: "the quiz cell's source, with its answer, is shown to students above the widget; collapse it: " +
+				"in JupyterLab select the cell and choose View → Collapse Selected Code (or click the bar left of its code), then save; " +
+				"this sets \"jupyter\": {\"source_hidden\": true} in the cell's metadata (one click on the bar or on \"…\" opens it again)"})
+	}
+	return out
 }

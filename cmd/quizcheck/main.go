@@ -16,8 +16,16 @@
 //	                     ^
 //
 // where cells are counted from 1, markdown cells included, and line:column is
-// inside the cell. The exit status is 0 when all is well, 1 when there are
-// problems, and 2 for bad usage.
+// inside the cell.
+//
+// A quiz cell whose source is not collapsed (cell metadata "jupyter":
+// {"source_hidden": true}) gets a warning, as students would read its JSON,
+// answer included, above the widget:
+//
+//	notebooks/x.ipynb: cell 9: warning: the quiz cell's source, with its answer, is shown ...
+//
+// Warnings do not change the exit status. The exit status is 0 when all is
+// well, 1 when there are problems, and 2 for bad usage.
 package main
 
 import (
@@ -69,15 +77,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		notebooks = append(notebooks, found...)
 	}
 
-	nQuestions, nProblems, nBad := 0, 0, 0
+	nQuestions, nProblems, nBad, nWarnings := 0, 0, 0, 0
 	for _, nb := range notebooks {
 		qs, probs := quiz.CheckNotebook(nb)
 		nQuestions += len(qs)
 		if len(probs) > 0 {
 			nBad++
 		}
+		if parsed, err := quiz.ReadNotebook(nb); err == nil {
+			probs = append(probs, quiz.SourceWarnings(parsed)...) // after the problems
+		}
 		for _, p := range probs {
-			nProblems++
+			if p.Warning {
+				nWarnings++
+			} else {
+				nProblems++
+			}
 			fmt.Fprintln(stdout, p.String())
 			if p.Context != "" {
 				for _, line := range strings.Split(p.Context, "\n") {
@@ -86,14 +101,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	warned := ""
+	if nWarnings > 0 {
+		warned = " (" + plural(nWarnings, "warning") + ")"
+	}
 	switch {
 	case nProblems > 0:
-		fmt.Fprintf(stderr, "quizcheck: %s in %d of %s\n", plural(nProblems, "problem"), nBad, plural(len(notebooks), "notebook"))
+		fmt.Fprintf(stderr, "quizcheck: %s in %d of %s%s\n", plural(nProblems, "problem"), nBad, plural(len(notebooks), "notebook"), warned)
 		return 1
 	case failed:
 		return 1
 	}
-	fmt.Fprintf(stdout, "quizcheck: %s in %s, no problems\n", plural(nQuestions, "question"), plural(len(notebooks), "notebook"))
+	fmt.Fprintf(stdout, "quizcheck: %s in %s, no problems%s\n", plural(nQuestions, "question"), plural(len(notebooks), "notebook"), warned)
 	return 0
 }
 

@@ -21,13 +21,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// notebook writes an .ipynb with one code cell per source and returns its path.
+// hidden marks a source for notebook: its cell's input is collapsed.
+const hidden = "\x00hidden\x00"
+
+// notebook writes an .ipynb with one code cell per source and returns its
+// path. A source starting with hidden gets a collapsed input.
 func notebook(t *testing.T, dir, name string, sources ...string) string {
 	t.Helper()
 	var cells []map[string]any
 	cells = append(cells, map[string]any{"cell_type": "markdown", "metadata": map[string]any{}, "source": []string{"# Lesson\n"}})
 	for _, s := range sources {
-		cells = append(cells, map[string]any{"cell_type": "code", "metadata": map[string]any{}, "execution_count": nil,
+		meta := map[string]any{}
+		if rest, ok := strings.CutPrefix(s, hidden); ok {
+			s = rest
+			meta["jupyter"] = map[string]any{"source_hidden": true}
+		}
+		cells = append(cells, map[string]any{"cell_type": "code", "metadata": meta, "execution_count": nil,
 			"outputs": []any{}, "source": strings.SplitAfter(s, "\n")})
 	}
 	data, err := json.Marshal(map[string]any{"cells": cells, "metadata": map[string]any{}, "nbformat": 4, "nbformat_minor": 5})
@@ -48,7 +57,7 @@ const seedFreeform = "{ “question_type”: “freeform”, “question”: “
 
 func TestGoodNotebooks(t *testing.T) {
 	dir := t.TempDir()
-	notebook(t, dir, "notebooks/lesson.ipynb", "%%\nhelpers.Question(`"+seedFreeform+"`)")
+	notebook(t, dir, "notebooks/lesson.ipynb", hidden+"%%\nhelpers.Question(`"+seedFreeform+"`)")
 	// Checkpoints are not lessons.
 	notebook(t, dir, "notebooks/.ipynb_checkpoints/lesson-checkpoint.ipynb", "%%\nhelpers.Question(`{`)")
 	var out, errOut bytes.Buffer
@@ -56,8 +65,43 @@ func TestGoodNotebooks(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
 	}
-	if !strings.Contains(out.String(), "1 question in 1 notebook, no problems") {
+	if !strings.Contains(out.String(), "1 question in 1 notebook, no problems\n") || strings.Contains(out.String(), "warning") {
 		t.Errorf("output %q", out.String())
+	}
+}
+
+// A quiz cell whose source students would see is a warning, naming the cell
+// and saying how to collapse it; the exit status stays 0.
+func TestVisibleQuizSourceWarns(t *testing.T) {
+	dir := t.TempDir()
+	nb := notebook(t, dir, "lesson.ipynb",
+		"fmt.Println(1)",
+		"%%\nhelpers.Question(`"+seedFreeform+"`)",
+		hidden+"%%\nhelpers.Question(`{\"id\": \"two\", \"question_type\": \"true_false\", \"question\": \"Q\", \"answer\": \"True\"}`)")
+	var out, errOut bytes.Buffer
+	code := run([]string{nb}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 (a warning only)\n%s%s", code, out.String(), errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], nb+": cell 3: warning: the quiz cell's source, with its answer, is shown to students") ||
+		!strings.Contains(lines[0], "View → Collapse Selected Code") || !strings.Contains(lines[0], `"jupyter": {"source_hidden": true}`) {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if lines[len(lines)-1] != "quizcheck: 2 questions in 1 notebook, no problems (1 warning)" {
+		t.Errorf("summary %q", lines[len(lines)-1])
+	}
+}
+
+// The committed lessons keep every quiz cell's source collapsed: make test
+// fails when one is saved expanded.
+func TestCommittedLessonsHideQuizSources(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{filepath.Join("..", "..", "notebooks")}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	if strings.Contains(out.String(), "warning") || !strings.Contains(out.String(), "no problems\n") {
+		t.Errorf("the committed lessons have warnings:\n%s", out.String())
 	}
 }
 

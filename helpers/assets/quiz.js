@@ -8,7 +8,9 @@
 // normalize, grade and mergeRecords do exactly what package quiz does in Go
 // (Normalize, Question.Grade, MergeRecords); helpers/quiz_script_test.go
 // checks both against the same table, and runs the saving below against a
-// simulated Jupyter server.
+// simulated Jupyter server. The data a widget gets is sealed (quiz.Seal): no
+// right answer, feedback or explanation in readable form; grade opens what
+// the student's answer opens, and the explanation only for a right answer.
 //
 // A question id may be any name, "constructor" or "__proto__" too: answers
 // are kept in objects without a prototype and in Maps, never looked up in
@@ -67,73 +69,225 @@ var golessonsQuiz = (function () {
     return isFinite(f) ? f : null;
   }
 
-  // grade returns {correct, feedback} for an answer; see Question.Grade.
+  // ---- Sealed answers -----------------------------------------------------
+  //
+  // The page holds no right answer, feedback or explanation in readable form:
+  // each question comes sealed, as package quiz's Seal describes (quiz/seal.go),
+  // with salted SHA-256 digests of the answers it knows and boxes that only
+  // the matching answer opens. SHA-256 is computed here in plain JavaScript:
+  // crypto.subtle exists only in secure contexts, which a classroom hub
+  // served over plain http is not.
+
+  var K256 = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2];
+
+  function rotr(x, n) { return (x >>> n) | (x << (32 - n)); }
+
+  // sha256 returns the SHA-256 digest (32 bytes) of an array of bytes.
+  function sha256(msg) {
+    var n = msg.length, len = (((n + 8) >> 6) + 1) << 6;
+    var m = new Uint8Array(len), w = new Array(64), i, t;
+    m.set(msg);
+    m[n] = 0x80;
+    for (i = 0, t = n * 8; i < 8; i++, t = Math.floor(t / 256)) m[len - 1 - i] = t & 0xff;
+    var hs = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    for (var off = 0; off < len; off += 64) {
+      for (t = 0; t < 16; t++) {
+        i = off + 4 * t;
+        w[t] = (m[i] << 24) | (m[i + 1] << 16) | (m[i + 2] << 8) | m[i + 3];
+      }
+      for (t = 16; t < 64; t++) {
+        var x = w[t - 15], y = w[t - 2];
+        w[t] = (w[t - 16] + (rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3)) + w[t - 7] + (rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10))) | 0;
+      }
+      var a = hs[0], b = hs[1], c = hs[2], d = hs[3], e = hs[4], f = hs[5], g = hs[6], h = hs[7];
+      for (t = 0; t < 64; t++) {
+        var t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K256[t] + w[t]) | 0;
+        var t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+        h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
+      }
+      hs[0] = (hs[0] + a) | 0; hs[1] = (hs[1] + b) | 0; hs[2] = (hs[2] + c) | 0; hs[3] = (hs[3] + d) | 0;
+      hs[4] = (hs[4] + e) | 0; hs[5] = (hs[5] + f) | 0; hs[6] = (hs[6] + g) | 0; hs[7] = (hs[7] + h) | 0;
+    }
+    var out = new Uint8Array(32);
+    for (i = 0; i < 32; i++) out[i] = (hs[i >> 2] >>> (24 - 8 * (i & 3))) & 0xff;
+    return out;
+  }
+
+  // utf8 encodes a string as Go does a string converted from it: a lone
+  // surrogate becomes U+FFFD.
+  function utf8(s) {
+    var out = [];
+    Array.from(String(s)).forEach(function (ch) {
+      var c = ch.codePointAt(0);
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    });
+    return out;
+  }
+
+  // fromUtf8 decodes bytes as UTF-8; null when they are not.
+  function fromUtf8(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    try { return decodeURIComponent(escape(s)); } catch (e) { return null; }
+  }
+
+  var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+  // unbase64 decodes standard base64 (as Go's encoding/json writes []byte).
+  function unbase64(s) {
+    var out = [], acc = 0, bits = 0;
+    String(s || '').replace(/=+$/, '').split('').forEach(function (ch) {
+      var v = B64.indexOf(ch);
+      if (v < 0) return;
+      acc = ((acc << 6) | v) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out.push((acc >> bits) & 0xff); }
+    });
+    return out;
+  }
+
+  // digest is SHA-256(salt, label, 0x00, text).
+  function digest(salt, label, text) {
+    return sha256(salt.concat(utf8(label), [0], utf8(text)));
+  }
+
+  // unseal XORs data with the keystream SHA-256(key, counter), counter a
+  // 4-byte big-endian block number.
+  function unseal(key, data) {
+    var out = new Array(data.length), block = null;
+    for (var i = 0; i < data.length; i++) {
+      if (i % 32 === 0) {
+        var ctr = i / 32;
+        block = sha256(Array.from(key).concat([(ctr >>> 24) & 0xff, (ctr >>> 16) & 0xff, (ctr >>> 8) & 0xff, ctr & 0xff]));
+      }
+      out[i] = data[i] ^ block[i % 32];
+    }
+    return out;
+  }
+
+  function sameBytes(a, b) {
+    if (a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  // sealed reads a question's sealed data into {salt, entries, hashes}.
+  function sealed(q) {
+    var salt = unbase64(q.salt);
+    var entries = (q.entries || []).map(function (e) {
+      return { h: e.h ? unbase64(e.h) : null, o: e.o ? unbase64(e.o) : null, m: !!e.m, z: e.z || 0, s: unbase64(e.s) };
+    });
+    return {
+      salt: salt, entries: entries,
+      set: q.set ? { h: unbase64(q.set.h), s: unbase64(q.set.s) } : null,
+      match: function (n) { return digest(salt, 'match', n); },
+      plain: function (i) { return fromUtf8(unseal(digest(salt, 'plain ' + i, ''), entries[i].o)) || ''; },
+      // open decodes the box of an entry an answer matched (n: the answer as
+      // compared): {correct, feedback, explanation}.
+      open: function (label, n, e) {
+        var p = unseal(digest(salt, label, n), e.s);
+        if (p.length < 33) return { correct: false, feedback: '', explanation: '' };
+        var r = { correct: p[0] === 1, feedback: fromUtf8(p.slice(33)) || '', explanation: '' };
+        if (r.correct && q.explanation) r.explanation = fromUtf8(unseal(p.slice(1, 33), unbase64(q.explanation))) || '';
+        return r;
+      }
+    };
+  }
+
+  // grade returns {correct, feedback, explanation} for an answer, from the
+  // question's sealed data; see Question.Grade and Sealed.Grade. The
+  // explanation is decoded only for a right answer ('' otherwise).
   function grade(q, answer) {
-    var none = { correct: false, feedback: q.defaultFeedback || '' };
-    var i;
+    var none = { correct: false, feedback: q.defaultFeedback || '', explanation: '' };
+    var s = sealed(q), i, e, a;
+    function option(part) {
+      var k = lower(String(part).trim()), h = s.match(k);
+      for (var j = 0; j < s.entries.length; j++) {
+        if (s.entries[j].h && sameBytes(h, s.entries[j].h)) return { i: j, key: k };
+      }
+      return null;
+    }
     switch (q.type) {
       case 'freeform': {
         if (normalize(answer, false) === '') return none;
-        var ts = q.textAnswers || [];
-        for (i = 0; i < ts.length; i++) {
-          var t = ts[i];
-          var a = normalize(answer, t.matchCase), want = normalize(t.text, t.matchCase);
-          if (a === want || (t.fuzzy > 0 && similarity(a, want) >= t.fuzzy)) {
-            return { correct: !!t.correct, feedback: t.feedback || '' };
+        for (i = 0; i < s.entries.length; i++) {
+          e = s.entries[i];
+          a = normalize(answer, e.m);
+          if (e.o) {
+            var want = s.plain(i);
+            if (a === want || similarity(a, want) >= e.z) return s.open('box ' + i, want, e);
+          } else if (sameBytes(s.match(a), e.h)) {
+            return s.open('box ' + i, a, e);
           }
         }
         return none;
       }
       case 'true_false': {
-        var v = normalize(answer, false);
-        if (v !== 'true' && v !== 'false') return none;
-        return { correct: v === String(q.answer).toLowerCase(), feedback: q.defaultFeedback || '' };
-      }
-      case 'multiple_choice': {
-        var key = String(answer).trim().toLowerCase();
-        for (i = 0; i < q.options.length; i++) {
-          if (q.options[i].key.toLowerCase() === key) {
-            return { correct: !!q.options[i].correct, feedback: q.options[i].feedback || '' };
+        a = normalize(answer, false);
+        for (i = 0; i < s.entries.length; i++) {
+          if (sameBytes(s.match(a), s.entries[i].h)) {
+            var r = s.open('box ' + i, a, s.entries[i]);
+            r.feedback = q.defaultFeedback || '';
+            return r;
           }
         }
         return none;
       }
+      case 'multiple_choice': {
+        var o = option(answer);
+        return o ? s.open('box ' + o.i, o.key, s.entries[o.i]) : none;
+      }
       case 'many_choice': {
-        var chosen = Object.create(null), feedback = [], any = false;
+        var chosen = [], seen = new Set(), feedback = [];
         var parts = String(answer).split(',');
         for (i = 0; i < parts.length; i++) {
-          var k = parts[i].trim().toLowerCase();
-          if (k === '') continue;
-          var found = false;
-          for (var j = 0; j < q.options.length; j++) {
-            var o = q.options[j];
-            if (o.key.toLowerCase() === k) {
-              if (!chosen[o.key] && o.feedback) feedback.push(o.feedback);
-              chosen[o.key] = true;
-              found = any = true;
-            }
-          }
-          if (!found) return none;
+          if (parts[i].trim() === '') continue;
+          var c = option(parts[i]);
+          if (!c) return none;
+          if (seen.has(c.key)) continue;
+          seen.add(c.key);
+          chosen.push(c.key);
+          var fb = s.open('box ' + c.i, c.key, s.entries[c.i]).feedback;
+          if (fb) feedback.push(fb);
         }
-        if (!any) return none;
-        var right = q.options.every(function (o) { return !!o.correct === !!chosen[o.key]; });
-        return { correct: right, feedback: feedback.join(' ') };
+        if (!chosen.length) return none;
+        var out = { correct: false, feedback: feedback.join(' '), explanation: '' };
+        var set = chosen.sort().join(',');
+        if (s.set && sameBytes(s.match(set), s.set.h)) {
+          var rs = s.open('box set', set, s.set);
+          out.correct = rs.correct;
+          out.explanation = rs.explanation;
+        }
+        return out;
       }
       case 'numeric': {
         var x = parseNumber(answer);
-        if (x === null) return { correct: false, feedback: 'Enter a number, such as 3.14.' };
+        if (x === null) return { correct: false, feedback: 'Enter a number, such as 3.14.', explanation: '' };
         if (q.precision > 0) x = Number(x.toPrecision(q.precision));
-        var ns = q.numbers || [];
-        for (i = 0; i < ns.length; i++) {
-          var n = ns[i];
-          var match = n.isRange ? (x >= n.min && x <= n.max)
-            : Math.abs(x - n.value) <= 1e-9 * Math.max(1, Math.abs(n.value));
-          if (match) return { correct: !!n.correct, feedback: n.feedback || '' };
+        for (i = 0; i < s.entries.length; i++) {
+          var text = s.plain(i), v;
+          try { v = JSON.parse(text); } catch (err) { continue; }
+          if (!Array.isArray(v) || v.length !== 4) continue;
+          var match = v[0] ? (x >= v[2] && x <= v[3])
+            : Math.abs(x - v[1]) <= 1e-9 * Math.max(1, Math.abs(v[1]));
+          if (match) return s.open('box ' + i, text, s.entries[i]);
         }
         return none;
       }
     }
-    return { correct: false, feedback: '' };
+    return { correct: false, feedback: '', explanation: '' };
   }
 
   // ---- Records and attempts -----------------------------------------------
@@ -775,7 +929,7 @@ var golessonsQuiz = (function () {
       verdict(result.correct ? 'correct' : 'incorrect', result.correct ? 'gq-correct' : 'gq-incorrect', [
         ['gq-verdict', result.correct ? '\u2714 Correct!' : '\u2718 Not quite. Try again.'],
         ['gq-detail', result.feedback],
-        ['gq-explanation', result.correct && q.explanation]]);
+        ['gq-explanation', result.correct && result.explanation]]);
       if (!result.correct && hint) hint.open = true;
       inputs.mark(answer, result);
       save({ answer: answer, correct: result.correct, time: newAttemptTime() });
@@ -795,7 +949,7 @@ var golessonsQuiz = (function () {
   }
 
   return {
-    normalize: normalize, grade: grade, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount,
+    normalize: normalize, grade: grade, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
     parseDoc: parseDoc, saveAttempt: saveAttempt, newAttemptTime: newAttemptTime, timing: timing
   };
 })();
