@@ -12,26 +12,34 @@
 // display, and anyone can edit the file, so they are ignored. Questions are
 // listed in lesson order, answered or not.
 //
-// -in is a folder of students' copies of the lessons. Every answers file
-// ("<notebook>.answers.json", written by the quiz widgets beside each
-// notebook) under it is read, hidden folders such as .ipynb_checkpoints
-// excepted. The student is the name of the first folder under -in that holds
-// the file (submissions/alice/notebooks/openai-streaming.answers.json is
-// alice's); for a file directly in -in, the student is the file name without
-// ".answers.json" (submissions/alice.answers.json is alice's). The notebook is
-// the one named in the file, else the file's own name with ".ipynb"; an
-// answer whose notebook is not a lesson goes to the one lesson question with
-// its id, if there is exactly one.
+// -in is a folder of students' copies of the lessons, or a hub's home
+// folders (make gradebook IN=/home, run as a user who may read them, e.g.
+// root). Every answers file ("<notebook>.answers.json", written by the quiz
+// widgets beside each notebook) under it is read, except in hidden folders
+// (.ipynb_checkpoints, .local, .cache, ...) and in the tool folders a home
+// holds (Go's pkg/mod, node_modules, __pycache__, site-packages). The student
+// is the name of the first folder under -in that holds the file
+// (submissions/alice/notebooks/openai-streaming.answers.json, or
+// /home/alice/openai-streaming.answers.json, is alice's); for a file directly
+// in -in, the student is the file name without ".answers.json"
+// (submissions/alice.answers.json is alice's). The notebook is the one named
+// in the file, else the file's own name with ".ipynb"; an answer whose
+// notebook is not a lesson goes to the one lesson question with its id, if
+// there is exactly one.
 //
 // Students' files are hostile input. The gradebook never follows a symbolic
 // link (a linked student folder included), never opens a FIFO, device or
 // socket, reads nothing outside -in, and refuses answers files over 1 MiB
 // (quiz.MaxAnswersFileSize) and folders nested more than 16 deep. Each
-// refused file, each damaged answers file (with the line:column of the
-// problem) and each answer to a question id that no lesson has is a warning:
-// printed on stderr, listed in gradebook.html and counted per student in
-// gradebook.csv, never scored. A student whose only file was refused or
-// damaged is listed with no answers, so that nobody silently goes missing.
+// refused file (a link, FIFO, device or socket named *.answers.json, or a
+// student folder that is a link; other links in a student's folder, such
+// as a home's link to a shared folder, are skipped), each damaged answers
+// file (with the line:column of the problem) and each answer to a question
+// id that no lesson has is a warning: printed on stderr, listed in
+// gradebook.html and counted per student in gradebook.csv, never scored. A
+// student whose only file was refused or damaged is listed with no answers,
+// so that nobody silently goes missing. The work is done by package
+// gradebook, which the teacher's live view (cmd/class-view) shares.
 //
 // Two files are written to -out:
 //
@@ -60,6 +68,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	gb "github.com/k12notebooks/golessons/gradebook"
 )
 
 func main() {
@@ -107,23 +117,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	b := newBook(o.in)
-	for _, p := range o.questions {
-		b.addLessonQuestions(p)
-	}
-	if len(b.Questions) == 0 {
-		printWarnings(stderr, b.Warnings)
+	lessons := gb.LoadLessons(o.questions...)
+	if len(lessons.Questions) == 0 {
+		gb.PrintWarnings(stderr, lessons.Warnings)
 		fmt.Fprintf(stderr, "gradebook: no quiz question found in %s; -questions must name the lesson notebooks (files or folders), e.g. -questions notebooks\n", strings.Join(o.questions, ", "))
 		return 1
 	}
-	if err := b.collect(); err != nil {
+	b := gb.New(o.in, lessons)
+	if err := b.Collect(); err != nil {
 		fmt.Fprintf(stderr, "gradebook: cannot read the class folder: %v\n", err)
 		return 1
 	}
-	b.finish()
-	printWarnings(stderr, b.Warnings)
-	if b.filesRead == 0 {
-		fmt.Fprintf(stderr, "gradebook: no answers file could be read under %s; it should hold one folder per student with their <notebook>.answers.json files\n", o.in)
+	b.Finish()
+	gb.PrintWarnings(stderr, b.Warnings)
+	if b.FilesRead == 0 {
+		fmt.Fprintf(stderr, "gradebook: no answers file could be read under %s; it should hold one folder per student (or a hub's home folders) with their <notebook>.answers.json files\n", o.in)
 		return 1
 	}
 
@@ -135,7 +143,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, f := range []struct {
 		path  string
 		write func(io.Writer) error
-	}{{csvPath, b.writeCSV}, {htmlPath, b.writeHTML}} {
+	}{{csvPath, b.WriteCSV}, {htmlPath, b.WriteHTML}} {
 		if err := writeFile(f.path, f.write); err != nil {
 			fmt.Fprintf(stderr, "gradebook: %v\n", err)
 			return 1

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	gb "github.com/k12notebooks/golessons/gradebook"
 	"github.com/k12notebooks/golessons/quiz"
 )
 
@@ -334,8 +335,8 @@ func TestGradebookManyUnknownIDs(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	if n := strings.Count(r.stderr, "unknown question"); n != maxUnknownListed+1 {
-		t.Errorf("%d unknown-question warnings, want %d:\n%s", n, maxUnknownListed+1, r.stderr)
+	if n := strings.Count(r.stderr, "unknown question"); n != gb.MaxUnknownListed+1 {
+		t.Errorf("%d unknown-question warnings, want %d:\n%s", n, gb.MaxUnknownListed+1, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "15 more answers to question ids") {
 		t.Errorf("the rest are not counted:\n%s", r.stderr)
@@ -407,7 +408,7 @@ func TestGradebookRefusesDeepFolders(t *testing.T) {
 	in := filepath.Join(t.TempDir(), "class")
 	free, _, _ := ids(t)
 	forged(t, filepath.Join(in, "alice", "openai-streaming.answers.json"), map[string]any{free.ID: rec("stream", true, 1)})
-	deep := filepath.Join(in, "deep", strings.Repeat("d/", maxDepth), "openai-streaming.answers.json")
+	deep := filepath.Join(in, "deep", strings.Repeat("d/", gb.MaxDepth), "openai-streaming.answers.json")
 	forged(t, deep, map[string]any{free.ID: rec("stream", true, 1)})
 	r := gradebook(t, in, lessons)
 	if r.code != 0 {
@@ -449,17 +450,6 @@ func TestGradebookCSVFormulaInjection(t *testing.T) {
 	for _, h := range hostile {
 		if !names["'"+h] || !answers["'"+h] {
 			t.Errorf("%q is not kept as text ('%s) in the name and answer columns: %v %v", h, h, names, answers)
-		}
-	}
-}
-
-func TestCell(t *testing.T) {
-	for in, want := range map[string]string{
-		"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@x": "'@x", "\tx": "'\tx", "\rx": "'\rx",
-		"": "", "alice": "alice", "a=1": "a=1", " =1": " =1", "'=1": "'=1",
-	} {
-		if got := cell(in); got != want {
-			t.Errorf("cell(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -530,20 +520,5 @@ func TestGradebookUsage(t *testing.T) {
 	stderr.Reset()
 	if code := run([]string{"-in", filepath.Join(empty, "none"), "-out", t.TempDir(), "-questions", lessons}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "cannot read the class folder") {
 		t.Errorf("missing folder: exit %d, %q", code, stderr.String())
-	}
-}
-
-func TestStudentOf(t *testing.T) {
-	tests := map[string]string{
-		"alice/notebooks/x.answers.json": "alice",
-		"bob/x.answers.json":             "bob",
-		"carol.answers.json":             "carol",
-		"dave":                           "dave",
-		".":                              "",
-	}
-	for p, want := range tests {
-		if got := studentOf(filepath.FromSlash(p)); got != want {
-			t.Errorf("studentOf(%q) = %q, want %q", p, got, want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package gradebook
 
 import (
 	"embed"
@@ -12,10 +12,10 @@ import (
 	"time"
 )
 
-// cell makes a CSV text cell safe to open in a spreadsheet: a cell that
+// Cell makes a CSV text cell safe to open in a spreadsheet: a cell that
 // starts with =, +, -, @, a tab or a carriage return would be read as a
 // formula (or the start of one), so it gets a leading '.
-func cell(s string) string {
+func Cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
@@ -34,25 +34,29 @@ func timeCell(t time.Time) string {
 // csvHeader names the columns of gradebook.csv.
 var csvHeader = []string{"student", "notebook", "question_id", "question", "answer", "correct", "attempts", "time", "points", "score", "warnings"}
 
-func (b *book) writeCSV(w io.Writer) error {
+// WriteCSV writes gradebook.csv: one row per student and question
+// (student, notebook, question_id, question, answer, correct as graded here,
+// attempts, time, points, score, warnings), then a TOTAL row per student.
+// Text cells are made safe for spreadsheets with Cell. Call Finish first.
+func (b *Book) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	rows := [][]string{csvHeader}
 	for _, s := range b.Students {
 		for _, q := range b.Questions {
-			row := []string{cell(s), cell(q.Notebook), cell(q.ID), cell(q.Text), "", "FALSE", "0", "", num(q.Points), "0", ""}
-			if e := b.entry(s, q); e != nil {
-				row[4] = cell(e.rec.Answer)
-				row[6] = strconv.Itoa(e.rec.Attempts)
-				row[7] = timeCell(e.rec.Time)
-				row[9] = num(e.score)
-				if e.correct {
+			row := []string{Cell(s), Cell(q.Notebook), Cell(q.ID), Cell(q.Text), "", "FALSE", "0", "", num(q.Points), "0", ""}
+			if e := b.Entry(s, q); e != nil {
+				row[4] = Cell(e.Record.Answer)
+				row[6] = strconv.Itoa(e.Record.Attempts)
+				row[7] = timeCell(e.Record.Time)
+				row[9] = num(e.Score)
+				if e.Correct {
 					row[5] = "TRUE"
 				}
 			}
 			rows = append(rows, row)
 		}
-		t := b.total(s)
-		rows = append(rows, []string{cell(s), "", "TOTAL", fmt.Sprintf("%d of %d correct", t.Correct, len(b.Questions)),
+		t := b.Total(s)
+		rows = append(rows, []string{Cell(s), "", "TOTAL", fmt.Sprintf("%d of %d correct", t.Correct, len(b.Questions)),
 			"", "", strconv.Itoa(t.Attempts), timeCell(t.Latest), num(t.Possible), num(t.Score), strconv.Itoa(t.Warnings)})
 	}
 	if err := cw.WriteAll(rows); err != nil {
@@ -85,7 +89,7 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func (b *book) chart() []chartBarRow {
+func (b *Book) chart() []chartBarRow {
 	var rows []chartBarRow
 	for i, q := range b.Questions {
 		y := float64(i*chartRow + 10)
@@ -107,19 +111,19 @@ func (b *book) chart() []chartBarRow {
 type studentRow struct {
 	Name    string
 	Marks   []string
-	Total   total
+	Total   Total
 	Percent float64
 }
 
-func (b *book) studentRows() []studentRow {
+func (b *Book) studentRows() []studentRow {
 	var rows []studentRow
 	for _, s := range b.Students {
-		row := studentRow{Name: s, Total: b.total(s)}
+		row := studentRow{Name: s, Total: b.Total(s)}
 		for _, q := range b.Questions {
-			switch e := b.entry(s, q); {
+			switch e := b.Entry(s, q); {
 			case e == nil:
 				row.Marks = append(row.Marks, "–")
-			case e.correct:
+			case e.Correct:
 				row.Marks = append(row.Marks, "✔")
 			default:
 				row.Marks = append(row.Marks, "✘")
@@ -133,7 +137,11 @@ func (b *book) studentRows() []studentRow {
 	return rows
 }
 
-func (b *book) writeHTML(w io.Writer) error {
+// WriteHTML writes gradebook.html, a self-contained page: a chart of the
+// share of students who answered each question correctly, a table per
+// question and per student, and the warnings. html/template escapes every
+// name and answer. Call Finish first.
+func (b *Book) WriteHTML(w io.Writer) error {
 	return pageTemplate.Execute(w, map[string]any{
 		"B":           b,
 		"Students":    b.studentRows(),
