@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Usage: classroom/install.sh DIR
+#
+# Part of `make classroom`: prepares DIR (default /opt/golessons as root), the
+# classroom's shared, read-only install that every student's server and kernel
+# runs from. Students can read it, never write it; nothing in it is secret.
+#
+#   DIR/venv/           Python with JupyterLab and JupyterHub 6 (classroom/requirements.txt,
+#                       every package pinned); the GoNB
+#                       kernel spec in venv/share/jupyter/kernels/gonb
+#   DIR/bin/            gonb, goimports, class-relay, built from this project's go.mod
+#   DIR/go/             the Go toolchain (a link to it when students can already read it)
+#   DIR/src/            a copy of the project (the module the kernel's go.work uses;
+#                       the lessons in src/notebooks); never the .env, .git or .venv
+#   DIR/gomodcache/     every Go module the kernel needs (GOPROXY=off for students)
+#   DIR/gocache/        a warm Go build cache, the template each student's own
+#                       GOCACHE is copied from at their first start (never shared)
+#   DIR/go.env          the Go environment of students' kernels (the warm-up used it too)
+#
+# The hub's private state (DIR/hub, 0700 root) and the relay's (DIR/relay, 0700,
+# its own user) are made by classroom/start.sh, not here.
+#
+# Safe to run again: each step is skipped when what it made is still current.
+set -euo pipefail
+umask 022
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+dir=${1:?usage: classroom/install.sh DIR}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+cd "$root"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$1"; }
+stamp_ok() { [ -f "$dir/.stamp-$1" ] && [ "$(cat "$dir/.stamp-$1")" = "$2" ]; }
+stamp() { echo "$2" >"$dir/.stamp-$1"; }
+hash_of() { cat "$@" | sha256sum | cut -c1-32; }
+
+is_root=0
+[ "$(id -u)" = 0 ] && is_root=1
+
+# students_can PATH: whether an unprivileged user can read PATH (checked as nobody).
+students_can() {
+  [ "$is_root" = 1 ] || return 0
+  setpriv --reuid=nobody --regid=nogroup --clear-groups -- test -r "$1" 2>/dev/null
+}
+
+if [ "$is_root" = 1 ]; then
+  chmod 0755 "$dir"
+  parent=$dir
+  while parent=$(dirname "$parent"); [ "$parent" != / ]; do
+    students_can "$parent" || {
+      echo "Students could not reach $dir: $parent is not readable by other users."
+      echo "Choose a place they can read: make classroom CLASSROOM_DIR=/opt/golessons"
+      exit 1
+    }
+  done
+fi
+
+# --- Python: JupyterLab + JupyterHub, in an environment students can run. ---
+# A venv points at its base Python, so that must be readable by students too
+# (pyenv's under /root is not): the first of $PYTHON and /usr/bin/python3 that is.
+pick_python() {
+  local cand base
+  for cand in "${PYTHON:-python3}" /usr/bin/python3; do
+    command -v "$cand" >/dev/null 2>&1 || continue
+    "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || continue
+    base=$("$cand" -c 'import os, sys; print(os.path.realpath(sys.executable) if sys.prefix == sys.base_prefix else os.path.realpath(os.path.join(sys.base_prefix, "bin", "python3")))') || continue
+    "$cand" -c 'import ensurepip, venv' 2>/dev/null || continue
+    if students_can "$base" && students_can "$("$cand" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')/os.py"; then
+      echo "$base"
+      return 0
+    fi
+  done
+  return 1
+}
+reqs_key=$(hash_of classroom/requirements.txt)
+if ! stamp_ok venv "$reqs_key" || [ ! -x "$dir/venv/bin/jupyterhub-singleuser" ]; then
+  py=$(pick_python) || {
+    echo "No Python 3.11+ with venv that students can run was found (${PYTHON:-python3} and /usr/bin/python3 were tried)."
+    echo "On Debian/Ubuntu: apt-get install python3 python3-venv, then run make classroom again."
+    exit 1
+  }
+  say "Creating the classroom's Python environment in $dir/venv with $py (first time: a few minutes)"
+  rm -rf "$dir/venv"
+  "$py" -m venv "$dir/venv"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$dir/venv/bin/python" -m pip install --progress-bar off -q \
+    -r classroom/requirements.txt
+  stamp venv "$reqs_key"
+fi
+
+# --- configurable-http-proxy, pinned in classroom/package-lock.json (run by the hub only). ---
+chp_key=$(hash_of classroom/package-lock.json)
+if ! stamp_ok chp "$chp_key" || [ ! -x classroom/node_modules/.bin/configurable-http-proxy ]; then
+  command -v npm >/dev/null || {
+    echo "npm is not installed: the hub's proxy (configurable-http-proxy) needs Node.js 20 or newer."
+    echo "On Debian/Ubuntu: apt-get install nodejs npm, then run make classroom again."
+    exit 1
+  }
+  say "Installing configurable-http-proxy (classroom/package-lock.json)"
+  (cd classroom && npm ci --no-audit --no-fund --loglevel=error)
+  stamp chp "$chp_key"
+fi
+
+# --- The Go toolchain. ---
+goroot=$(go env GOROOT)
+if students_can "$goroot/bin/go" && students_can "$goroot/src/runtime/runtime.go"; then
+  ln -sfn "$goroot" "$dir/go.new" && mv -T "$dir/go.new" "$dir/go"
+elif ! [ -x "$dir/go/bin/go" ] || [ "$("$dir/go/bin/go" env GOVERSION)" != "$(go env GOVERSION)" ]; then
+  say "Copying the Go toolchain ($goroot) where students can read it"
+  rm -rf "$dir/go.new" && cp -a "$goroot" "$dir/go.new" && chmod -R a+rX,go-w "$dir/go.new"
+  rm -rf "$dir/go" && mv "$dir/go.new" "$dir/go"
+fi
+
+# --- The project: a copy without secrets, the module the kernel's go.work uses. ---
+if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  list_files() { git -C "$root" ls-files -co --exclude-standard -z | tr '\0' '\n' | grep -v -e '^classroom/node_modules/' -e '\.answers\.json$' | while read -r f; do [ -f "$f" ] && echo "$f"; done; }
+else
+  list_files() { find . -type f -not -path './.git/*' -not -path './.venv/*' -not -path './build/*' -not -path '*/node_modules/*' -not -name '*.answers.json' | sed 's|^\./||'; }
+fi
+files=$(list_files | grep -v -E '(^|/)\.env$' | LC_ALL=C sort)
+src_key=$( { echo "$files"; echo "$files" | tr '\n' '\0' | xargs -0 cat; } | sha256sum | cut -c1-32)
+if ! stamp_ok src "$src_key" || [ ! -f "$dir/src/go.mod" ]; then
+  say "Copying the project to $dir/src (without .env, .git, .venv)"
+  rm -rf "$dir/src.new"
+  mkdir -p "$dir/src.new"
+  echo "$files" | tr '\n' '\0' | tar --null -T - -cf - | tar -xf - -C "$dir/src.new" --no-same-owner
+  chmod -R a+rX,go-w "$dir/src.new"
+  if [ -d "$dir/src" ]; then rm -rf "$dir/src.old" && mv "$dir/src" "$dir/src.old"; fi
+  mv "$dir/src.new" "$dir/src"
+  rm -rf "$dir/src.old"
+  stamp src "$src_key"
+fi
+
+# --- The Go environment of students' kernels (and of the warm-up below). ---
+mkdir -p "$dir/bin" "$dir/gomodcache" "$dir/gocache"
+cat >"$dir/go.env.new" <<EOF
+GOMODCACHE=$dir/gomodcache
+GOPROXY=off
+GOSUMDB=off
+GOTOOLCHAIN=local
+GOTELEMETRY=off
+GOFLAGS=-buildvcs=false
+EOF
+mv "$dir/go.env.new" "$dir/go.env"
+student_path="$dir/bin:$dir/go/bin:/usr/local/bin:/usr/bin:/bin"
+
+# --- Binaries: gonb, goimports and the relay, from this project's go.mod. ---
+bin_key=$( { go env GOVERSION; cat go.mod go.sum; echo "$files" | grep -E '^(relay|cmd/class-relay|offline)/' | tr '\n' '\0' | xargs -0 cat; } | sha256sum | cut -c1-32)
+if ! stamp_ok bin "$bin_key" || [ ! -x "$dir/bin/class-relay" ]; then
+  say "Building gonb, goimports and class-relay into $dir/bin"
+  go build -o "$dir/bin/gonb" github.com/janpfeifer/gonb
+  go build -o "$dir/bin/goimports" golang.org/x/tools/cmd/goimports
+  go build -o "$dir/bin/class-relay" ./cmd/class-relay
+  stamp bin "$bin_key"
+fi
+
+# --- The GoNB kernel spec, pointing at the copy in DIR/src. ---
+kernel_dir="$dir/venv/share/jupyter/kernels/gonb"
+kernel_key=$(hash_of tools/kernel_env.py "$dir/.stamp-bin" "$dir/.stamp-venv")
+if ! stamp_ok kernel "$kernel_key" || [ ! -f "$kernel_dir/kernel.json" ]; then
+  say "Installing the GoNB kernel for the classroom"
+  JUPYTER_DATA_DIR="$dir/venv/share/jupyter" PATH="$student_path" \
+    "$dir/bin/gonb" --install --force_deps --go_work="$dir/src" >"$dir/gonb-install.log" 2>&1 || { cat "$dir/gonb-install.log"; exit 1; }
+  "$dir/venv/bin/python" "$dir/src/tools/kernel_env.py" "$kernel_dir/kernel.json" "$dir/src" "$dir/bin:$dir/go/bin"
+  chmod -R a+rX "$dir/venv/share/jupyter"
+  stamp kernel "$kernel_key"
+fi
+
+# --- Module cache and build cache, as students' kernels will use them. ---
+# Modules come from this computer's module cache first (no internet needed when
+# `make setup` has run), else from the module proxy.
+warm() {
+  env -i HOME="$dir/.warm-home" PATH="$student_path" GOCACHE="$dir/gocache" \
+    $(cat "$dir/go.env") \
+    GOPROXY="file://$(go env GOMODCACHE)/cache/download,$(go env GOPROXY)" GOSUMDB="$(go env GOSUMDB)" \
+    GOFLAGS=-buildvcs=false \
+    "$dir/src/tools/warm_kernel.sh" "$dir/.stamp-warm"
+}
+mkdir -p "$dir/.warm-home"
+warm_before=$(cat "$dir/.stamp-warm" 2>/dev/null || true)
+warm
+if [ "$warm_before" != "$(cat "$dir/.stamp-warm")" ]; then
+  say "Checking that the lesson's packages build offline, as a student's kernel builds them"
+  chmod -R a+rX "$dir/gomodcache" "$dir/gocache"
+  echo "Build cache template: $(du -sh "$dir/gocache" | cut -f1); module cache: $(du -sh "$dir/gomodcache" | cut -f1)"
+fi
+rm -rf "$dir/.warm-home"
+
+# --- Scripts students' servers run. ---
+install -m 0755 classroom/student-start.sh "$dir/bin/student-start"
+chmod -R a+rX "$dir/bin"
+echo "Classroom install ready in $dir"

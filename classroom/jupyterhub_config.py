@@ -1,0 +1,157 @@
+"""JupyterHub config for a class on one server (started by `make classroom`).
+
+classroom/start.sh sets the CLASSROOM_* variables below and starts the hub
+with this file; the teacher edits classroom/relay.json (the relay's limits)
+and, for anything else, classroom/local_config.py (read last, when it exists;
+e.g. the school's Google or Microsoft accounts, see the README).
+
+As root (a class): every student is a Unix user of their own (created from the
+class list by classroom/accounts.py, or here when the teacher approves a
+sign-up), home folder 0700, server and kernels running as that user. The
+class relay (the teacher's AI key) runs as its own system user. Without root:
+DEMO MODE, every "student" runs as you, with no isolation: not for a class.
+"""
+import os
+import sys
+
+c = get_config()  # noqa: F821 (JupyterHub's config loader provides it)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DIR = os.environ["CLASSROOM_DIR"]  # the shared read-only install (classroom/install.sh)
+STATE = os.environ.get("CLASSROOM_STATE_DIR", DIR)  # hub/ and relay/ live here
+HUB_STATE = os.path.join(STATE, "hub")
+RELAY_STATE = os.path.join(STATE, "relay")
+DEMO = os.environ.get("CLASSROOM_DEMO", "1" if os.geteuid() != 0 else "0") == "1"
+TEACHER = os.environ.get("CLASSROOM_TEACHER", "teacher")
+GROUP = os.environ.get("CLASSROOM_GROUP", "golessons-students")
+RELAY_USER = os.environ.get("CLASSROOM_RELAY_USER", "golessons-relay")
+HOME_BASE = os.environ.get("CLASSROOM_HOME_BASE", "/home")
+RELAY_PORT = int(os.environ.get("CLASSROOM_RELAY_PORT", "10101"))
+LESSON = os.environ.get("CLASSROOM_LESSON", "openai-streaming.ipynb")
+RELAY_NAME = "class-relay"
+VENV_BIN = os.path.join(DIR, "venv", "bin")
+
+# --- Where the hub listens, and its private state (0700, made by start.sh). ---
+c.JupyterHub.ip = os.environ.get("CLASSROOM_IP", "")
+c.JupyterHub.port = int(os.environ.get("CLASSROOM_PORT", "8000"))
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(os.environ.get("CLASSROOM_HUB_PORT", "8081"))
+c.JupyterHub.db_url = "sqlite:///" + os.path.join(HUB_STATE, "jupyterhub.sqlite")
+c.JupyterHub.cookie_secret_file = os.path.join(HUB_STATE, "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = os.path.join(HUB_STATE, "jupyterhub.pid")
+c.ConfigurableHTTPProxy.command = [os.path.join(HERE, "node_modules", ".bin", "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:%s" % os.environ.get("CLASSROOM_PROXY_API_PORT", "8001")
+c.ConfigurableHTTPProxy.pid_file = os.path.join(HUB_STATE, "jupyterhub-proxy.pid")
+# Students' servers stop with the hub (make classroom's Ctrl-C); their files stay.
+c.JupyterHub.cleanup_servers = True
+
+# --- Accounts: the teacher's class list or sign-ups the teacher approves. ---
+# NativeAuthenticator (JupyterHub's own project): passwords hashed with bcrypt in
+# the hub's database; /hub/signup for students, /hub/authorize for the teacher.
+import nativeauthenticator  # noqa: E402
+
+c.JupyterHub.authenticator_class = "native"
+c.JupyterHub.template_paths = [os.path.join(os.path.dirname(nativeauthenticator.__file__), "templates")]
+c.Authenticator.admin_users = {TEACHER}
+c.Authenticator.allow_all = True  # logging in needs the teacher's approval (is_authorized)
+# Lower-case Unix-friendly names only: they become Unix user names.
+c.Authenticator.username_pattern = r"^[a-z][a-z0-9_-]{1,31}$"
+c.NativeAuthenticator.open_signup = False
+c.NativeAuthenticator.enable_signup = os.environ.get("CLASSROOM_SIGNUP", "1") == "1"
+c.NativeAuthenticator.minimum_password_length = 8
+c.NativeAuthenticator.check_common_password = True
+c.NativeAuthenticator.allowed_failed_logins = 10
+c.NativeAuthenticator.seconds_before_next_try = 60
+
+# --- Students' servers: JupyterLab on the GoNB kernel, as the student. ---
+if DEMO:
+    # DEMO MODE: every user runs as the user who started the hub. No isolation.
+    c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(STATE, "demo-homes", "{username}")
+else:
+    c.JupyterHub.spawner_class = "localprocess"
+
+
+def read_env_file(path):
+    env = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                env[k] = v
+    return env
+
+
+# The kernel finds Go, the module cache (read-only, GOPROXY=off) and the GoNB
+# kernel spec in DIR; GOCACHE is the student's own (bin/student-start seeds it).
+# No key of any kind is here: the helpers use the student's own
+# JUPYTERHUB_API_TOKEN for the relay.
+student_env = read_env_file(os.path.join(DIR, "go.env"))
+student_env.update(
+    {
+        "PATH": ":".join([VENV_BIN, os.path.join(DIR, "bin"), os.path.join(DIR, "go", "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "OPENAI_BASE_URL": "http://127.0.0.1:%d/services/%s/v1" % (RELAY_PORT, RELAY_NAME),
+        "GOLESSONS_CLASS_RELAY": "1",
+        "GOLESSONS_CLASSROOM_DIR": DIR,
+    }
+)
+c.Spawner.environment = student_env
+c.Spawner.env_keep = ["LANG", "LC_ALL"]  # not the hub's PATH, nor anything else of its environment
+c.Spawner.cmd = [os.path.join(DIR, "bin", "student-start"), os.path.join(VENV_BIN, "jupyterhub-singleuser")]
+c.Spawner.notebook_dir = "~"
+c.Spawner.default_url = "/lab/tree/lessons/" + LESSON
+c.Spawner.start_timeout = 120  # the first start copies the warm build cache
+c.Spawner.http_timeout = 90
+# The server's token (the kernel's JUPYTERHUB_API_TOKEN) may use the relay: the
+# relay requires this scope (relay.json required_scopes) and students hold it
+# through the "user" role below.
+RELAY_SCOPE = "access:services!service=" + RELAY_NAME
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", RELAY_SCOPE]
+
+
+sys.path.insert(0, HERE)
+from accounts import ensure_unix_user  # noqa: E402  (the class list's useradd, one implementation)
+
+
+def pre_spawn_hook(spawner):
+    """As root: the student's Unix user (a sign-up the teacher approved has none yet)."""
+    if not DEMO:
+        ensure_unix_user(spawner.user.name)
+
+
+c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+# --- Services: the class relay (the teacher's key) and the idle culler. ---
+relay_service = {
+    "name": RELAY_NAME,
+    "url": "http://127.0.0.1:%d" % RELAY_PORT,
+    "command": [os.path.join(DIR, "bin", "class-relay"), "-config", os.path.join(RELAY_STATE, "relay.json")],
+    "cwd": RELAY_STATE,
+    "display": False,
+    "oauth_no_confirm": True,
+}
+if not DEMO:
+    relay_service["user"] = RELAY_USER
+cull_timeout = int(os.environ.get("CLASSROOM_CULL_TIMEOUT", "3600"))
+c.JupyterHub.services = [
+    relay_service,
+    {
+        "name": "idle-culler",
+        "command": [os.path.join(VENV_BIN, "python"), "-m", "jupyterhub_idle_culler",
+                    f"--timeout={cull_timeout}", f"--cull-every={max(60, cull_timeout // 6)}"],
+    },
+]
+c.JupyterHub.load_roles = [
+    # Students may use the relay; "self" is JupyterHub's default user role.
+    {"name": "user", "scopes": ["self", RELAY_SCOPE]},
+    # The relay asks the hub who a token belongs to, and whether a user is an admin.
+    {"name": "class-relay", "scopes": ["read:users"], "services": [RELAY_NAME]},
+    {"name": "idle-culler", "services": ["idle-culler"],
+     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+]
+
+# --- The teacher's own additions (and the tests'). ---
+for extra in [os.path.join(HERE, "local_config.py"), os.environ.get("CLASSROOM_EXTRA_CONFIG", "")]:
+    if extra and os.path.exists(extra):
+        load_subconfig(extra)  # noqa: F821
