@@ -1,0 +1,231 @@
+package classview
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/k12notebooks/golessons/relay"
+)
+
+// Environment variables the class view reads. JupyterHub sets them for a
+// managed service (an entry of c.JupyterHub.services with a command), as
+// jupyterhub.services.auth.HubOAuth reads them.
+const (
+	EnvConfig             = "CLASS_VIEW_CONFIG"
+	EnvAPIURL             = "JUPYTERHUB_API_URL"
+	EnvAPIToken           = "JUPYTERHUB_API_TOKEN"
+	EnvClientID           = "JUPYTERHUB_CLIENT_ID"
+	EnvServiceName        = "JUPYTERHUB_SERVICE_NAME"
+	EnvServicePrefix      = "JUPYTERHUB_SERVICE_PREFIX"
+	EnvServiceURL         = "JUPYTERHUB_SERVICE_URL"
+	EnvBaseURL            = "JUPYTERHUB_BASE_URL"
+	EnvHost               = "JUPYTERHUB_HOST"
+	EnvCallbackURL        = "JUPYTERHUB_OAUTH_CALLBACK_URL"
+	EnvAccessScopes       = "JUPYTERHUB_OAUTH_ACCESS_SCOPES"
+	EnvScopesDeprecated   = "JUPYTERHUB_OAUTH_SCOPES"
+	EnvPublicURL          = "JUPYTERHUB_PUBLIC_URL"
+	EnvCookieHostPrefix   = "JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED"
+	DefaultListen         = "127.0.0.1:10102"
+	DefaultServiceName    = "class-view"
+	DefaultHomes          = "/home/*"
+	DefaultPoll           = 2 * time.Second
+	DefaultHubPoll        = 10 * time.Second
+	DefaultSessionTTL     = 8 * time.Hour
+	DefaultSessionRecheck = time.Minute
+	DefaultHubTimeout     = 5 * time.Second
+)
+
+// Config is the class view's config file, JSON; unknown fields are errors.
+// The package documentation lists every field with its default.
+type Config struct {
+	Listen         string         `json:"listen"`
+	Prefix         string         `json:"prefix"`
+	HubAPIURL      string         `json:"hub_api_url"`
+	HubHost        string         `json:"hub_host"`
+	HubBaseURL     string         `json:"hub_base_url"`
+	ClientID       string         `json:"client_id"`
+	CallbackURL    string         `json:"callback_url"`
+	AccessScopes   []string       `json:"access_scopes"`
+	Lessons        []string       `json:"lessons"`
+	Homes          string         `json:"homes"`
+	AnswersPaths   []string       `json:"answers_paths"`
+	ExcludeUsers   []string       `json:"exclude_users"`
+	Relay          RelayConfig    `json:"relay"`
+	Poll           relay.Duration `json:"poll"`
+	HubPoll        relay.Duration `json:"hub_poll"`
+	SessionTTL     relay.Duration `json:"session_ttl"`
+	SessionRecheck relay.Duration `json:"session_recheck"`
+	HubTimeout     relay.Duration `json:"hub_timeout"`
+	// SecureCookies forces the Secure flag on cookies; otherwise it is set
+	// when the browser's request came over https.
+	SecureCookies bool `json:"secure_cookies"`
+	// cookieHostPrefix is JupyterHub's __Host- cookie setting, from the
+	// environment only.
+	cookieHostPrefix bool
+}
+
+// RelayConfig says where the class relay's usage and queue are.
+type RelayConfig struct {
+	// UsageFile is the relay's <state_dir>/usage.json; "" shows no usage.
+	UsageFile string `json:"usage_file"`
+	// HealthURL is the relay's GET health, e.g.
+	// http://127.0.0.1:10101/services/class-relay/health; "" shows no queue.
+	HealthURL string `json:"health_url"`
+	// RequestsPerDay is the relay's student.requests_per_day, to mark who
+	// reached it; 0 marks only students the relay refused today.
+	RequestsPerDay int `json:"requests_per_day"`
+}
+
+// DefaultConfig returns the values used for fields a config file leaves out
+// and the environment does not set.
+func DefaultConfig() Config {
+	return Config{
+		Homes:          DefaultHomes,
+		Poll:           relay.Duration(DefaultPoll),
+		HubPoll:        relay.Duration(DefaultHubPoll),
+		SessionTTL:     relay.Duration(DefaultSessionTTL),
+		SessionRecheck: relay.Duration(DefaultSessionRecheck),
+		HubTimeout:     relay.Duration(DefaultHubTimeout),
+	}
+}
+
+// LoadConfig reads the JSON config file at file ("" means defaults only)
+// over DefaultConfig, fills the fields left empty from JupyterHub's service
+// environment (getenv; nil for os.Getenv) and checks the result.
+func LoadConfig(file string, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	cfg := DefaultConfig()
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, fmt.Errorf("cannot read the config file: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, fmt.Errorf("config file %s: %v (see the field list in the classview package documentation)", file, err)
+		}
+	}
+	if err := cfg.applyEnv(getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Check()
+}
+
+// applyEnv fills empty fields from the environment, as HubOAuth does.
+func (c *Config) applyEnv(getenv func(string) string) error {
+	fill := func(field *string, env, def string) {
+		if *field == "" {
+			*field = getenv(env)
+		}
+		if *field == "" {
+			*field = def
+		}
+	}
+	name := getenv(EnvServiceName)
+	if name == "" {
+		name = DefaultServiceName
+	}
+	fill(&c.Prefix, EnvServicePrefix, "/services/"+name+"/")
+	c.Prefix = relay.NormalizePrefix(c.Prefix)
+	fill(&c.HubAPIURL, EnvAPIURL, "")
+	c.HubAPIURL = strings.TrimRight(c.HubAPIURL, "/")
+	fill(&c.HubHost, EnvHost, "")
+	fill(&c.HubBaseURL, EnvBaseURL, "/")
+	c.HubBaseURL = relay.NormalizePrefix(c.HubBaseURL)
+	fill(&c.ClientID, EnvClientID, "service-"+name)
+	fill(&c.CallbackURL, EnvCallbackURL, c.Prefix+"oauth_callback")
+	if c.Listen == "" {
+		if u, err := url.Parse(getenv(EnvServiceURL)); err == nil && u.Host != "" {
+			c.Listen = u.Host
+		} else {
+			c.Listen = DefaultListen
+		}
+	}
+	if c.AccessScopes == nil {
+		raw := getenv(EnvAccessScopes)
+		if raw == "" {
+			raw = getenv(EnvScopesDeprecated)
+		}
+		if raw != "" {
+			if err := json.Unmarshal([]byte(raw), &c.AccessScopes); err != nil {
+				return fmt.Errorf("%s is not a JSON list of scopes (%v); JupyterHub sets it, so check the service's environment", EnvAccessScopes, err)
+			}
+		} else {
+			c.AccessScopes = []string{"access:services!service=" + name}
+		}
+	}
+	c.cookieHostPrefix, _ = strconv.ParseBool(getenv(EnvCookieHostPrefix))
+	if pub, err := url.Parse(getenv(EnvPublicURL)); err == nil && pub.Scheme == "https" {
+		c.SecureCookies = true
+	}
+	return nil
+}
+
+// Check reports every problem in c, saying how to fix it.
+func (c *Config) Check() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if u, err := url.Parse(c.HubAPIURL); c.HubAPIURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("the hub API URL %q is not an http(s) URL: JupyterHub sets %s for a managed service; otherwise set hub_api_url (e.g. http://127.0.0.1:8081/hub/api)", c.HubAPIURL, EnvAPIURL)
+	}
+	if !strings.HasPrefix(c.ClientID, "service-") {
+		bad("client_id %q must start with \"service-\", as JupyterHub names a service's OAuth client (it sets %s)", c.ClientID, EnvClientID)
+	}
+	if cb, err := url.Parse(c.CallbackURL); err != nil || !strings.HasPrefix(cb.Path, c.Prefix) {
+		bad("callback_url %q must be under the service prefix %s, e.g. %soauth_callback", c.CallbackURL, c.Prefix, c.Prefix)
+	}
+	if len(c.Lessons) == 0 {
+		bad("lessons is empty: list the lesson notebooks (files or folders) whose questions grade the answers, e.g. \"lessons\": [\"/opt/golessons/notebooks\"]")
+	}
+	if _, err := filepath.Match(c.Homes, "x"); err != nil || !filepath.IsAbs(c.Homes) {
+		bad("homes %q must be an absolute folder pattern such as \"/home/*\"", c.Homes)
+	}
+	for _, p := range c.AnswersPaths {
+		if p == "" || path.IsAbs(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") || !strings.HasSuffix(p, ".answers.json") {
+			bad("answers_paths entry %q must be a path inside a home ending in .answers.json, such as \"openai-streaming.answers.json\" or \"*/openai-streaming.answers.json\"", p)
+		} else if _, err := path.Match(p, "x"); err != nil {
+			bad("answers_paths entry %q is not a valid pattern: %v", p, err)
+		}
+	}
+	if c.Relay.HealthURL != "" {
+		if u, err := url.Parse(c.Relay.HealthURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			bad("relay.health_url %q is not an http(s) URL such as http://127.0.0.1:10101/services/class-relay/health", c.Relay.HealthURL)
+		}
+	}
+	if c.Relay.RequestsPerDay < 0 {
+		bad("relay.requests_per_day must not be negative (0: mark only students the relay refused)")
+	}
+	for _, d := range []struct {
+		name string
+		d    relay.Duration
+	}{{"poll", c.Poll}, {"hub_poll", c.HubPoll}, {"session_ttl", c.SessionTTL}, {"session_recheck", c.SessionRecheck}, {"hub_timeout", c.HubTimeout}} {
+		if d.d.D() <= 0 {
+			bad("%s must be a positive duration such as \"2s\"", d.name)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// authorizeURL is where the browser goes to log in: the hub's
+// /hub/api/oauth2/authorize, on JUPYTERHUB_HOST when the hub has one.
+func (c *Config) authorizeURL() string {
+	return c.HubHost + c.HubBaseURL + "hub/api/oauth2/authorize"
+}
+
+// callbackPath is the path of the OAuth callback.
+func (c *Config) callbackPath() string {
+	u, _ := url.Parse(c.CallbackURL)
+	return u.Path
+}

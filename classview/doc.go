@@ -1,0 +1,135 @@
+// Package classview is the teacher's live view of a class on JupyterHub: a
+// page, for hub admins only, that shows who is online, what each student
+// used of the class relay today, and the quiz progress per question while
+// the students work (the share who answered and who answered right, the
+// most common wrong answers, each student's answers and attempts), updated
+// without a reload; and one click downloads the class's gradebook (CSV and
+// HTML, as cmd/gradebook writes them). It runs as a JupyterHub service
+// beside the class relay (cmd/class-view; classroom/class_view_service.py
+// makes its entry of c.JupyterHub.services).
+//
+// # Endpoints
+//
+// Under the service prefix P (config "prefix", else JUPYTERHUB_SERVICE_PREFIX,
+// else /services/class-view/):
+//
+//	GET  P                  the page: plain HTML from embedded templates
+//	GET  P oauth_callback   the end of the hub login (the path of JUPYTERHUB_OAUTH_CALLBACK_URL)
+//	GET  P events           server-sent events: "live" carries the page's live part
+//	GET  P gradebook.zip    gradebook.csv and gradebook.html of the class, zipped
+//	GET  P gradebook.csv    the same CSV alone
+//	GET  P gradebook.html   the same page alone
+//	GET  P static/…         the page's script (classview.js) and style sheet
+//	POST P logout           sign out of the class view
+//	GET  P health           {"status":"ok"}, no login needed
+//
+// # Who may look: the hub's OAuth
+//
+// The view signs browsers in exactly as JupyterHub's own
+// jupyterhub.services.auth.HubOAuth does for a Python service:
+//
+//  1. A request without a session (no cookie, a bad signature, expired) goes
+//     to the hub: 302 to {JUPYTERHUB_HOST}{JUPYTERHUB_BASE_URL}hub/api/oauth2/authorize
+//     with client_id (JUPYTERHUB_CLIENT_ID, "service-class-view"),
+//     redirect_uri (JUPYTERHUB_OAUTH_CALLBACK_URL), response_type=code, a
+//     random state, and a PKCE code_challenge (S256). The state's id is also
+//     set in the cookie "<client_id>-oauth-state" (signed, HttpOnly,
+//     SameSite=Lax, Max-Age 600, path P); what it stands for (where to come
+//     back to, the PKCE verifier) stays in the server. The event stream gets
+//     401 instead of a redirect.
+//  2. The hub logs the teacher in and sends the browser to the callback with
+//     a code and the state. An "error" from the hub, or a missing code or
+//     state, is 400; a state that does not match the state cookie (a forged
+//     or stale callback: login CSRF) is 403 "oauth state does not match".
+//  3. The code is exchanged: POST {JUPYTERHUB_API_URL}/oauth2/token with
+//     client_id, client_secret (the service's JUPYTERHUB_API_TOKEN),
+//     grant_type=authorization_code, code, redirect_uri and code_verifier.
+//  4. GET {JUPYTERHUB_API_URL}/user with "Authorization: token <access
+//     token>" says who signed in. The browser gets the session cookie
+//     "<client_id>" (a random id, signed with HMAC-SHA256 under a key made
+//     at start, HttpOnly, SameSite=Lax, path P, Secure over https; with
+//     JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED, "__Host-<client_id>" on path
+//     "/") and goes back where it was. The access token stays in the
+//     server; the hub is asked about it again every session_recheck, so a
+//     revoked token or a removed admin loses the page within that time.
+//
+// Only hub admins see the page: a user ("kind": "user") whose token holds
+// one of the service's access scopes (JUPYTERHUB_OAUTH_ACCESS_SCOPES, by
+// default access:services!service=class-view) and who is an admin
+// ("admin": true, or the unfiltered admin:users scope). Anyone else who gets
+// through the hub's login sees 403 and a page saying why. The hub itself
+// already refuses users without access to the service.
+//
+// # What it reads
+//
+// The lessons (config "lessons", the lesson notebooks) grade every answer,
+// as the gradebook does (package gradebook): the "correct" an answers file
+// holds is never read. The lessons are read again when a notebook changes.
+//
+// The answers are read from the students' home folders (config "homes",
+// /home/*; the student is the folder's name, which is the hub user name for
+// JupyterHub's local users), at the paths "answers_paths" relative to each
+// home (a "*" matches one folder or file name, never a hidden one; default:
+// "<notebook>.answers.json" and "*/<notebook>.answers.json" for each lesson
+// notebook), every poll (2 s). The service must run as a user who may read
+// the homes: root, as a JupyterHub-managed service runs when the hub does.
+// Reading is as careful as the gradebook's: through an os.Root on each home
+// (a link cannot lead to another student's files), never through a link
+// (a linked folder on the way, or a linked answers file, is a warning),
+// never opening a FIFO, device or socket, and nothing over 1 MiB. Homes were
+// chosen over each student's Jupyter contents API because they work while a
+// student's server is stopped, need no token with access to every server,
+// and cost a few stat calls per poll.
+//
+// Hub users (GET {JUPYTERHUB_API_URL}/users with the service's token, every
+// hub_poll: 10 s; its role needs list:users, read:users and read:servers)
+// say who is online (a ready server) and when each was last active; every
+// non-admin user is listed, answers or not. Hub admins and exclude_users are
+// not students: their homes are not read.
+//
+// The class relay's usage (relay.usage_file, the relay's
+// <state_dir>/usage.json) gives each student's requests, tokens and
+// refusals today; a student refused by a limit today, or at
+// relay.requests_per_day, is marked "over a limit". relay.health_url (the
+// relay's GET health) gives the number of requests waiting in its queue.
+//
+// # The page
+//
+// Plain HTML from embedded templates (html/template escapes every name and
+// answer; a student's text is never markup), usable by keyboard (tables
+// with headers, details/summary per student, a skip link, visible focus),
+// with one script file and one style sheet from the service itself and a
+// strict Content-Security-Policy (ContentSecurityPolicy: script-src 'self',
+// no inline script, style or event handler). The script opens the event
+// stream: each "live" event's data is JSON {"version": n, "html": …}, the
+// page's live part as rendered by the same template; a new event comes when
+// that part changes, a comment every 15 s, and "signedout" when the session
+// ends.
+//
+// # Config file
+//
+// JSON; every field is optional but lessons, unknown fields are errors.
+// Durations are Go duration strings ("2s") or seconds.
+//
+//	listen            "" → host:port of JUPYTERHUB_SERVICE_URL, else 127.0.0.1:10102
+//	prefix            "" → JUPYTERHUB_SERVICE_PREFIX, else /services/class-view/
+//	hub_api_url       "" → JUPYTERHUB_API_URL (required one way or the other)
+//	hub_host          "" → JUPYTERHUB_HOST: the hub's public origin when the browser must be sent to another host
+//	hub_base_url      "" → JUPYTERHUB_BASE_URL, else /
+//	client_id         "" → JUPYTERHUB_CLIENT_ID, else service-class-view
+//	callback_url      "" → JUPYTERHUB_OAUTH_CALLBACK_URL, else <prefix>oauth_callback
+//	access_scopes     [] → JUPYTERHUB_OAUTH_ACCESS_SCOPES (or JUPYTERHUB_OAUTH_SCOPES), else access:services!service=class-view
+//	lessons           the lesson notebooks, files or folders (required)
+//	homes             "/home/*": the students' home folders
+//	answers_paths     [] → for each lesson N: "N.answers.json", "*/N.answers.json"
+//	exclude_users     []: user names that are not students
+//	relay.usage_file  "": the relay's usage.json; "" shows no usage
+//	relay.health_url  "": the relay's health URL; "" shows no queue
+//	relay.requests_per_day  0: the relay's student.requests_per_day
+//	poll              "2s": how often the homes are read
+//	hub_poll          "10s": how often the hub's users and the relay are read
+//	session_ttl       "8h": how long a sign-in lasts
+//	session_recheck   "1m": how often the hub is asked again about a session's token
+//	hub_timeout       "5s"
+//	secure_cookies    false: always set Secure (also on when JUPYTERHUB_PUBLIC_URL is https)
+package classview
