@@ -116,6 +116,22 @@ def session():
     return orm.new_session_factory("sqlite:///" + DB)()
 
 
+def hub_user(db, username, admin=False):
+    """The hub's own user (listed on the teacher's admin page before the first login)."""
+    from jupyterhub import orm
+
+    if orm.User.find(db, username) is not None:
+        return
+    user = orm.User(name=username, admin=admin)
+    db.add(user)
+    # A hub that has run assigns roles itself only at its start: give the default one now.
+    for rolename in ["user"] + (["admin"] if admin else []):
+        role = orm.Role.find(db, rolename)
+        if role is not None:
+            user.roles.append(role)
+    db.commit()
+
+
 def set_account(db, username, password):
     """Create or update username's account with password, authorised; True when created."""
     import bcrypt
@@ -130,6 +146,7 @@ def set_account(db, username, password):
         info.password = hashed
         info.is_authorized = True
     db.commit()
+    hub_user(db, username, admin=username == TEACHER)
     return created
 
 

@@ -112,7 +112,7 @@ fi
 
 # --- The project: a copy without secrets, the module the kernel's go.work uses. ---
 if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  list_files() { git -C "$root" ls-files -co --exclude-standard -z | tr '\0' '\n' | grep -v -e '^classroom/node_modules/' -e '\.answers\.json$' | while read -r f; do [ -f "$f" ] && echo "$f"; done; }
+  list_files() { git -C "$root" ls-files -c -z | tr '\0' '\n' | grep -v -e '^classroom/node_modules/' -e '\.answers\.json$' | while read -r f; do [ -f "$f" ] && echo "$f"; done; }
 else
   list_files() { find . -type f -not -path './.git/*' -not -path './.venv/*' -not -path './build/*' -not -path '*/node_modules/*' -not -name '*.answers.json' | sed 's|^\./||'; }
 fi
@@ -179,11 +179,16 @@ mkdir -p "$dir/.warm-home"
 warm_before=$(cat "$dir/.stamp-warm" 2>/dev/null || true)
 warm
 if [ "$warm_before" != "$(cat "$dir/.stamp-warm")" ]; then
-  say "Checking that the lesson's packages build offline, as a student's kernel builds them"
   chmod -R a+rX "$dir/gomodcache" "$dir/gocache"
   echo "Build cache template: $(du -sh "$dir/gocache" | cut -f1); module cache: $(du -sh "$dir/gomodcache" | cut -f1)"
 fi
 rm -rf "$dir/.warm-home"
+
+# --- JupyterLab for students: no "get Jupyter news?" question, no update checks. ---
+mkdir -p "$dir/venv/share/jupyter/lab/settings"
+cat >"$dir/venv/share/jupyter/lab/settings/overrides.json" <<'EOF'
+{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
+EOF
 
 # --- Scripts students' servers run. ---
 install -m 0755 classroom/student-start.sh "$dir/bin/student-start"

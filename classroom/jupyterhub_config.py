@@ -50,7 +50,10 @@ c.JupyterHub.cleanup_servers = True
 # the hub's database; /hub/signup for students, /hub/authorize for the teacher.
 import nativeauthenticator  # noqa: E402
 
-c.JupyterHub.authenticator_class = "native"
+sys.path.insert(0, HERE)
+from native_compat import ClassAuthenticator  # noqa: E402  (NativeAuthenticator 1.3.0 on JupyterHub 6)
+
+c.JupyterHub.authenticator_class = ClassAuthenticator
 c.JupyterHub.template_paths = [os.path.join(os.path.dirname(nativeauthenticator.__file__), "templates")]
 c.Authenticator.admin_users = {TEACHER}
 c.Authenticator.allow_all = True  # logging in needs the teacher's approval (is_authorized)
@@ -110,7 +113,6 @@ RELAY_SCOPE = "access:services!service=" + RELAY_NAME
 c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", RELAY_SCOPE]
 
 
-sys.path.insert(0, HERE)
 from accounts import ensure_unix_user  # noqa: E402  (the class list's useradd, one implementation)
 
 

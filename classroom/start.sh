@@ -105,7 +105,7 @@ run_as_relay() {
 }
 say "The class relay (the teacher's AI key stays in it)"
 (cd "$state/relay" && run_as_relay env -i PATH=/usr/bin:/bin \
-  JUPYTERHUB_API_URL="http://127.0.0.1:$CLASSROOM_HUB_PORT/hub/api" \
+  JUPYTERHUB_API_URL="http://127.0.0.1:$CLASSROOM_HUB_PORT/hub/api" JUPYTERHUB_API_TOKEN=set-by-the-hub \
   JUPYTERHUB_SERVICE_PREFIX=/services/class-relay/ \
   JUPYTERHUB_SERVICE_URL="http://127.0.0.1:$CLASSROOM_RELAY_PORT" \
   "$dir/bin/class-relay" -check -config "$state/relay/relay.json") | sed 's/^/    /'

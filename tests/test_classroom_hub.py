@@ -1,0 +1,741 @@
+"""The classroom hub for real: JupyterHub 6 and configurable-http-proxy on 127.0.0.1,
+started by classroom/start.sh from the shared install classroom/install.sh makes,
+three students who are real Unix users, the class relay as its own user, and a fake
+AI provider on 127.0.0.1 that records the Authorization headers it gets.
+
+- One student logs in through the hub's login page in Chromium, runs the lesson
+  under /user/NAME/ (the answer streams through the relay) and answers a quiz
+  question, saved in their home and owned by them.
+- Two more run the streaming cell through the hub's kernel websocket at the same
+  time, with a class-wide limit of one upstream request at once: one waits (the
+  relay sends its waiting comment) and both answers complete.
+- The provider saw the teacher's key on every request; no student's output,
+  environment, home or process list holds it, and their cells cannot read the
+  relay's key file or environment.
+- One student's token reaches neither another's server nor their files; an
+  over-limit request shows the lesson's 429 message.
+
+Needs root (CI runs as root): it creates Unix users and removes them, their homes
+and their processes afterwards, even when a check fails. The shared install goes
+to $CLASSROOM_TEST_DIR (default /opt/golessons-test) and is kept, like a build
+cache: the next run only checks it (classroom/install.sh is idempotent).
+"""
+import grp
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import ROOT, SECRET_VARS, free_port, wait_http
+
+if os.geteuid() != 0:
+    pytest.skip(
+        "the classroom hub test needs root: it creates real Unix users for three students "
+        "and the relay (CI runs as root)",
+        allow_module_level=True,
+    )
+
+import websocket  # noqa: E402  (websocket-client, in tools/requirements.txt)
+
+INSTALL = os.environ.get("CLASSROOM_TEST_DIR", "/opt/golessons-test")
+TEACHER_KEY = "fake-or-v1-TEACHER-" + secrets.token_hex(20)
+PREFIX = "glt" + secrets.token_hex(2)  # unique user names for this run
+STUDENTS = {"a": PREFIX + "-ada", "b": PREFIX + "-bob", "c": PREFIX + "-cy"}
+TEACHER = PREFIX + "-teach"
+GROUP = PREFIX + "-class"
+RELAY_USER = PREFIX + "-relay"
+ANSWER = "FAKE-UPSTREAM says: feed a Bankhar twice a day, good meat and rice."
+PIECES = 40  # the streamed answer comes in this many chunks...
+PIECE_GAP = 0.1  # ...this far apart (4 s: long enough for a second student to wait)
+TIMEOUT = 180
+
+# The lesson's cells, found by their text (notebooks/openai-streaming.ipynb).
+CONNECT, MODEL, MESSAGES, STREAM, FREEFORM = "func newClient()", "const MODEL", "var messages", "helpers.NewPrinter()", "“freeform”"
+
+
+def lesson_code():
+    nb = json.load(open(os.path.join(ROOT, "notebooks", "openai-streaming.ipynb"), encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    return {k: next(c for c in cells if k in c) for k in (CONNECT, MODEL, MESSAGES, STREAM)}
+
+
+def code_cell_index(text):
+    nb = json.load(open(os.path.join(ROOT, "notebooks", "openai-streaming.ipynb"), encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    return next(i for i, c in enumerate(cells) if text in c)
+
+
+# --- A fake AI provider speaking OpenAI's SSE wire format. ---
+
+class FakeUpstream:
+    def __init__(self):
+        self.auth = []
+        self.active = 0
+        self.max_active = 0
+        self.lock = threading.Lock()
+        up = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                body = json.dumps({"data": [{"id": "openai/gpt-oss-120b:free", "object": "model"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+                with up.lock:
+                    up.auth.append(self.headers.get("Authorization"))
+                    up.active += 1
+                    up.max_active = max(up.max_active, up.active)
+                try:
+                    self.answer(req)
+                finally:
+                    with up.lock:
+                        up.active -= 1
+
+            def answer(self, req):
+                model = req.get("model", "m")
+                words = re.findall(r"\S+\s*", ANSWER)
+                pieces = [words[i * len(words) // PIECES:(i + 1) * len(words) // PIECES] for i in range(PIECES)]
+                if not req.get("stream"):
+                    time.sleep(PIECES * PIECE_GAP)
+                    body = json.dumps({
+                        "id": "fake-1", "object": "chat.completion", "created": int(time.time()), "model": model,
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 30, "completion_tokens": len(words), "total_tokens": 30 + len(words)},
+                    }).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b": OPENROUTER PROCESSING\n\n")
+
+                def chunk(delta, finish=None, usage=None):
+                    c = {"id": "fake-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+                         "choices": [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                    if usage:
+                        c["usage"] = usage
+                    self.wfile.write(b"data: " + json.dumps(c).encode() + b"\n\n")
+                    self.wfile.flush()
+
+                chunk({"role": "assistant", "content": ""})
+                for p in pieces:
+                    time.sleep(PIECE_GAP)
+                    if p:
+                        chunk({"content": "".join(p)})
+                chunk({}, finish="stop")
+                if (req.get("stream_options") or {}).get("include_usage"):
+                    chunk(None, usage={"prompt_tokens": 30, "completion_tokens": len(words), "total_tokens": 30 + len(words)})
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- Talking to the hub and to a student's kernel through the proxy. ---
+
+def http(method, url, token=None, body=None, timeout=30):
+    """(status, parsed JSON or text) of a request; never raises for an HTTP status."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "token " + token
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            status, text = r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def status_no_redirect(url, token):
+    req = urllib.request.Request(url, headers={"Authorization": "token " + token})
+    try:
+        with urllib.request.build_opener(NoRedirect).open(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+class Kernel:
+    """A GoNB kernel on a student's server, driven through the hub's proxy with their token."""
+
+    def __init__(self, hub, user, token):
+        self.user, self.token = user, token
+        status, k = http("POST", f"{hub.url}/user/{user}/api/kernels", token, {"name": "gonb"})
+        assert status == 201, (status, k)
+        self.id = k["id"]
+        self.session = uuid.uuid4().hex
+        self.ws = websocket.create_connection(
+            f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{self.id}/channels",
+            header=[f"Authorization: token {token}"], timeout=5,
+        )
+
+    def execute(self, code, timeout=TIMEOUT):
+        """Run code; returns (all output text, error text or None, seconds)."""
+        msg_id = uuid.uuid4().hex
+        self.ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "username": self.user, "session": self.session,
+                       "msg_type": "execute_request", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True},
+        }))
+        start = time.time()
+        texts, error, idle, replied = [], None, False, False
+        while not (idle and replied):
+            if time.time() - start > timeout:
+                raise AssertionError(f"{self.user}: the cell did not finish in {timeout} s; output so far: {''.join(texts)[-2000:]}")
+            try:
+                msg = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                texts.append(content["text"])
+            elif kind in ("display_data", "update_display_data", "execute_result"):
+                texts.extend(v if isinstance(v, str) else json.dumps(v) for v in content.get("data", {}).values())
+            elif kind == "error":
+                error = "\n".join(content.get("traceback", [])) or content.get("evalue", "")
+                texts.append(error)
+            elif kind == "status" and content["execution_state"] == "idle":
+                idle = True
+            elif kind == "execute_reply":
+                replied = True
+        return "".join(texts), error, time.time() - start
+
+    def close(self):
+        self.ws.close()
+
+
+class Hub:
+    def __init__(self, tmp, upstream, log):
+        self.tmp = tmp
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.admin_token = secrets.token_hex(24)
+        self.state = os.path.join(tmp, "state")
+        self.homes = os.path.join(tmp, "homes")
+        os.makedirs(self.state)
+        os.makedirs(self.homes)
+        os.chmod(tmp, 0o755)
+        relay_cfg = os.path.join(tmp, "relay-test.json")
+        with open(relay_cfg, "w") as f:
+            json.dump({
+                "upstream": {"base_url": upstream.url, "requests_per_minute": 0, "max_concurrent": 1},
+                "student": {"requests_per_minute": 2, "requests_per_day": 0, "concurrent_streams": 2},
+                "queue": {"keepalive": "1s"},
+            }, f)
+        extra = os.path.join(tmp, "extra_config.py")
+        with open(extra, "w") as f:
+            # The test's own admin service (a token to create students' tokens and servers).
+            f.write(f"""c.JupyterHub.services.append({{"name": "classroom-test", "api_token": {self.admin_token!r}}})
+c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classroom-test"],
+    "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "read:users"]}})
+""")
+            if not helpers_know_class_relay():
+                # Until the helpers' class mode lands (GOLESSONS_CLASS_RELAY=1: use the student's
+                # JUPYTERHUB_API_TOKEN as the API key), give the kernel that same token as its key.
+                f.write("""c.Spawner.environment["OPENAI_API_KEY"] = lambda spawner: spawner.api_token\n""")
+        self.env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+        self.env.update({
+            "CLASSROOM_DIR": INSTALL, "CLASSROOM_STATE_DIR": self.state, "CLASSROOM_DEMO": "0",
+            "CLASSROOM_IP": "127.0.0.1", "CLASSROOM_PORT": str(self.port),
+            "CLASSROOM_HUB_PORT": str(free_port()), "CLASSROOM_PROXY_API_PORT": str(free_port()),
+            "CLASSROOM_RELAY_PORT": str(free_port()),
+            "CLASSROOM_TEACHER": TEACHER, "CLASSROOM_GROUP": GROUP, "CLASSROOM_RELAY_USER": RELAY_USER,
+            "CLASSROOM_HOME_BASE": self.homes, "CLASSROOM_RELAY_CONFIG": relay_cfg,
+            "CLASSROOM_EXTRA_CONFIG": extra,
+            "OPENROUTER_API_KEY": TEACHER_KEY,  # the teacher's key: start.sh moves it to the relay's key file
+        })
+        self.log_path = log
+        self.log = open(log, "w")
+        self.proc = subprocess.Popen(
+            ["bash", os.path.join(ROOT, "classroom", "start.sh")], cwd=ROOT, env=self.env,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.time() + 120
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError("the hub stopped:\n" + self.output()[-5000:])
+            try:
+                with urllib.request.urlopen(self.url + "/hub/api/", timeout=2):
+                    break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise AssertionError("the hub did not come up in 120 s:\n" + self.output()[-5000:])
+                time.sleep(0.3)
+        # The relay, a managed service, may come up a moment after the hub.
+        wait_http(f"http://127.0.0.1:{self.env['CLASSROOM_RELAY_PORT']}/services/class-relay/health", timeout=60)
+
+    def output(self):
+        self.log.flush()
+        return open(self.log_path, encoding="utf-8", errors="replace").read()
+
+    def accounts(self, *args):
+        p = subprocess.run([os.path.join(INSTALL, "venv", "bin", "python"), os.path.join(ROOT, "classroom", "accounts.py"), *args],
+                           env=self.env, capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
+        return p.stdout
+
+    def api(self, method, path, body=None, token=None):
+        return http(method, f"{self.url}/hub/api{path}", token or self.admin_token, body)
+
+    def token_for(self, user):
+        status, r = self.api("POST", f"/users/{user}/tokens", {"note": "classroom test"})
+        assert status == 201, (status, r)
+        return r["token"]
+
+    def start_server(self, user):
+        status, r = self.api("POST", f"/users/{user}/server")
+        assert status in (201, 202, 400), (status, r)
+        self.wait_ready(user)
+
+    def wait_ready(self, user, timeout=TIMEOUT):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status, r = self.api("GET", f"/users/{user}")
+            if status == 200 and r.get("servers", {}).get("", {}).get("ready"):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{user}'s server was not ready in {timeout} s:\n" + self.output()[-5000:])
+
+    def stop_server(self, user):
+        self.api("DELETE", f"/users/{user}/server")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            status, r = self.api("GET", f"/users/{user}")
+            if not r.get("servers"):
+                return
+            time.sleep(0.5)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def helpers_know_class_relay():
+    return any("GOLESSONS_CLASS_RELAY" in open(os.path.join(ROOT, "helpers", f), encoding="utf-8").read()
+               for f in os.listdir(os.path.join(ROOT, "helpers")) if f.endswith(".go"))
+
+
+def helpers_show_queue():
+    p = subprocess.run(["git", "log", "--oneline", "-i", "--grep", "waiting for a free turn", "--", "helpers"],
+                       cwd=ROOT, capture_output=True, text=True)
+    return bool(p.stdout.strip())
+
+
+# --- Processes and users. ---
+
+def pids_of(uid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.stat(f"/proc/{d}").st_uid == uid:
+                    out.append(int(d))
+            except FileNotFoundError:
+                pass
+    return out
+
+
+def proc_read(pid, what):
+    try:
+        with open(f"/proc/{pid}/{what}", "rb") as f:
+            return f.read()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return b""
+
+
+def kill_uid(uid):
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = pids_of(uid)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        if pids:
+            time.sleep(1)
+
+
+def remove_users(names, group):
+    for name in names:
+        try:
+            uid = pwd.getpwnam(name).pw_uid
+        except KeyError:
+            continue
+        kill_uid(uid)
+        subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
+    try:
+        grp.getgrnam(group)
+        subprocess.run(["groupdel", group], capture_output=True)
+    except KeyError:
+        pass
+
+
+def as_user(name, *cmd):
+    pw = pwd.getpwnam(name)
+    return subprocess.run(["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups", "--", *cmd],
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": pw.pw_dir})
+
+
+# --- The fixture: install, hub, three students. ---
+
+@pytest.fixture(scope="module")
+def classroom(artifacts):
+    t0 = time.time()
+    p = subprocess.run(["bash", os.path.join(ROOT, "classroom", "install.sh"), INSTALL], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    install_s = time.time() - t0
+    tmp = tempfile.mkdtemp(prefix="classroom-test-")
+    upstream = FakeUpstream()
+    hub = None
+    try:
+        t1 = time.time()
+        hub = Hub(tmp, upstream, os.path.join(artifacts, "classroom-hub.log"))
+        hub_s = time.time() - t1
+        csv_path = os.path.join(tmp, "class.csv")
+        with open(csv_path, "w") as f:
+            f.write("name,username\n")
+            f.write(f"Ada Lovelace,{STUDENTS['a']}\nBob Builder,{STUDENTS['b']}\nCy Young,{STUDENTS['c']}\n")
+        out = hub.accounts("add", csv_path, "--url", hub.url + "/")
+        passwords = json.load(open(os.path.join(hub.state, "hub", "first-passwords.json")))
+        print(f"\ninstall check {install_s:.1f} s, hub up {hub_s:.1f} s\n{out}")
+        yield {"hub": hub, "upstream": upstream, "passwords": passwords, "tmp": tmp, "kernels": {}, "outputs": [],
+               "timings": {"install": install_s, "hub": hub_s}}
+    finally:
+        if hub is not None:
+            hub.stop()
+        upstream.stop()
+        remove_users(list(STUDENTS.values()) + [TEACHER, RELAY_USER], GROUP)
+        remove_users([], RELAY_USER)  # the relay's own group (useradd --user-group)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def home(name):
+    return pwd.getpwnam(name).pw_dir
+
+
+# --- The tests, in order. ---
+
+def test_setup_users_relay_and_key_file(classroom):
+    """Students are Unix users with 0700 homes; the relay runs as its own user with its key file 0600."""
+    hub = classroom["hub"]
+    for name in STUDENTS.values():
+        pw = pwd.getpwnam(name)
+        st = os.stat(pw.pw_dir)
+        assert st.st_uid == pw.pw_uid and st.st_mode & 0o777 == 0o700, (name, oct(st.st_mode))
+        assert pw.pw_gid == grp.getgrnam(GROUP).gr_gid
+    relay = pwd.getpwnam(RELAY_USER)
+    keyfile = os.path.join(hub.state, "relay", "openrouter.key")
+    st = os.stat(keyfile)
+    assert st.st_uid == relay.pw_uid and st.st_mode & 0o777 == 0o600
+    assert open(keyfile).read().strip() == TEACHER_KEY
+    relay_pids = [p for p in pids_of(relay.pw_uid) if b"class-relay" in proc_read(p, "cmdline")]
+    assert relay_pids, "the relay is not running as " + RELAY_USER
+    classroom["relay_pid"] = relay_pids[0]
+    hub_pid = int(open(os.path.join(hub.state, "hub", "jupyterhub.pid")).read())
+    # The hub itself was started without the key.
+    assert TEACHER_KEY.encode() not in proc_read(hub_pid, "environ")
+    assert TEACHER_KEY not in open(os.path.join(INSTALL, "go.env")).read()
+    cards = open(os.path.join(hub.state, "hub", "login-cards.html")).read()
+    assert all(n in cards for n in STUDENTS.values()) and "Ada Lovelace" in cards
+    assert os.stat(os.path.join(hub.state, "hub", "login-cards.html")).st_mode & 0o077 == 0
+
+
+def test_browser_student_runs_lesson_and_answers_quiz(classroom, artifacts):
+    """Ada logs in through the hub's login page; the lesson streams the answer through
+    the relay; her quiz answer is saved in her home, owned by her."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import cell_with, launch
+
+    hub, name = classroom["hub"], STUDENTS["a"]
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1200, "height": 2000})
+        try:
+            page.goto(hub.url + "/hub/login")
+            page.fill("#username_input", name)
+            page.fill("#password_input", classroom["passwords"][name]["password"])
+            page.click("#login_submit")
+            page.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=TIMEOUT * 1000)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=TIMEOUT * 1000)
+            assert f"/user/{name}/lab/tree/lessons/openai-streaming.ipynb" in page.url
+            page.wait_for_function(
+                "() => { const b = document.querySelector('#jp-main-statusbar');"
+                " return b && /Go \\(gonb\\) \\| (Idle|Unknown)/.test(b.innerText); }",
+                timeout=TIMEOUT * 1000,
+            )
+            t0 = time.time()
+            for i, text in enumerate([CONNECT, MODEL, MESSAGES, STREAM]):
+                cell = cell_with(page, text)
+                cell.locator(".jp-InputArea-editor").click()
+                page.keyboard.press("Shift+Enter")
+                cell.locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[\d+\]")).wait_for(timeout=TIMEOUT * 1000)
+                if i == 0:
+                    classroom["timings"]["first_cell"] = time.time() - t0
+            cell = cell_with(page, STREAM)
+            page.wait_for_function(
+                "([el, want]) => el.innerText.includes(want)",
+                arg=[cell.element_handle(), ANSWER], timeout=60_000,
+            )
+            classroom["timings"]["browser_lesson"] = time.time() - t0
+            cell.scroll_into_view_if_needed()
+            page.screenshot(path=os.path.join(artifacts, "classroom-student-answer.png"))
+            connect_text = cell_with(page, CONNECT).locator(".jp-OutputArea").inner_text()
+            classroom["outputs"].append(page.locator(".jp-Notebook").inner_text())
+            # A quiz question, answered and saved through the student's own server.
+            # Its source is collapsed in the lesson: open it, then run it.
+            quiz = page.locator(".jp-CodeCell").nth(code_cell_index(FREEFORM))
+            if quiz.locator(".jp-InputPlaceholder").count():
+                quiz.locator(".jp-InputPlaceholder").click()
+            quiz.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Shift+Enter")
+            widget = quiz.locator(".gq-quiz")
+            widget.locator(".gq-input").wait_for(timeout=TIMEOUT * 1000)
+            widget.locator(".gq-input").fill("Stream")
+            widget.locator(".gq-input").press("Enter")
+            page.wait_for_function("document.querySelector('.gq-quiz').dataset.saveState === 'saved'", timeout=30_000)
+            page.screenshot(path=os.path.join(artifacts, "classroom-student-lesson.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=os.path.join(artifacts, "classroom-student-failed.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert "127.0.0.1" in connect_text, connect_text
+    answers = os.path.join(home(name), "lessons", "openai-streaming.answers.json")
+    st = os.stat(answers)
+    assert st.st_uid == pwd.getpwnam(name).pw_uid
+    assert "Stream" in open(answers, encoding="utf-8").read()
+    # The request reached the provider with the teacher's key, through the relay.
+    assert f"Bearer {TEACHER_KEY}" in classroom["upstream"].auth
+
+
+def test_two_students_stream_at_once_through_the_queue(classroom):
+    """Bob and Cy run the streaming cell at the same moment through the kernel websocket;
+    the class allows one upstream request at once, so one waits, and both complete."""
+    hub, up = classroom["hub"], classroom["upstream"]
+    code = lesson_code()
+    kernels = {}
+    for key in ("b", "c"):
+        name = STUDENTS[key]
+        t0 = time.time()
+        hub.start_server(name)
+        classroom["timings"][f"spawn_{key}"] = time.time() - t0
+        token = hub.token_for(name)
+        classroom.setdefault("tokens", {})[key] = token
+        k = Kernel(hub, name, token)
+        for cell in (CONNECT, MODEL, MESSAGES):
+            out, err, secs = k.execute(code[cell])
+            assert err is None, out
+            classroom["outputs"].append(out)
+            if cell == CONNECT:
+                classroom["timings"][f"first_cell_{key}"] = secs
+        kernels[key] = k
+    classroom["kernels"] = kernels
+    before = len(up.auth)
+    up.max_active = 0
+    results = {}
+
+    def run(key):
+        results[key] = kernels[key].execute(code[STREAM])
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in ("b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT + 10)
+    for key in ("b", "c"):
+        out, err, secs = results[key]
+        classroom["outputs"].append(out)
+        assert err is None and ANSWER in out, out[-2000:]
+    assert up.max_active == 1, "the class-wide limit of one upstream request at once was not kept"
+    assert len(up.auth) - before == 2
+    # The relay queued one of them and sent it the waiting comment (the relay logs each wait).
+    time.sleep(0.5)
+    waited = re.findall(r"class-relay: (\S+) stream .*waited [0-9.]+m?s \((\d+) ahead\)", hub.output())
+    assert any(n in (STUDENTS["b"], STUDENTS["c"]) for n, _ in waited), hub.output()[-3000:]
+    # The comment itself, on the wire: a raw request while another student's answer streams.
+    raw = {}
+
+    def direct():
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{hub.env['CLASSROOM_RELAY_PORT']}/services/class-relay/v1/chat/completions",
+            data=json.dumps({"model": "openai/gpt-oss-120b:free", "stream": True,
+                             "messages": [{"role": "user", "content": "hi"}]}).encode(),
+            headers={"Authorization": "Bearer " + classroom["tokens"]["c"], "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            raw["body"] = r.read().decode()
+
+    t = threading.Thread(target=run, args=("b",))
+    t.start()
+    time.sleep(1.5)  # Bob's request holds the one upstream turn
+    direct()
+    t.join(TIMEOUT)
+    assert re.search(r"^: waiting for a free turn, \d+ ahead$", raw["body"], re.M), raw["body"][:500]
+    assert ANSWER.split()[0] in raw["body"] and "data: [DONE]" in raw["body"]
+    if helpers_show_queue():
+        out = results["b"][0] + results["c"][0]
+        assert re.search(r"free turn|waiting", out, re.I), out[-2000:]
+
+
+def test_over_limit_request_shows_the_lessons_429_message(classroom):
+    """Two requests a minute per student (this test's relay.json): Bob's next run is refused."""
+    k = classroom["kernels"]["b"]
+    code = lesson_code()[STREAM]
+    for _ in range(6):
+        out, err, secs = k.execute(code)
+        classroom["outputs"].append(out)
+        if "429" in out:
+            break
+    assert "more than your class allows" in out and "429" in out, out[-2000:]
+    assert re.search(r"class-relay: \S+ .*429|class-relay: %s: 429 requests_per_minute" % STUDENTS["b"], classroom["hub"].output())
+
+
+def test_key_stays_with_the_relay(classroom):
+    """The provider saw the teacher's key; no student's output, environment, home or
+    process list holds it; a cell cannot read the relay's key file or environment."""
+    hub, up = classroom["hub"], classroom["upstream"]
+    assert up.auth and all(a == f"Bearer {TEACHER_KEY}" for a in up.auth), set(up.auth)
+    key = TEACHER_KEY.encode()
+    k = classroom["kernels"]["b"]
+    keyfile = os.path.join(hub.state, "relay", "openrouter.key")
+    relay_pid = classroom["relay_pid"]
+    out, err, _ = k.execute(f'''%%
+for _, p := range []string{{"{keyfile}", "/proc/{relay_pid}/environ", "/proc/{relay_pid}/cmdline"}} {{
+	b, err := os.ReadFile(p)
+	fmt.Printf("%s: %d bytes, err=%v\\n", p, len(b), err)
+}}
+fmt.Println("env:", len(os.Environ()))
+''')
+    classroom["outputs"].append(out)
+    assert f"{keyfile}: 0 bytes, err=open {keyfile}: permission denied" in out, out
+    assert f"/proc/{relay_pid}/environ: 0 bytes, err=open /proc/{relay_pid}/environ: permission denied" in out, out
+    for text in classroom["outputs"]:
+        assert TEACHER_KEY not in text
+    for name in STUDENTS.values():
+        pw = pwd.getpwnam(name)
+        pids = pids_of(pw.pw_uid)
+        cmds = [proc_read(p, "cmdline") for p in pids]
+        assert any(b"jupyterhub-singleuser" in c for c in cmds), (name, cmds)
+        assert any(b"gonb" in c for c in cmds), (name, cmds)
+        for p in pids:
+            assert key not in proc_read(p, "environ"), (name, p, proc_read(p, "cmdline"))
+            assert key not in proc_read(p, "cmdline")
+        env = [proc_read(p, "environ") for p in pids if b"gonb" in proc_read(p, "cmdline")][0]
+        assert b"GOLESSONS_CLASS_RELAY=1" in env and b"/services/class-relay/v1" in env
+        ps = as_user(name, "ps", "-eo", "pid,user,args", "--no-headers")
+        assert ps.returncode == 0 and TEACHER_KEY not in ps.stdout
+        for d, _, files in os.walk(pw.pw_dir):
+            for f in files:
+                path = os.path.join(d, f)
+                if os.path.isfile(path) and not os.path.islink(path):
+                    with open(path, "rb") as fh:
+                        assert key not in fh.read(), path
+    assert TEACHER_KEY not in hub.output()
+
+
+def test_students_cannot_reach_each_other(classroom):
+    """Bob's token reaches neither Cy's server nor her files; his cells cannot read her home."""
+    hub = classroom["hub"]
+    bob, cy = STUDENTS["b"], STUDENTS["c"]
+    tok = classroom["tokens"]["b"]
+    for path in ("api/contents", "api/contents/lessons/openai-streaming.ipynb", "api/kernels", "lab"):
+        status = status_no_redirect(f"{hub.url}/user/{cy}/{path}", tok)
+        assert status in (403, 404), (path, status)
+    status, _ = http("POST", f"{hub.url}/user/{cy}/api/kernels", tok, {"name": "gonb"})
+    assert status in (403, 404)
+    status, _ = http("GET", f"{hub.url}/hub/api/users/{cy}", tok)
+    assert status in (403, 404)
+    # His own server answers him.
+    status, r = http("GET", f"{hub.url}/user/{bob}/api/contents/lessons", tok)
+    assert status == 200 and any(c["name"] == "openai-streaming.ipynb" for c in r["content"])
+    out, err, _ = classroom["kernels"]["b"].execute(f'''%%
+_, err := os.ReadDir("{home(cy)}")
+fmt.Println("readdir:", err)
+_, err = os.ReadFile("{home(STUDENTS['a'])}/lessons/openai-streaming.answers.json")
+fmt.Println("readfile:", err)
+''')
+    assert "readdir: open" in out and out.count("permission denied") == 2, out
+
+
+def test_lessons_handed_out_and_never_overwritten(classroom):
+    """Cy's edited lesson survives a restart of her server; a new lesson appears."""
+    hub, cy = classroom["hub"], STUDENTS["c"]
+    tok = classroom["tokens"]["c"]
+    mine = os.path.join(home(cy), "lessons", "openai-streaming.ipynb")
+    nb = json.load(open(mine, encoding="utf-8"))
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "My own note, keep it."})
+    status, r = http("PUT", f"{hub.url}/user/{cy}/api/contents/lessons/openai-streaming.ipynb", tok,
+                     {"type": "notebook", "format": "json", "content": nb})
+    assert status == 200, (status, r)
+    new = os.path.join(INSTALL, "src", "notebooks", f"{PREFIX}-new-lesson.ipynb")
+    shutil.copy(os.path.join(INSTALL, "src", "notebooks", "openai-streaming.ipynb"), new)
+    os.chmod(new, 0o644)
+    try:
+        classroom["kernels"].pop("c").ws.close()
+        hub.stop_server(cy)
+        hub.start_server(cy)
+    finally:
+        os.remove(new)
+    assert "My own note, keep it." in open(mine, encoding="utf-8").read()
+    got = os.path.join(home(cy), "lessons", os.path.basename(new))
+    assert os.path.exists(got) and os.stat(got).st_uid == pwd.getpwnam(cy).pw_uid
+    gocache = os.path.join(home(cy), ".cache", "go-build")
+    assert os.stat(gocache).st_uid == pwd.getpwnam(cy).pw_uid
+    print("\ntimings (s):", json.dumps({k: round(v, 1) for k, v in classroom["timings"].items()}))
