@@ -20,6 +20,7 @@ import (
 // managed service (an entry of c.JupyterHub.services with a command), as
 // jupyterhub.services.auth.HubOAuth reads them.
 const (
+	// EnvConfig names the config file when -config is not given.
 	EnvConfig             = "CLASS_VIEW_CONFIG"
 	EnvAPIURL             = "JUPYTERHUB_API_URL"
 	EnvAPIToken           = "JUPYTERHUB_API_TOKEN"
@@ -47,24 +48,44 @@ const (
 // Config is the class view's config file, JSON; unknown fields are errors.
 // The package documentation lists every field with its default.
 type Config struct {
-	Listen         string         `json:"listen"`
-	Prefix         string         `json:"prefix"`
-	HubAPIURL      string         `json:"hub_api_url"`
-	HubHost        string         `json:"hub_host"`
-	HubBaseURL     string         `json:"hub_base_url"`
-	ClientID       string         `json:"client_id"`
-	CallbackURL    string         `json:"callback_url"`
-	AccessScopes   []string       `json:"access_scopes"`
-	Lessons        []string       `json:"lessons"`
-	Homes          string         `json:"homes"`
-	AnswersPaths   []string       `json:"answers_paths"`
-	ExcludeUsers   []string       `json:"exclude_users"`
-	Relay          RelayConfig    `json:"relay"`
-	Poll           relay.Duration `json:"poll"`
-	HubPoll        relay.Duration `json:"hub_poll"`
-	SessionTTL     relay.Duration `json:"session_ttl"`
+	// Listen is the address to listen on (host:port).
+	Listen string `json:"listen"`
+	// Prefix is the URL path the hub's proxy routes to the service.
+	Prefix string `json:"prefix"`
+	// HubAPIURL is the hub's REST API, e.g. http://127.0.0.1:8081/hub/api.
+	HubAPIURL string `json:"hub_api_url"`
+	// HubHost is the hub's public origin, when the browser must be sent to
+	// another host to log in; "" keeps the login on the same host.
+	HubHost string `json:"hub_host"`
+	// HubBaseURL is the hub's base URL (JupyterHub's base_url), "/" by default.
+	HubBaseURL string `json:"hub_base_url"`
+	// ClientID is the service's OAuth client id, "service-<name>".
+	ClientID string `json:"client_id"`
+	// CallbackURL is the OAuth redirect_uri, under Prefix.
+	CallbackURL string `json:"callback_url"`
+	// AccessScopes are the scopes that give access to the service; a
+	// signed-in user's token must hold one.
+	AccessScopes []string `json:"access_scopes"`
+	// Lessons are the lesson notebooks (files or folders) that grade.
+	Lessons []string `json:"lessons"`
+	// Homes is the pattern of the students' home folders, e.g. /home/*.
+	Homes string `json:"homes"`
+	// AnswersPaths are where the answers files are in a home.
+	AnswersPaths []string `json:"answers_paths"`
+	// ExcludeUsers are user names that are not students.
+	ExcludeUsers []string `json:"exclude_users"`
+	// Relay says where the class relay's usage and queue are.
+	Relay RelayConfig `json:"relay"`
+	// Poll is how often the homes are read.
+	Poll relay.Duration `json:"poll"`
+	// HubPoll is how often the hub's users and the relay are read.
+	HubPoll relay.Duration `json:"hub_poll"`
+	// SessionTTL is how long a sign-in lasts.
+	SessionTTL relay.Duration `json:"session_ttl"`
+	// SessionRecheck is how often the hub is asked again about a session's token.
 	SessionRecheck relay.Duration `json:"session_recheck"`
-	HubTimeout     relay.Duration `json:"hub_timeout"`
+	// HubTimeout bounds each request to the hub and the relay.
+	HubTimeout relay.Duration `json:"hub_timeout"`
 	// SecureCookies forces the Secure flag on cookies; otherwise it is set
 	// when the browser's request came over https.
 	SecureCookies bool `json:"secure_cookies"`

@@ -299,6 +299,7 @@ func newClass(t *testing.T, change func(*Config)) *class {
 func (c *class) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	c.view.Refresh(ctx) // the first reading, before the test looks
 	go func() { c.view.Run(ctx); close(done) }()
 	c.t.Cleanup(func() { cancel(); <-done })
 }

@@ -86,12 +86,17 @@ func (l *live) subscribe() (chan struct{}, func()) {
 	}
 }
 
+// Refresh reads the whole class once: the hub's users, the relay, and every
+// student's answers. Call it before serving, so that the first page is whole.
+func (s *Server) Refresh(ctx context.Context) {
+	s.refreshSlow(ctx)
+	s.refresh()
+}
+
 // Run reads the class until ctx ends: the students' answers every poll, the
 // hub's users and the relay every hub_poll, publishing every change to the
 // open pages.
 func (s *Server) Run(ctx context.Context) {
-	s.refreshSlow(ctx)
-	s.refresh()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

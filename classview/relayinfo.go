@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/k12notebooks/golessons/relay"
@@ -36,6 +37,9 @@ func readRelay(ctx context.Context, cfg RelayConfig, client *http.Client, now ti
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			info.today = map[string]*relay.DayUsage{} // no request yet
+			if _, derr := os.Stat(filepath.Dir(cfg.UsageFile)); derr != nil {
+				info.notices = append(info.notices, fmt.Sprintf("The relay's usage file %s cannot be found (%v): set relay.usage_file to the relay's <state_dir>/usage.json.", cfg.UsageFile, derr))
+			}
 		case err != nil:
 			info.notices = append(info.notices, err.Error())
 		default:
@@ -67,19 +71,19 @@ func readUsageFile(path string) (*relay.UsageDoc, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("cannot read the relay's usage file: %v; run the class view as a user who may read it (the relay writes it with mode 0600: run both as root, or as the same user), or fix relay.usage_file", err)
+		return nil, fmt.Errorf("Cannot read the relay's usage file: %v; run the class view as a user who may read it (the relay writes it with mode 0600: run both as root, or as the same user), or fix relay.usage_file", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxUsageFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the relay's usage file %s: %v", path, err)
+		return nil, fmt.Errorf("Cannot read the relay's usage file %s: %v.", path, err)
 	}
 	if len(data) > maxUsageFile {
-		return nil, fmt.Errorf("the relay's usage file %s is over %d MiB, which is not a usage file; check relay.usage_file", path, maxUsageFile>>20)
+		return nil, fmt.Errorf("The relay's usage file %s is over %d MiB, which is not a usage file; check relay.usage_file", path, maxUsageFile>>20)
 	}
 	var doc relay.UsageDoc
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("the relay's usage file %s is not the relay's usage document (%v); check relay.usage_file", path, err)
+		return nil, fmt.Errorf("The relay's usage file %s is not the relay's usage document (%v); check relay.usage_file", path, err)
 	}
 	return &doc, nil
 }
@@ -92,7 +96,7 @@ func relayWaiting(ctx context.Context, url string, client *http.Client) (int, er
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("the class relay did not answer at %s: %v; is it running? (relay.health_url)", url, err)
+		return 0, fmt.Errorf("The class relay did not answer at %s: %v; is it running? (relay.health_url)", url, err)
 	}
 	defer resp.Body.Close()
 	var h struct {
@@ -100,7 +104,7 @@ func relayWaiting(ctx context.Context, url string, client *http.Client) (int, er
 	}
 	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h)
 	if resp.StatusCode != http.StatusOK || err != nil || h.Waiting == nil {
-		return 0, fmt.Errorf("the class relay's %s answered %d without a waiting count; relay.health_url should end in /health", url, resp.StatusCode)
+		return 0, fmt.Errorf("The class relay's %s answered %d without a waiting count; relay.health_url should end in /health.", url, resp.StatusCode)
 	}
 	return *h.Waiting, nil
 }

@@ -105,6 +105,33 @@ func (s *Server) Describe() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// maxWarningsListed is how many warnings Summary lists.
+const maxWarningsListed = 20
+
+// Summary says what the latest reading of the class found, with the
+// problems that need the teacher's attention.
+func (s *Server) Summary() string {
+	cur := s.live.current()
+	if cur.view == nil {
+		return "The class has not been read yet."
+	}
+	v := cur.view
+	var b strings.Builder
+	fmt.Fprintf(&b, "Read the class: %d students (%d online), %d questions, %d answers files, %d warnings",
+		len(v.Students), v.Online, len(v.Questions), cur.book.FilesRead, len(v.Warnings))
+	for _, n := range v.Notices {
+		fmt.Fprintf(&b, "\nProblem: %s", gradebook.TerminalSafe(n))
+	}
+	for i, w := range v.Warnings {
+		if i == maxWarningsListed {
+			fmt.Fprintf(&b, "\n… and %d more warnings, listed on the page", len(v.Warnings)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\nWarning: %s", gradebook.TerminalSafe(w.String()))
+	}
+	return b.String()
+}
+
 // ServeHTTP routes a request under the prefix P:
 //
 //	GET  P                 the page (hub admins)
@@ -205,7 +232,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	cur := s.live.current()
 	if cur.view == nil { // before the first read of the class
-		s.refresh()
+		s.Refresh(r.Context())
 		cur = s.live.current()
 	}
 	d := s.pageData(sess)
@@ -235,7 +262,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, name string) {
 	}
 	b := s.live.current().book
 	if b == nil {
-		s.refresh()
+		s.Refresh(r.Context())
 		b = s.live.current().book
 	}
 	var buf bytes.Buffer

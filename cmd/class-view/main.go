@@ -1,0 +1,157 @@
+// Command class-view serves the teacher's live view of a class on
+// JupyterHub (package classview): for hub admins only, through the hub's
+// OAuth, who is online, what each student used of the class relay today,
+// the quiz progress per question as students answer (graded again with the
+// lesson's own questions), and the class's gradebook to download.
+//
+// JupyterHub runs it as a managed service, as root so that it may read the
+// students' homes; classroom/class_view_service.py makes the entry:
+//
+//	c.JupyterHub.services = [{
+//	    "name": "class-view",
+//	    "url": "http://127.0.0.1:10102",
+//	    "command": ["/opt/golessons/bin/class-view", "-config", "/etc/class-view/class-view.json"],
+//	    "oauth_no_confirm": True,
+//	}]
+//
+// and the hub sets JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL,
+// JUPYTERHUB_CLIENT_ID, JUPYTERHUB_SERVICE_PREFIX, JUPYTERHUB_SERVICE_URL,
+// JUPYTERHUB_OAUTH_CALLBACK_URL and JUPYTERHUB_OAUTH_ACCESS_SCOPES. Teachers
+// open http://<hub>/services/class-view/.
+//
+// Usage:
+//
+//	class-view [-config class-view.json] [-listen 127.0.0.1:10102] [-check]
+//
+// Flags:
+//
+//	-config FILE   the JSON config file (default $CLASS_VIEW_CONFIG); it must list the lessons
+//	-listen ADDR   listen here instead of the config's listen
+//	-check         check the config, read the class once, say what was found, and exit
+//
+// The classview package documentation describes every config field. It
+// stops cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/k12notebooks/golessons/classview"
+	"github.com/k12notebooks/golessons/relay"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// interrupt returns a context that ends on SIGINT or SIGTERM; tests replace it.
+var interrupt = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// run runs the class view as args say and returns the exit status: 0 after a
+// clean stop, 1 on an error, 2 on a usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("class-view", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	file := fl.String("config", os.Getenv(classview.EnvConfig), "JSON config file; it must list the lessons (see the classview package documentation)")
+	listen := fl.String("listen", "", "address to listen on, overriding the config (host:port; port 0 picks a free one)")
+	check := fl.Bool("check", false, "check the config, read the class once, print what was found, and exit")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: class-view [-config class-view.json] [-listen host:port] [-check]")
+		fmt.Fprintln(stderr, "Serves the teacher's live view of the class, for hub admins, as a JupyterHub service.")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "class-view: unexpected argument %q; see -help\n", fl.Arg(0))
+		return 2
+	}
+	cfg, err := classview.LoadConfig(*file, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "class-view: %v\n", err)
+		return 1
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	srv, err := classview.New(cfg, classview.Options{HubToken: relay.Secret(os.Getenv(classview.EnvAPIToken)), Logf: logger.Printf})
+	if err != nil {
+		fmt.Fprintf(stderr, "class-view: %v\n", err)
+		return 1
+	}
+	if *check {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		srv.Refresh(ctx)
+		fmt.Fprintln(stdout, srv.Describe())
+		fmt.Fprintln(stdout, srv.Summary())
+		return 0
+	}
+	if err := serve(srv, cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "class-view: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serve listens, reads the class and serves until interrupted; open pages'
+// event streams end with it.
+func serve(srv *classview.Server, cfg classview.Config, stdout, stderr io.Writer) error {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is the port in use? set listen in the config, or -listen)", cfg.Listen, err)
+	}
+	ctx, stop := interrupt()
+	defer stop()
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(stderr, "class-view: http: ", log.LstdFlags),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	fmt.Fprintln(stdout, srv.Describe())
+	rctx, cancel := context.WithTimeout(ctx, cfg.HubTimeout.D()+5*time.Second)
+	srv.Refresh(rctx)
+	cancel()
+	fmt.Fprintln(stdout, srv.Summary())
+	fmt.Fprintf(stdout, "Listening on http://%s%s; press Ctrl-C to stop.\n", ln.Addr(), cfg.Prefix)
+	ran := make(chan struct{})
+	go func() { srv.Run(ctx); close(ran) }()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		stop()
+		<-ran
+		return fmt.Errorf("the server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	hs.Close()
+	<-ran
+	fmt.Fprintln(stdout, "Stopped.")
+	return nil
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const lessonJSON = "{ “question_type”: “freeform”, “question”: “What parameter do you set to True in the API call to enable streaming?”, “answer”: “stream”, “submitted_answer”: “” }"
+
+// setup writes a lesson, a home and a config, points the JupyterHub
+// variables at a fake hub that lists one user, and returns the config file.
+func setup(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	nb, _ := json.Marshal(map[string]any{"cells": []any{map[string]any{"cell_type": "code", "metadata": map[string]any{}, "outputs": []any{},
+		"source": "%%\nhelpers.Question(`" + lessonJSON + "`)"}}, "metadata": map[string]any{}, "nbformat": 4, "nbformat_minor": 5})
+	must(t, os.MkdirAll(filepath.Join(dir, "notebooks"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "notebooks", "openai-streaming.ipynb"), nb, 0o644))
+	must(t, os.MkdirAll(filepath.Join(dir, "home", "alice"), 0o755))
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/hub/api/users" || r.Header.Get("Authorization") != "token svc" {
+			http.Error(w, "{}", 403)
+			return
+		}
+		fmt.Fprint(w, `{"items":[{"kind":"user","name":"alice","admin":false,"servers":{}}],"_pagination":{"next":null}}`)
+	}))
+	t.Cleanup(hub.Close)
+	for k, v := range map[string]string{"JUPYTERHUB_API_URL": hub.URL + "/hub/api", "JUPYTERHUB_API_TOKEN": "svc",
+		"JUPYTERHUB_SERVICE_PREFIX": "/services/class-view/", "JUPYTERHUB_CLIENT_ID": "service-class-view", "CLASS_VIEW_CONFIG": ""} {
+		t.Setenv(k, v)
+	}
+	cfg, _ := json.Marshal(map[string]any{"lessons": []string{filepath.Join(dir, "notebooks")}, "homes": filepath.Join(dir, "home", "*")})
+	file := filepath.Join(dir, "class-view.json")
+	must(t, os.WriteFile(file, cfg, 0o644))
+	return file
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	file := setup(t)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-config", file, "-check"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	for _, w := range []string{"Class view at /services/class-view/ (hub OAuth client service-class-view", "Lessons: 1 questions",
+		"Read the class: 1 students (0 online), 1 questions, 0 answers files, 0 warnings"} {
+		if !strings.Contains(stdout.String(), w) {
+			t.Errorf("stdout lacks %q:\n%s", w, stdout.String())
+		}
+	}
+}
+
+func TestErrorsSayWhatToDo(t *testing.T) {
+	file := setup(t)
+	cases := []struct {
+		args []string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{[]string{"-nope"}, nil, 2, "usage: class-view"},
+		{[]string{"extra"}, nil, 2, "unexpected argument"},
+		{[]string{"-check"}, nil, 1, "lessons is empty: list the lesson notebooks"},
+		{[]string{"-config", file + ".missing"}, nil, 1, "cannot read the config file"},
+		{[]string{"-config", file, "-check"}, map[string]string{"JUPYTERHUB_API_TOKEN": ""}, 1, "JUPYTERHUB_API_TOKEN is not set"},
+		{[]string{"-config", file, "-check"}, map[string]string{"JUPYTERHUB_API_URL": ""}, 1, "hub_api_url"},
+		{[]string{"-config", file, "-check"}, map[string]string{"JUPYTERHUB_CLIENT_ID": "class-view"}, 1, `must start with "service-"`},
+	}
+	for _, c := range cases {
+		for k, v := range c.env {
+			t.Setenv(k, v)
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(c.args, &stdout, &stderr)
+		if code != c.code || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v %v: exit %d, %q; want %d and %q", c.args, c.env, code, stderr.String(), c.code, c.want)
+		}
+		file = setup(t) // restore the environment
+	}
+}
+
+// The command serves until interrupted, then stops cleanly.
+func TestServeAndStop(t *testing.T) {
+	file := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	old := interrupt
+	interrupt = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	t.Cleanup(func() { interrupt = old })
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- run([]string{"-config", file, "-listen", "127.0.0.1:0"}, &stdout, &stderr) }()
+	addr := regexp.MustCompile(`Listening on (http://[0-9.:]+)/services/class-view/`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && base == ""; time.Sleep(10 * time.Millisecond) {
+		if m := addr.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("not listening:\n%s\n%s", stdout.String(), stderr.String())
+	}
+	resp, err := http.Get(base + "/services/class-view/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "ok") {
+		t.Errorf("health: %d %q", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(stdout.String(), "Stopped.") {
+			t.Errorf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not stop")
+	}
+}
