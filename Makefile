@@ -106,9 +106,19 @@ test-setup: setup ## The kernel as installed; from an empty Go module cache: mak
 	$(call say,Setup tests (offline lesson from an empty module cache; finding a browser))
 	$(BIN)/python -m pytest -v tests/test_make_kernel.py tests/test_make_setup.py tests/test_make_browser.py
 
-test-browser: setup ## Drive the lesson in a real JupyterLab with headless Chromium.
+# axe-core for the accessibility test, pinned in tests/package.json and
+# tests/package-lock.json, installed into tests/node_modules (the classroom hub's
+# npm packages are separate, in classroom/).
+AXE_JS := tests/node_modules/axe-core/axe.min.js
+$(AXE_JS): tests/package.json tests/package-lock.json
+	$(call say,Installing axe-core for the accessibility test (tests/package.json))
+	@command -v npm >/dev/null || { echo "npm is not installed: install Node.js with npm (e.g. apt-get install npm) for the accessibility test."; exit 1; }
+	cd tests && npm ci --no-audit --no-fund
+	@touch $@
+
+test-browser: setup $(AXE_JS) ## Drive the lesson in a real JupyterLab with headless Chromium (and audit its outputs with axe-core).
 	$(call say,Browser tests (JupyterLab + headless Chromium))
-	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py
+	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py tests/test_accessibility.py
 
 run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .html.
 	$(call say,Running $(LESSON) headless)

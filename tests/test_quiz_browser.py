@@ -1,13 +1,15 @@
-"""The quiz widgets in a real JupyterLab and headless Chromium: answer, save, reload."""
+"""The quiz widgets in a real JupyterLab and headless Chromium: answer, save, reload;
+and the lesson itself keeps its answer key out of the page."""
 import json
 import os
+import re
 
 import nbformat
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import Lab, launch, menu, open_notebook
-from conftest import gonb_notebook
+from browser import Lab, launch, menu, open_notebook, wait_kernel_idle
+from conftest import LESSON, gonb_notebook, kernel_env
 from test_browser import lesson_cells
 
 HOSTILE = '''%%
@@ -166,5 +168,161 @@ def test_two_tabs_answering_at_once_lose_nothing():
         saved = json.load(open(os.path.join(lab.root, "quiz.answers.json"), encoding="utf-8"))
         answers = sorted(r["answer"] for r in saved["answers"].values())
         assert answers == ["True", "b", "stream"], saved
+    finally:
+        lab.stop()
+
+
+# ---- The committed lesson: the answer key is out of sight -----------------
+
+LESSON_NAME = os.path.basename(LESSON)
+# Wrong, then right, answers for the lesson's three questions, in order.
+WRONG = ["streaming", "False", "a"]
+RIGHT = ["Stream: true", "True", "b"]
+
+
+def lesson_questions():
+    """The lesson's quiz questions as JSON objects (typographic quotes read as quotes),
+    with their cells."""
+    nb = nbformat.read(LESSON, as_version=4)
+    out = []
+    for cell in nb.cells:
+        m = re.search(r"helpers\.Question\(`(.*?)`\)", cell.source, re.S)
+        if cell.cell_type == "code" and m:
+            out.append((cell, json.loads(m.group(1).replace("\u201c", '"').replace("\u201d", '"'))))
+    assert len(out) == 3, "the lesson has three quiz questions"
+    return out
+
+
+def secrets_of(q):
+    """What a student must not find anywhere in the page before answering: the
+    explanation and the options' feedback."""
+    return [q["explanation"]] + [o["feedback"] for o in q.get("options", []) if o.get("feedback")]
+
+
+def answers_of(q):
+    """The right answers of a freeform question, which must not be in its widget (they
+    are words of the lesson's text, so they may be elsewhere in the page)."""
+    return [q["answer"]] + q.get("accepted_answers", []) if q["question_type"] == "freeform" else []
+
+
+def run_lesson(page, lab, timeout=240_000):
+    """Open the lesson, Run All (offline provider), wait until every cell is done and the
+    three quiz widgets are ready."""
+    open_notebook(page, lab, LESSON_NAME)
+    menu(page, "Run", "Run All Cells")
+    page.wait_for_function(
+        "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 3", timeout=timeout
+    )
+    wait_kernel_idle(page, timeout)
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')).every(p => !p.innerText.includes('*'))",
+        timeout=timeout,
+    )
+
+
+def lesson_lab():
+    return Lab(env=kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="0"))
+
+
+# Everything the outputs carry: their text, and their HTML as the DOM has it.
+OUTPUTS = """() => ({
+    text: document.body.innerText,
+    html: Array.from(document.querySelectorAll('.jp-OutputArea')).map(o => o.outerHTML).join('\\n'),
+    quizHtml: Array.from(document.querySelectorAll('.gq-quiz')).map(o => o.outerHTML),
+})"""
+
+# The JSON field names of a question, as they would appear in data or source.
+ANSWER_FIELDS = re.compile(r'["\u201c](answer|accepted_answers|correct|textAnswers|options)["\u201d]\s*:', re.I)
+
+
+def assert_no_answer_key(where, text, html, quiz_html, questions):
+    """text: the page's text; html: every output's HTML; quiz_html: each widget's HTML."""
+    assert len(quiz_html) == len(questions)
+    for q, widget in zip(questions, quiz_html):
+        for secret in secrets_of(q):
+            assert secret not in text, f"{where}: {secret!r} is in the page's text"
+            assert secret not in html, f"{where}: {secret!r} is in the outputs' HTML"
+        for answer in answers_of(q):
+            pattern = r"(?<![\w])" + re.escape(answer) + r"(?![\w])"
+            assert not re.search(pattern, widget, re.I), f"{where}: the answer {answer!r} is in the widget's HTML"
+    for blob in (text, html):
+        m = ANSWER_FIELDS.search(blob)
+        assert not m, f"{where}: a readable answer field: {m.group(0)!r}"
+
+
+def test_lesson_hides_the_answer_key(artifacts):
+    """After Run All on the committed lesson (offline, no key): the quiz cells' sources are
+    collapsed; no answer, explanation or feedback is in the page's text, the outputs' DOM or
+    the saved notebook's outputs; each widget grades a wrong answer, then the right one,
+    and shows the explanation only then; one click opens a quiz cell's source."""
+    questions = [q for _, q in lesson_questions()]
+    lab = lesson_lab()
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport={"width": 1200, "height": 2400})
+            run_lesson(page, lab)
+            quizzes = page.locator(".gq-quiz")
+            cells = page.locator(".jp-CodeCell").filter(has=page.locator(".gq-quiz"))
+            assert cells.count() == 3
+            for i in range(3):
+                # Collapsed: a placeholder instead of the editor, no source text in the cell.
+                assert cells.nth(i).locator(".jp-InputPlaceholder").count() == 1, f"quiz cell {i + 1}'s input is not collapsed"
+                assert "helpers.Question" not in cells.nth(i).inner_text()
+            out = page.evaluate(OUTPUTS)
+            assert len(out["quizHtml"]) == 3
+            assert_no_answer_key("after Run All", out["text"], out["html"], out["quizHtml"], questions)
+            page.screenshot(path=os.path.join(artifacts, "lesson-quiz-collapsed.png"), full_page=True)
+
+            for i, q in enumerate(questions):
+                w = quizzes.nth(i)
+                for answer, state in ((WRONG[i], "incorrect"), (RIGHT[i], "correct")):
+                    if q["question_type"] == "freeform":
+                        w.locator(".gq-input").fill(answer)
+                        w.locator(".gq-check").click()
+                    elif q["question_type"] == "true_false":
+                        w.locator(f".gq-tf[data-answer={answer}]").click()
+                    else:
+                        w.locator(f"input[value={answer}]").check()
+                        w.locator(".gq-check").click()
+                    page.wait_for_function(
+                        "([i, s]) => document.querySelectorAll('.gq-quiz')[i].dataset.state === s", arg=[i, state]
+                    )
+                    explanation = w.locator(".gq-explanation")
+                    if state == "incorrect":
+                        assert explanation.count() == 0, f"question {i + 1}: an explanation after a wrong answer"
+                        assert q["explanation"] not in page.evaluate("document.body.innerText")
+                        assert "Try again" in w.locator(".gq-verdict").inner_text()
+                    else:
+                        assert explanation.inner_text() == q["explanation"], f"question {i + 1}"
+                        assert "Correct" in w.locator(".gq-verdict").inner_text()
+                page.wait_for_function(
+                    "i => document.querySelectorAll('.gq-quiz')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
+                )
+            page.screenshot(path=os.path.join(artifacts, "lesson-quiz-answered.png"), full_page=True)
+
+            # The saved notebook: quiz sources still collapsed, no answer key in any output.
+            menu(page, "File", "Save Notebook")
+            page.wait_for_timeout(1500)
+            saved = nbformat.read(os.path.join(lab.root, LESSON_NAME), as_version=4)
+            texts, quiz_html = [], []
+            for cell in saved.cells:
+                if "helpers.Question(" in cell.source:
+                    assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.id
+                for o in cell.get("outputs", []):
+                    parts = [o.get("text", "")] + [v if isinstance(v, str) else json.dumps(v) for v in o.get("data", {}).values()]
+                    texts += parts
+                    if "gq-quiz" in "".join(parts):
+                        quiz_html.append("\n".join(parts))
+            assert len(quiz_html) == 3, "the saved notebook lacks the widgets' outputs"
+            assert_no_answer_key("saved notebook", "", "\n".join(texts), quiz_html, questions)
+
+            # A teacher opens a quiz cell's source with one click on its placeholder.
+            cells.nth(2).locator(".jp-InputPlaceholder").click()
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea')).some(a => a.innerText.includes('answer'))"
+            )
+            assert "\u201canswer\u201d: \u201cb\u201d" in cells.nth(2).locator(".jp-InputArea").inner_text()
+            browser.close()
     finally:
         lab.stop()
