@@ -34,7 +34,6 @@ def class_view_service(
     *,
     name="class-view",
     url="http://127.0.0.1:10102",
-    config_path=None,
     homes="/home/*",
     answers_paths=None,
     exclude_users=(),
@@ -48,13 +47,11 @@ def class_view_service(
 ):
     """Return (service, role) for c.JupyterHub.services and c.JupyterHub.load_roles.
 
-    command: the class-view binary, as a list (["/opt/golessons/bin/class-view"]);
-        "-config <config_path>" is added.
+    command: the class-view binary, as a list (["/opt/golessons/bin/class-view"]).
+        Its config is passed in $CLASS_VIEW_CONFIG_JSON: no file to write.
     lessons: the lesson notebooks (files or folders) whose questions grade the
         answers: never the "correct" a student's answers file claims.
     url: where the service listens (the hub's proxy routes /services/<name>/ to it).
-    config_path: where the service's JSON config is written (default: <name>.json
-        beside this file); written every time the hub starts.
     homes: the students' home folders (a pattern); the student is the folder's name.
     answers_paths: where in a home the quiz widgets save, relative to the home,
         "*" matching one name (default: "<notebook>.answers.json" and
@@ -70,8 +67,6 @@ def class_view_service(
         command = [command]
     if isinstance(lessons, str):
         lessons = [lessons]
-    if config_path is None:
-        config_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.json")
     config = {
         "lessons": [os.path.abspath(p) for p in lessons],
         "homes": homes,
@@ -86,16 +81,11 @@ def class_view_service(
     }
     if answers_paths:
         config["answers_paths"] = list(answers_paths)
-    tmp = config_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, config_path)
-
     service = {
         "name": name,
         "url": url,
-        "command": list(command) + ["-config", config_path],
+        "command": list(command),
+        "environment": {**(environment or {}), "CLASS_VIEW_CONFIG_JSON": json.dumps(config)},
         # The hub's OAuth client for the service; these are JupyterHub's
         # defaults, written out because the class view checks them.
         "oauth_client_id": f"service-{name}",
@@ -107,8 +97,6 @@ def class_view_service(
     }
     if user:
         service["user"] = user
-    if environment:
-        service["environment"] = dict(environment)
     role = {
         "name": f"{name}-service",
         "description": "Lets the class view see who is online",

@@ -21,7 +21,10 @@ import (
 // jupyterhub.services.auth.HubOAuth reads them.
 const (
 	// EnvConfig names the config file when -config is not given.
-	EnvConfig             = "CLASS_VIEW_CONFIG"
+	EnvConfig = "CLASS_VIEW_CONFIG"
+	// EnvConfigJSON holds the config itself, JSON, when there is no file
+	// (classroom/class_view_service.py passes it so).
+	EnvConfigJSON         = "CLASS_VIEW_CONFIG_JSON"
 	EnvAPIURL             = "JUPYTERHUB_API_URL"
 	EnvAPIToken           = "JUPYTERHUB_API_TOKEN"
 	EnvClientID           = "JUPYTERHUB_CLIENT_ID"
@@ -119,23 +122,30 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads the JSON config file at file ("" means defaults only)
-// over DefaultConfig, fills the fields left empty from JupyterHub's service
-// environment (getenv; nil for os.Getenv) and checks the result.
+// LoadConfig reads the JSON config file at file (when file is "", the
+// JSON in $CLASS_VIEW_CONFIG_JSON, else nothing) over DefaultConfig, fills
+// the fields left empty from JupyterHub's service environment (getenv; nil
+// for os.Getenv) and checks the result.
 func LoadConfig(file string, getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	cfg := DefaultConfig()
+	var b []byte
+	name := file
 	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
+		var err error
+		if b, err = os.ReadFile(file); err != nil {
 			return cfg, fmt.Errorf("cannot read the config file: %w", err)
 		}
+	} else if j := getenv(EnvConfigJSON); j != "" {
+		b, name = []byte(j), "$"+EnvConfigJSON
+	}
+	if b != nil {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("config file %s: %v (see the field list in the classview package documentation)", file, err)
+			return cfg, fmt.Errorf("config %s: %v (see the field list in the classview package documentation)", name, err)
 		}
 	}
 	if err := cfg.applyEnv(getenv); err != nil {

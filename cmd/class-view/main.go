@@ -10,9 +10,12 @@
 //	c.JupyterHub.services = [{
 //	    "name": "class-view",
 //	    "url": "http://127.0.0.1:10102",
-//	    "command": ["/opt/golessons/bin/class-view", "-config", "/etc/class-view/class-view.json"],
+//	    "command": ["/opt/golessons/bin/class-view"],
+//	    "environment": {"CLASS_VIEW_CONFIG_JSON": '{"lessons": ["/opt/golessons/src/notebooks"]}'},
 //	    "oauth_no_confirm": True,
 //	}]
+//	c.JupyterHub.load_roles = [{"name": "class-view-service", "services": ["class-view"],
+//	    "scopes": ["list:users", "read:users", "read:servers"]}]
 //
 // and the hub sets JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL,
 // JUPYTERHUB_CLIENT_ID, JUPYTERHUB_SERVICE_PREFIX, JUPYTERHUB_SERVICE_URL,
@@ -25,7 +28,8 @@
 //
 // Flags:
 //
-//	-config FILE   the JSON config file (default $CLASS_VIEW_CONFIG); it must list the lessons
+//	-config FILE   the JSON config file (default $CLASS_VIEW_CONFIG; none: the JSON in
+//	               $CLASS_VIEW_CONFIG_JSON); it must list the lessons
 //	-listen ADDR   listen here instead of the config's listen
 //	-check         check the config, read the class once, say what was found, and exit
 //
