@@ -71,7 +71,9 @@
 // JupyterHub's local users), at the paths "answers_paths" relative to each
 // home (a "*" matches one folder or file name, never a hidden one; default:
 // "<notebook>.answers.json" and "*/<notebook>.answers.json" for each lesson
-// notebook), every poll (2 s). The service must run as a user who may read
+// notebook), every poll (2 s) while a page is open (or was, in the last
+// minute; an idle service reads nothing, and the next page reads the class
+// before it shows). The service must run as a user who may read
 // the homes: root, as a JupyterHub-managed service runs when the hub does.
 // Reading is as careful as the gradebook's: through an os.Root on each home
 // (a link cannot lead to another student's files), never through a link

@@ -19,6 +19,9 @@ const (
 	keepAlive = 15 * time.Second
 	// maxStreams bounds the event streams open at once.
 	maxStreams = 64
+	// idleAfter is how long after the last page or download the class is
+	// still read without an open event stream.
+	idleAfter = time.Minute
 )
 
 // snapshot is the class as last read: the graded book (for downloads), the
@@ -37,6 +40,23 @@ type live struct {
 	mu      sync.Mutex
 	cur     *snapshot
 	streams map[chan struct{}]bool
+	wanted  time.Time // when a page or a download last asked for the class
+}
+
+// want records that a page or a download asked for the class.
+func (l *live) want(now time.Time) {
+	l.mu.Lock()
+	l.wanted = now
+	l.mu.Unlock()
+}
+
+// idle reports whether nobody has looked for a while: no event stream is
+// open and no page was asked for since quiet ago. The homes are then not
+// read until someone looks.
+func (l *live) idle(now time.Time, quiet time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.streams) == 0 && now.Sub(l.wanted) > quiet
 }
 
 func newLive() *live { return &live{cur: &snapshot{}, streams: map[chan struct{}]bool{}} }
@@ -47,7 +67,10 @@ func (l *live) publish(s *snapshot) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur.frag != nil && bytes.Equal(l.cur.frag, s.frag) {
-		l.cur.book, l.cur.view, l.cur.at = s.book, s.view, s.at // same page, fresher book
+		// The same page, from a fresher reading: a new snapshot (readers may
+		// hold the old one), with the same version and event.
+		s.version, s.frag, s.event = l.cur.version, l.cur.frag, l.cur.event
+		l.cur = s
 		return false
 	}
 	s.version = l.cur.version + 1
@@ -95,7 +118,8 @@ func (s *Server) Refresh(ctx context.Context) {
 
 // Run reads the class until ctx ends: the students' answers every poll, the
 // hub's users and the relay every hub_poll, publishing every change to the
-// open pages.
+// open pages. While no page is open (for a minute), nothing is read; the
+// next page reads the class first.
 func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -108,8 +132,10 @@ func (s *Server) Run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				s.refreshSlow(ctx)
-				s.refresh()
+				if !s.live.idle(s.now(), idleAfter) {
+					s.refreshSlow(ctx)
+					s.refresh()
+				}
 			}
 		}
 	}()
@@ -121,7 +147,9 @@ func (s *Server) Run(ctx context.Context) {
 			wg.Wait()
 			return
 		case <-t.C:
-			s.refresh()
+			if !s.live.idle(s.now(), idleAfter) {
+				s.refresh()
+			}
 		}
 	}
 }
@@ -204,6 +232,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.guard(w, r, true); !ok {
 		return
 	}
+	s.fresh(r.Context())
 	wake, done := s.live.subscribe()
 	if wake == nil {
 		textError(w, http.StatusServiceUnavailable, "Too many class views are open; close some tabs and reload.")

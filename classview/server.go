@@ -3,6 +3,7 @@ package classview
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -230,14 +231,22 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cur := s.live.current()
-	if cur.view == nil { // before the first read of the class
-		s.Refresh(r.Context())
-		cur = s.live.current()
-	}
+	cur := s.fresh(r.Context())
 	d := s.pageData(sess)
 	d["View"], d["At"] = cur.view, cur.at
 	s.render(w, http.StatusOK, "page", d)
+}
+
+// fresh returns the latest snapshot, reading the class first when it has
+// not been read for a while (nobody was looking) or not yet at all.
+func (s *Server) fresh(ctx context.Context) *snapshot {
+	now := s.now()
+	idle := s.live.idle(now, idleAfter)
+	s.live.want(now)
+	if cur := s.live.current(); cur.view == nil || (idle && now.Sub(cur.at) > s.cfg.Poll.D()) {
+		s.Refresh(ctx)
+	}
+	return s.live.current()
 }
 
 // render executes a page template into a buffer, so that an error is a
@@ -260,11 +269,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, name string) {
 	if _, ok := s.guard(w, r, false); !ok {
 		return
 	}
-	b := s.live.current().book
-	if b == nil {
-		s.Refresh(r.Context())
-		b = s.live.current().book
-	}
+	b := s.fresh(r.Context()).book
 	var buf bytes.Buffer
 	var err error
 	ctype := "text/csv; charset=utf-8"

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -444,5 +445,26 @@ func TestAnswersPathPatterns(t *testing.T) {
 	_, page := b.get(c.url + prefix)
 	if !strings.Contains(page, "alice: 2 of 3 correct") {
 		t.Errorf("alice's answers under the pattern are not all read, or more are:\n%s", page)
+	}
+}
+
+// While nobody looks, the homes are not read; the next page reads them first.
+func TestIdleWhileNobodyLooks(t *testing.T) {
+	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(10 * time.Millisecond) })
+	free, _, _ := questions(t)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	c.view.now = func() time.Time { return time.Unix(0, clock.Load()) }
+	b := c.signedIn()
+	c.run()
+	clock.Add(int64(2 * idleAfter)) // the teacher went away
+	answer(t, filepath.Join(c.homes, "alice"), "openai-streaming.answers.json", map[string]string{free.ID: "stream"}, false)
+	time.Sleep(100 * time.Millisecond)
+	if v := c.view.live.current().view; len(v.Students) != 0 {
+		t.Errorf("the homes were read while nobody looked: %d students", len(v.Students))
+	}
+	_, page := b.get(c.url + prefix)
+	if !strings.Contains(page, "alice: 1 of 3 correct") {
+		t.Errorf("the page did not read the class first")
 	}
 }
