@@ -7,15 +7,11 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/k12notebooks/golessons/quiz"
 )
-
-// helpersImport matches an import of this package, with its name if any.
-var helpersImport = regexp.MustCompile(`(?m)^\s*(?:import\s+)?([A-Za-z_][A-Za-z0-9_]*|\.)?\s*"github\.com/k12notebooks/golessons/helpers"`)
 
 // exportedNames returns the exported top-level names of this package.
 func exportedNames(t *testing.T) map[string]bool {
@@ -81,18 +77,9 @@ func TestLessonNotebooks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		names := map[string]bool{}
-		for _, c := range nb.Cells {
-			for _, m := range helpersImport.FindAllStringSubmatch(c.Source, -1) {
-				name := m[1]
-				if name == "" {
-					name = "helpers"
-				}
-				names[name] = true
-			}
-		}
-		if len(names) == 0 {
-			t.Errorf("%s: no cell imports the helpers", path)
+		names, dot := quiz.HelpersNames(nb)
+		if dot {
+			t.Errorf("%s: a cell imports the helpers with \".\"; import it by name", path)
 		}
 		calls := 0
 		for i, c := range nb.Cells {
@@ -119,11 +106,11 @@ func TestLessonNotebooks(t *testing.T) {
 // strings.
 func TestSelectorsOfAnyImportName(t *testing.T) {
 	src := "import h \"github.com/k12notebooks/golessons/helpers\"\n%%\n// helpers.Gone()\nh.ShowStream(ctx, s)\nx := \"h.Nope\"\nh.Missing()\n"
-	m := helpersImport.FindStringSubmatch(src)
-	if m == nil || m[1] != "h" {
-		t.Fatalf("import name = %v", m)
+	names, _ := quiz.HelpersNames(&quiz.Notebook{Cells: []quiz.Cell{{Type: "code", Source: src}}})
+	if !names["h"] {
+		t.Fatalf("import names = %v", names)
 	}
-	got := selectorsOf(src, map[string]bool{"h": true})
+	got := selectorsOf(src, names)
 	if len(got) != 2 || got["ShowStream"] != 4 || got["Missing"] != 6 {
 		t.Errorf("selectors = %v", got)
 	}

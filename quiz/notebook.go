@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -161,10 +162,46 @@ type QuestionCall struct {
 // questionFuncs are the helpers functions that take question JSON.
 var questionFuncs = map[string]bool{"Question": true, "Quiz": true}
 
+// HelpersPath is the import path of the lessons' helpers package.
+const HelpersPath = "github.com/k12notebooks/golessons/helpers"
+
+// helpersImport matches an import of HelpersPath, with its name if any.
+var helpersImport = regexp.MustCompile(`(?m)^[ \t]*(?:import[ \t]+)?([A-Za-z_][A-Za-z0-9_]*|\.)?[ \t]*"` +
+	regexp.QuoteMeta(HelpersPath) + `"`)
+
+// HelpersNames returns the names under which the code cells of nb import
+// the helpers package ("helpers" when imported without a name, and always
+// "helpers"), and whether a cell imports it with "." (whose calls have no
+// package name, so they cannot be found).
+func HelpersNames(nb *Notebook) (names map[string]bool, dot bool) {
+	names = map[string]bool{"helpers": true}
+	for _, c := range nb.Cells {
+		if c.Type != "code" {
+			continue
+		}
+		for _, m := range helpersImport.FindAllStringSubmatch(c.Source, -1) {
+			switch m[1] {
+			case "":
+			case ".":
+				dot = true
+			default:
+				names[m[1]] = true
+			}
+		}
+	}
+	return names, dot
+}
+
 // FindQuestionCalls finds the calls helpers.Question(`...`) and
 // helpers.Quiz(`...`) in the Go source of a GoNB cell, skipping comments,
 // string literals and GoNB's "!" and "%" lines.
 func FindQuestionCalls(src string) []QuestionCall {
+	return FindQuestionCallsAs(src, map[string]bool{"helpers": true})
+}
+
+// FindQuestionCallsAs is FindQuestionCalls for a cell that names the helpers
+// package by any of names (see HelpersNames).
+func FindQuestionCallsAs(src string, names map[string]bool) []QuestionCall {
 	sc := &scanner{r: []rune(src), line: 1, col: 1}
 	var calls []QuestionCall
 	for sc.i < len(sc.r) {
@@ -202,7 +239,7 @@ func FindQuestionCalls(src string) []QuestionCall {
 			}
 			word := string(sc.r[start:sc.i])
 			prevDot := start > 0 && sc.r[start-1] == '.'
-			if word != "helpers" || prevDot || sc.peekRune() != '.' {
+			if !names[word] || prevDot || sc.peekRune() != '.' {
 				continue
 			}
 			save := *sc
@@ -332,11 +369,16 @@ func CheckCells(nb *Notebook) ([]CellQuestion, []Problem) {
 	var qs []CellQuestion
 	var idPos [][2]int // where each question's ID is, in its cell
 	var probs []Problem
+	names, dot := HelpersNames(nb)
+	if dot {
+		probs = append(probs, Problem{Notebook: nb.Path, Msg: "a cell imports the helpers with \".\", so its quiz " +
+			"questions cannot be found and checked; import it by name (import \"" + HelpersPath + "\")"})
+	}
 	for ci, cell := range nb.Cells {
 		if cell.Type != "code" {
 			continue
 		}
-		for _, call := range FindQuestionCalls(cell.Source) {
+		for _, call := range FindQuestionCallsAs(cell.Source, names) {
 			at := func(line, col int, msg string) Problem {
 				return Problem{Notebook: nb.Path, Cell: ci + 1, Line: line, Col: col, Msg: msg,
 					Context: Caret(cell.Source, line, col)}
@@ -411,8 +453,9 @@ func CheckCells(nb *Notebook) ([]CellQuestion, []Problem) {
 // above the widget.
 func SourceWarnings(nb *Notebook) []Problem {
 	var out []Problem
+	names, _ := HelpersNames(nb)
 	for ci, cell := range nb.Cells {
-		if cell.Type != "code" || cell.SourceHidden || len(FindQuestionCalls(cell.Source)) == 0 {
+		if cell.Type != "code" || cell.SourceHidden || len(FindQuestionCallsAs(cell.Source, names)) == 0 {
 			continue
 		}
 		out = append(out, Problem{Notebook: nb.Path, Cell: ci + 1, Warning: true,

@@ -156,3 +156,24 @@ func TestCheckNotebookMalformedFile(t *testing.T) {
 		t.Errorf("String() = %q", p.String())
 	}
 }
+
+// A teacher who imports the helpers under another name still gets every
+// question checked; a dot import is named as a problem, not skipped.
+func TestCheckNotebookAliasedImport(t *testing.T) {
+	dir := t.TempDir()
+	path := writeNotebook(t, dir, "alias.ipynb",
+		"import h \""+HelpersPath+"\"",
+		"%%\nh.Question(`{\"question_type\": \"multi_choice\", \"question\": \"Q?\", \"answer\": \"a\"}`)")
+	qs, probs := CheckNotebook(path)
+	if len(probs) != 1 || !strings.Contains(probs[0].Msg, `unknown question_type "multi_choice"`) || probs[0].Cell != 2 {
+		t.Errorf("aliased import: %d questions, problems %v", len(qs), probs)
+	}
+	names, dot := HelpersNames(&Notebook{Cells: []Cell{{Type: "code", Source: "import (\n\tx \"" + HelpersPath + "\"\n\t\"fmt\"\n)"}}})
+	if !names["x"] || !names["helpers"] || dot {
+		t.Errorf("names %v, dot %v", names, dot)
+	}
+	path = writeNotebook(t, dir, "dot.ipynb", "import . \""+HelpersPath+"\"", "%%\nQuestion(`{}`)")
+	if _, probs := CheckNotebook(path); len(probs) != 1 || !strings.Contains(probs[0].Msg, "import it by name") {
+		t.Errorf("dot import: problems %v", probs)
+	}
+}
