@@ -5,7 +5,9 @@ that made it faster, against an ipykernel cell.
     .venv/bin/python bench/cells.py --runs 3                 # quicker, no report
 
 Measured as the round trip of an execute request through jupyter_client (no
-browser): from sending the request to the kernel's "idle" for it. Run → first
+browser): from sending the request to the kernel's "idle" for it; and the CPU
+time the kernel and its children (go, the linker, the cell's program) spent on
+the cell, from /proc, which other load on the machine does not inflate. Run → first
 token is from sending the lesson's streaming cell (the plain print loop) to the
 first stdout message of the answer, with the offline provider the lesson starts
 itself when no key is set, without its simulated model time
@@ -62,6 +64,7 @@ from jupyter_client import KernelManager  # noqa: E402
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 
 from conftest import LESSON, kernel_env  # noqa: E402
+import measure as proc  # noqa: E402 - /proc CPU times
 
 KERNEL_JSON = os.path.join(os.environ["JUPYTER_DATA_DIR"], "kernels", "gonb", "kernel.json")
 WRAPPER_DIR = os.path.join(ROOT, "tools", "gonb-go")
@@ -166,6 +169,11 @@ class Kernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)
+        self.pid = self.km.provisioner.pid if self.km.provisioner else None
+
+    def cpu(self):
+        """CPU seconds of the kernel and its finished children (go, the linker, the cell's program)."""
+        return proc.cpu_total(self.pid) if self.pid else None
 
     def run(self, code, timeout=180):
         """Executes code; returns (round trip s, first stdout text s or None, outputs text, error)."""
@@ -175,6 +183,7 @@ class Kernel:
                 self.kc.get_iopub_msg(timeout=0.01)
             except queue.Empty:
                 break
+        cpu0 = self.cpu()
         t0 = time.perf_counter()
         msg_id = self.kc.execute(code)
         first, parts, error = None, [], None
@@ -203,6 +212,8 @@ class Kernel:
             elif t == "status" and c["execution_state"] == "idle":
                 break
         self.kc.get_shell_msg(timeout=30)
+        cpu1 = self.cpu()
+        self.last_cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
         return now - t0, first, "".join(parts), error
 
     def stop(self):
@@ -291,8 +302,10 @@ def measure(runs=7, variants=None, warmups=2, log_dir=None):
                 kinds = ["ipykernel"] if vid == "ipykernel" else CELLS
                 for kind in kinds:
                     rt, first, out, err = kernels[key(vid, kind)].run(cell_code(kind, r, sources))
+                    k = kernels[key(vid, kind)]
                     s = {"variant": vid, "cell": kind, "run": r + 1, "round_trip_ms": rt * 1000,
-                         "first_output_ms": None if first is None else first * 1000, "loadavg": la}
+                         "first_output_ms": None if first is None else first * 1000, "loadavg": la,
+                         "cpu_ms": None if k.last_cpu is None else k.last_cpu * 1000}
                     if err:
                         s["error"] = err + "\n" + out[-1500:]
                         res["errors"].append(f"{vid} {kind} run {r + 1}: {err[-200:]} {out[-300:]}")

@@ -352,14 +352,27 @@ def cell_cost_section(cc):
     vals = cell_values(cc, "ipykernel", "ipykernel")
     ipy_fig = f"{num(ipy, 1)} ms" + (f" ({num(min(vals), 1)}–{num(max(vals), 1)})" if vals else "")
     L.append("| ipykernel: a cell that prints | " + " | ".join([""] * (len(variants) - 1) + [ipy_fig]) + " | 1× | |")
+    if any(x.get("cpu_ms") is not None for x in cc["samples"]):
+        L.append("")
+        L.append("CPU time the kernel and its children (goimports, go, the compiler and linker, the cell's "
+                 "program) spent on each cell, from /proc (10-ms ticks), medians: unlike the times above, "
+                 "other load on the machine does not inflate it, but it leaves out waiting (for the module "
+                 "proxy, say).\n")
+        L.append(f"| Cell (CPU) | {' | '.join(VARIANT_NAMES.get(v, v) for v in variants)} |")
+        L.append("|---|" + "---:|" * len(variants))
+        for cell, _, label in CELL_ROWS[:3:]:
+            if cell == "first_token" and label.startswith("GoNB: Run"):
+                label = "GoNB: the lesson's print loop (whole cell)"
+            figs = [cell_median(cc, v, cell, "cpu_ms") for v in variants]
+            L.append(f"| {label} | {' | '.join('–' if f is None else f'{num(f)} ms' for f in figs)} |")
     L.append("")
     L.append("Each change, measured in the same run (median before → after, and the difference):\n")
-    L.append("| Change | " + " | ".join(CHANGE_COLUMNS) + " |")
-    L.append("|---|" + "---:|" * len(CHANGE_COLUMNS))
+    L.append("| Change | " + " | ".join(CHANGE_COLUMNS) + " | lesson cell, CPU |")
+    L.append("|---|" + "---:|" * (len(CHANGE_COLUMNS) + 1))
     for a, b in zip(variants, variants[1:]):
         change = next(v["change"] for v in cc["variants"] if v["id"] == b)
         figs = []
-        for cell, key, _ in CELL_ROWS[:3]:
+        for cell, key in [(c, k) for c, k, _ in CELL_ROWS[:3]] + [("lesson", "cpu_ms")]:
             x, y = cell_median(cc, a, cell, key), cell_median(cc, b, cell, key)
             figs.append("–" if x is None or y is None else f"{num(x)} → {num(y)} ms ({y - x:+,.0f})")
         L.append(f"| {change} | {' | '.join(figs)} |")
