@@ -53,7 +53,7 @@ import websocket  # noqa: E402  (websocket-client, in tools/requirements.txt)
 INSTALL = os.environ.get("CLASSROOM_TEST_DIR", "/opt/golessons-test")
 TEACHER_KEY = "fake-or-v1-TEACHER-" + secrets.token_hex(20)
 PREFIX = "glt" + secrets.token_hex(2)  # unique user names for this run
-STUDENTS = {"a": PREFIX + "-ada", "b": PREFIX + "-bob", "c": PREFIX + "-cy"}
+STUDENTS = {"a": PREFIX + "-ada", "b": PREFIX + "-bob", "c": PREFIX + "-cy", "d": PREFIX + "-dee"}  # d signs up
 TEACHER = PREFIX + "-teach"
 GROUP = PREFIX + "-class"
 RELAY_USER = PREFIX + "-relay"
@@ -475,7 +475,7 @@ def home(name):
 def test_setup_users_relay_and_key_file(classroom):
     """Students are Unix users with 0700 homes; the relay runs as its own user with its key file 0600."""
     hub = classroom["hub"]
-    for name in STUDENTS.values():
+    for name in (STUDENTS["a"], STUDENTS["b"], STUDENTS["c"]):
         pw = pwd.getpwnam(name)
         st = os.stat(pw.pw_dir)
         assert st.st_uid == pw.pw_uid and st.st_mode & 0o777 == 0o700, (name, oct(st.st_mode))
@@ -493,7 +493,7 @@ def test_setup_users_relay_and_key_file(classroom):
     assert TEACHER_KEY.encode() not in proc_read(hub_pid, "environ")
     assert TEACHER_KEY not in open(os.path.join(INSTALL, "go.env")).read()
     cards = open(os.path.join(hub.state, "hub", "login-cards.html")).read()
-    assert all(n in cards for n in STUDENTS.values()) and "Ada Lovelace" in cards
+    assert all(STUDENTS[k] in cards for k in "abc") and "Ada Lovelace" in cards
     assert os.stat(os.path.join(hub.state, "hub", "login-cards.html")).st_mode & 0o077 == 0
 
 
@@ -608,8 +608,11 @@ def test_two_students_stream_at_once_through_the_queue(classroom):
     assert len(up.auth) - before == 2
     # The relay queued one of them and sent it the waiting comment (the relay logs each wait).
     time.sleep(0.5)
-    waited = re.findall(r"class-relay: (\S+) stream .*waited [0-9.]+m?s \((\d+) ahead\)", hub.output())
-    assert any(n in (STUDENTS["b"], STUDENTS["c"]) for n, _ in waited), hub.output()[-3000:]
+    waited = [n for n, _ in re.findall(r"class-relay: (\S+) stream .*waited [0-9.]+m?s \((\d+) ahead\)", hub.output())
+              if n in (STUDENTS["b"], STUDENTS["c"])]
+    assert waited, hub.output()[-3000:]
+    waiter = "b" if waited[0] == STUDENTS["b"] else "c"
+    first_outputs = {k: v[0] for k, v in results.items()}
     # The comment itself, on the wire: a raw request while another student's answer streams.
     raw = {}
 
@@ -627,11 +630,14 @@ def test_two_students_stream_at_once_through_the_queue(classroom):
     time.sleep(1.5)  # Bob's request holds the one upstream turn
     direct()
     t.join(TIMEOUT)
+    classroom["outputs"].append(results["b"][0])
     assert re.search(r"^: waiting for a free turn, \d+ ahead$", raw["body"], re.M), raw["body"][:500]
     assert ANSWER.split()[0] in raw["body"] and "data: [DONE]" in raw["body"]
     if helpers_show_queue():
-        out = results["b"][0] + results["c"][0]
-        assert re.search(r"free turn|waiting", out, re.I), out[-2000:]
+        # The lesson showed the waiting student where they stood, then their turn.
+        out = first_outputs[waiter]
+        assert "Waiting for a free turn" in out and "Your turn came after" in out, out[-2000:]
+        assert "Waiting for a free turn" not in first_outputs["c" if waiter == "b" else "b"]
 
 
 def test_over_limit_request_shows_the_lessons_429_message(classroom):
@@ -668,7 +674,7 @@ fmt.Println("env:", len(os.Environ()))
     assert f"/proc/{relay_pid}/environ: 0 bytes, err=open /proc/{relay_pid}/environ: permission denied" in out, out
     for text in classroom["outputs"]:
         assert TEACHER_KEY not in text
-    for name in STUDENTS.values():
+    for name in (STUDENTS["a"], STUDENTS["b"], STUDENTS["c"]):
         pw = pwd.getpwnam(name)
         pids = pids_of(pw.pw_uid)
         cmds = [proc_read(p, "cmdline") for p in pids]
@@ -739,3 +745,58 @@ def test_lessons_handed_out_and_never_overwritten(classroom):
     gocache = os.path.join(home(cy), ".cache", "go-build")
     assert os.stat(gocache).st_uid == pwd.getpwnam(cy).pw_uid
     print("\ntimings (s):", json.dumps({k: round(v, 1) for k, v in classroom["timings"].items()}))
+
+
+def test_signup_with_teacher_approval(classroom, artifacts):
+    """Dee signs up at /hub/signup; she cannot log in until the teacher authorises her at
+    /hub/authorize; then her server starts as a new Unix user of the class (the hub's
+    pre-spawn hook), with the lessons. An existing system account is never used."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch
+
+    hub, name = classroom["hub"], STUDENTS["d"]
+    password = "dee-" + secrets.token_hex(6)
+    teacher_pw = open(os.path.join(hub.state, "hub", "teacher-password.txt")).read().strip()
+
+    def login(page, user, pw):
+        page.goto(hub.url + "/hub/login")
+        page.fill("#username_input", user)
+        page.fill("#password_input", pw)
+        page.click("#login_submit")
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            student = browser.new_context().new_page()
+            student.goto(hub.url + "/hub/signup")
+            student.fill("#username_input", name)
+            student.fill("#password_input", password)
+            student.fill("#password_confirmation_input", password)
+            student.click("#signup_submit")
+            student.wait_for_load_state()
+            assert "sent to the admin" in student.inner_text("body"), student.inner_text("body")
+            login(student, name, password)
+            assert "has not been authorized" in student.inner_text("body"), student.inner_text("body")
+
+            teacher = browser.new_context().new_page()
+            login(teacher, TEACHER, teacher_pw)
+            teacher.wait_for_url(re.compile(r"/(hub|user)/"), timeout=60_000)
+            teacher.goto(hub.url + "/hub/authorize")
+            teacher.click(f"a[href$='/authorize/{name}']")
+            teacher.wait_for_load_state()
+            teacher.screenshot(path=os.path.join(artifacts, "classroom-teacher-authorize.png"), full_page=True)
+
+            login(student, name, password)
+            student.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=TIMEOUT * 1000)
+        finally:
+            browser.close()
+    pw = pwd.getpwnam(name)
+    assert pw.pw_gid == grp.getgrnam(GROUP).gr_gid and pw.pw_dir.startswith(hub.homes)
+    assert os.stat(pw.pw_dir).st_mode & 0o777 == 0o700
+    assert os.path.exists(os.path.join(pw.pw_dir, "lessons", "openai-streaming.ipynb"))
+    # The hook refuses an account of the server that is not in the class group.
+    p = subprocess.run([os.path.join(INSTALL, "venv", "bin", "python"), "-c",
+                        "import accounts; accounts.ensure_unix_user('daemon')"],
+                       cwd=os.path.join(ROOT, "classroom"), env=hub.env, capture_output=True, text=True)
+    assert p.returncode != 0 and "not in the class group" in p.stderr, p.stderr
