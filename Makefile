@@ -154,8 +154,8 @@ bench: setup ## Benchmark the streamed answer three ways in JupyterLab, and the 
 	$(call say,Benchmark: JupyterLab + headless Chromium, Go display vs the Python original (about 25 minutes))
 	@$(FIND_BROWSER) $(BIN)/python bench/run.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
 
-bench-cells: setup ## Only the cell-cost part of the benchmark (about 2 minutes); updates its section of BENCHMARKS.md.
-	$(call say,Benchmark: the cost of a cell, GoNB vs ipykernel (about 2 minutes))
+bench-cells: setup ## Only the cell-cost part of the benchmark (about 3 minutes); updates its section of BENCHMARKS.md.
+	$(call say,Benchmark: the cost of a cell, GoNB vs ipykernel (about 3 minutes))
 	$(BIN)/python bench/cells.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
 
 bench-tiny: setup ## Check that the benchmark runs (tiny configuration, about 2 minutes; no timing is checked).

@@ -1,7 +1,7 @@
 """Cell cost: how long a cell takes on the GoNB kernel, before and after each change
 that made it faster, against an ipykernel cell.
 
-    .venv/bin/python bench/cells.py --report BENCHMARKS.md   # make bench-cells: about 2 minutes
+    .venv/bin/python bench/cells.py --report BENCHMARKS.md   # make bench-cells: about 3 minutes
     .venv/bin/python bench/cells.py --runs 3                 # quicker, no report
 
 Measured as the round trip of an execute request through jupyter_client (no
@@ -260,7 +260,7 @@ def measure(runs=7, variants=None, warmups=2, log_dir=None):
     # The offline provider without its simulated model time: no thinking pause, and its
     # tokens (the reasoning first, then the answer) without pauses.
     env = kernel_env(OFFLINE_THINK_TIME="0", OFFLINE_TOKENS_PER_SECOND="-1")
-    res = {"runs": runs, "started": datetime.datetime.now().isoformat(timespec="seconds"),
+    res = {"runs": runs, "warmups": warmups, "started": datetime.datetime.now().isoformat(timespec="seconds"),
            "loadavg_start": loadavg(), "variants": [{"id": v, "change": c} for v, c, _ in variants],
            "samples": [], "errors": [], "source": {"commit": git_commit(), "sha256": source_hash}}
     kernels = {}

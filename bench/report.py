@@ -318,8 +318,9 @@ def cell_cost_section(cc):
     variants = [v["id"] for v in cc["variants"]]
     last = variants[-1]
     ipy = cell_median(cc, "ipykernel", "ipykernel")
+    warm = {0: "", 1: "once", 2: "twice"}.get(cc.get("warmups", 2), f"{cc.get('warmups')} times")
     L = [CELL_COST_BEGIN, "## Cell cost\n"]
-    L.append("```sh\nmake bench-cells                          # this section only (about 5 minutes); "
+    L.append("```sh\nmake bench-cells                          # this section only (about 3 minutes); "
              "make bench writes it too\n"
              "make bench-cells BENCH_ARGS='--runs 3'    # quicker\n```\n")
     L.append("How long a cell takes on the GoNB kernel, with the changes that made it faster one after the "
@@ -327,9 +328,13 @@ def cell_cost_section(cc):
              "runs it too) as the round trip of an execute request through jupyter_client, without a browser: "
              "from sending the request to the kernel's \"idle\". Run → first token: to the first stdout "
              "message of the answer, from the offline provider the lesson starts itself, without its "
-             "simulated model time (no thinking pause; its tokens, the reasoning first, sent without pauses). Warm: each kernel ran every cell twice before; every measured cell "
-             "differs from the one before by a comment, so it is compiled and linked anew, as a new cell is. "
-             f"Each change is a kernel of its own, all in the same run. **Medians of {cc['runs']} runs** "
+             "simulated model time (no thinking pause; its tokens, the reasoning first, sent without pauses). "
+             + (f"Warm: each kernel ran every cell {warm} before; " if warm else
+                "**Not warm** (a check that it runs, no warm-up); ")
+             + "every measured cell differs from the one before by a comment, so it is compiled and linked "
+             "anew, as a new cell is. "
+             f"Each change is a kernel of its own, all in the same run. **Medians of {cc['runs']} "
+             f"run{'s' if cc['runs'] != 1 else ''}** "
              "(the range of the last column in brackets), each run going through the kernels in a rotating "
              "order.\n")
     L.append(f"| Cell | {' | '.join(VARIANT_NAMES.get(v, v) for v in variants)} | now ÷ ipykernel | target |")
@@ -450,7 +455,7 @@ def write(results, md_path, svg_path=None):
              f"bench/{os.path.basename(svg_path)}\n"
              "make bench BENCH_ARGS='--runs 2'                       # fewer runs, quicker\n"
              "make bench BENCH_ARGS='--rates 50,3000 --tokens 500'   # a subset\n"
-             "make bench-cells  # only the cell cost (about 5 minutes): rewrites its section of this file\n"
+             "make bench-cells  # only the cell cost (about 3 minutes): rewrites its section of this file\n"
              "make bench-tiny   # a 2-minute check that the benchmark runs (no timing is checked)\n"
              "```\n")
     L.append("Raw figures of every cell and run: build/bench/results.json; the generated notebooks: "
