@@ -786,6 +786,13 @@ def test_signup_with_teacher_approval(classroom, artifacts):
             teacher.click(f"a[href$='/authorize/{name}']")
             teacher.wait_for_load_state()
             teacher.screenshot(path=os.path.join(artifacts, "classroom-teacher-authorize.png"), full_page=True)
+            if os.path.exists(os.path.join(INSTALL, "bin", "class-view")):
+                # The teacher's live view of the class (cmd/class-view), a hub service.
+                teacher.goto(hub.url + "/services/class-view/")
+                teacher.wait_for_selector("h1", timeout=60_000)
+                assert "Class view" in teacher.inner_text("h1"), teacher.inner_text("body")[:2000]
+                teacher.wait_for_function("want => document.body.innerText.includes(want)", arg=STUDENTS["a"], timeout=30_000)
+                teacher.screenshot(path=os.path.join(artifacts, "classroom-class-view.png"), full_page=True)
 
             login(student, name, password)
             student.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=TIMEOUT * 1000)
