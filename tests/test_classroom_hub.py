@@ -680,6 +680,8 @@ fmt.Println("env:", len(os.Environ()))
         cmds = [proc_read(p, "cmdline") for p in pids]
         assert any(b"jupyterhub-singleuser" in c for c in cmds), (name, cmds)
         assert any(b"gonb" in c for c in cmds), (name, cmds)
+        rss = sum(int(m.group(1)) for m in (re.search(rb"VmRSS:\s+(\d+)", proc_read(p, "status")) for p in pids) if m)
+        classroom["timings"]["rss_mb_" + name.rsplit("-", 1)[1]] = rss / 1024
         for p in pids:
             assert key not in proc_read(p, "environ"), (name, p, proc_read(p, "cmdline"))
             assert key not in proc_read(p, "cmdline")
