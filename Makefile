@@ -38,7 +38,7 @@ FIND_BROWSER := CHROMIUM="$$(tools/find_browser.sh)" || exit 1; export CHROMIUM;
 
 say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup warm lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells classroom classroom-install students login-cards classroom-lock test-classroom
+.PHONY: help setup warm lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells classroom classroom-install students login-cards classroom-lock test-classroom test-deploy lint-deploy
 
 help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
@@ -92,7 +92,7 @@ lab: setup ## Open the lesson in JupyterLab (offline sample answers when no key 
 	$(BIN)/jupyter lab --port=$(PORT) --ServerApp.port_retries=20 --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(LESSON)
 
 test: setup ## Run every test: checks, Go unit tests, the lesson headless, offline setup, browser tests, a tiny benchmark run.
-	$(MAKE) --no-print-directory check test-go test-notebook test-setup test-browser test-classroom bench-tiny
+	$(MAKE) --no-print-directory check test-go test-notebook test-setup test-browser test-classroom test-deploy lint-deploy bench-tiny
 
 test-go: ## Go unit tests.
 	$(call say,Go unit tests)
@@ -192,3 +192,11 @@ classroom-lock: ## Re-pin the classroom's Python packages after editing classroo
 test-classroom: setup ## The classroom hub for real: JupyterHub, proxy, relay, three Unix-user students (as root; a few minutes).
 	$(call say,Classroom hub test (JupyterHub + configurable-http-proxy + class relay, three students))
 	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_classroom_hub.py
+
+# --- Beyond one server: Zero to JupyterHub on Kubernetes (deploy/, README "Beyond one server"). ---
+test-deploy: setup ## The Kubernetes files' safety: no key in students' pods, relay registered and reachable, culler on, images pinned and made by make setup.
+	$(call say,Deploy tests (deploy/: Zero to JupyterHub values, class relay manifests, Dockerfile, start hook))
+	$(BIN)/python -m pytest -v tests/test_deploy.py
+
+lint-deploy: ## Lint deploy/: hadolint, ShellCheck, Kubernetes schemas, pins; helm template with HELM_CHART=path/to/jupyterhub-chart (says what it skipped).
+	@deploy/lint.sh
