@@ -293,7 +293,7 @@ def test_base_images_are_pinned_by_tag_and_digest():
 def test_singleuser_image_is_made_by_make_setup():
     lines = stages()["singleuser"]
     runs = [line for line in lines if line.startswith("RUN ")]
-    setup = [i for i, line in enumerate(lines) if line.startswith("RUN make setup")]
+    setup = [i for i, line in enumerate(lines) if re.match(r"RUN (.*&& )?make setup\b", line)]
     assert setup, "the single-user image must run `make setup`"
     text = " ".join(runs)
     for copied in ("tools/requirements.txt", "gonb --install", "warm_kernel", "kernel_env.py", "go build", "go mod download"):
@@ -329,6 +329,9 @@ def test_no_secret_or_answer_goes_into_an_image():
     ignored = {line.strip() for line in read("Dockerfile.dockerignore").splitlines() if line.strip() and not line.startswith("#")}
     for pattern in (".env", "**/.env", ".git", ".venv", "build", "**/*.answers.json", "**/*.key"):
         assert pattern in ignored
+    # A builder that ignores that file (the legacy one) fails instead of shipping them.
+    setup_run = next(line for line in stages()["singleuser"] if re.match(r"RUN .*&& make setup\b", line))
+    assert setup_run.startswith("RUN if [ -e .env ] || [ -e .git ] || [ -e .venv ]")
 
 
 # --- The start hook. ---
