@@ -233,7 +233,7 @@ def test_students_pods_have_guarantees_and_limits(values, relay_objs):
     su = values["singleuser"]
     assert 0 < bytes_of(su["memory"]["guarantee"]) <= bytes_of(su["memory"]["limit"])
     assert 0 < float(su["cpu"]["guarantee"]) <= float(su["cpu"]["limit"])
-    # The measured peak of one lesson (kernel, builds, Jupyter server) is about 0.35 GiB.
+    # The measured peak of one lesson (kernel, builds, Jupyter server) is about 0.4 GiB.
     assert bytes_of(su["memory"]["guarantee"]) >= 0.4 * 2**30
     resources = relay_container(relay_objs)["resources"]
     assert resources["requests"] and resources["limits"]
