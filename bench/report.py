@@ -323,6 +323,8 @@ def cell_cost_section(cc):
     L.append("```sh\nmake bench-cells                          # this section only (about 3 minutes); "
              "make bench writes it too\n"
              "make bench-cells BENCH_ARGS='--runs 3'    # quicker\n```\n")
+    L.append("`make bench-cells` rewrites only this section; the other sections come from the last full "
+             "`make bench`, on the machine and versions under \"Machine\" above (which may be older).\n")
     L.append("How long a cell takes on the GoNB kernel, with the changes that made it faster one after the "
              "other, against an ipykernel cell. Measured by `make bench-cells` (bench/cells.py; `make bench` "
              "runs it too) as the round trip of an execute request through jupyter_client, without a browser: "
