@@ -286,7 +286,7 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
             "CLASSROOM_DIR": INSTALL, "CLASSROOM_STATE_DIR": self.state, "CLASSROOM_DEMO": "0",
             "CLASSROOM_IP": "127.0.0.1", "CLASSROOM_PORT": str(self.port),
             "CLASSROOM_HUB_PORT": str(free_port()), "CLASSROOM_PROXY_API_PORT": str(free_port()),
-            "CLASSROOM_RELAY_PORT": str(free_port()),
+            "CLASSROOM_RELAY_PORT": str(free_port()), "CLASSROOM_CLASS_VIEW_PORT": str(free_port()),
             "CLASSROOM_TEACHER": TEACHER, "CLASSROOM_GROUP": GROUP, "CLASSROOM_RELAY_USER": RELAY_USER,
             "CLASSROOM_HOME_BASE": self.homes, "CLASSROOM_RELAY_CONFIG": relay_cfg,
             "CLASSROOM_EXTRA_CONFIG": extra,
@@ -294,6 +294,9 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
         })
         self.log_path = log
         self.log = open(log, "w")
+        self.start()
+
+    def start(self):
         self.proc = subprocess.Popen(
             ["bash", os.path.join(ROOT, "classroom", "start.sh")], cwd=ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -302,11 +305,9 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
         while True:
             if self.proc.poll() is not None:
                 raise AssertionError("the hub stopped:\n" + self.output()[-5000:])
-            try:
+            try:  # 200 from the hub itself (the proxy answers 404 until it has the hub's route)
                 with urllib.request.urlopen(self.url + "/hub/api/", timeout=2):
                     break
-            except urllib.error.HTTPError:
-                break
             except OSError:
                 if time.time() > deadline:
                     raise AssertionError("the hub did not come up in 120 s:\n" + self.output()[-5000:])
@@ -355,7 +356,9 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
                 return
             time.sleep(0.5)
 
-    def stop(self):
+    def stop(self, close=True):
+        """Stop the hub; then end whatever it started that outlived it (the proxy, services)."""
+        started = descendants(self.proc.pid)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -363,7 +366,9 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        self.log.close()
+        end_processes(started)
+        if close:
+            self.log.close()
 
 
 def helpers_know_class_relay():
@@ -397,6 +402,48 @@ def proc_read(pid, what):
             return f.read()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return b""
+
+
+def proc_stat(pid):
+    """(parent pid, start time) of a process, or None when it is gone."""
+    raw = proc_read(pid, "stat")
+    if not raw:
+        return None
+    fields = raw[raw.rindex(b")") + 2:].split()
+    return int(fields[1]), int(fields[19])
+
+
+def descendants(pid):
+    """{pid: start time} of every process under pid."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = proc_stat(int(d))
+            if st:
+                children.setdefault(st[0], []).append((int(d), st[1]))
+    out, todo = {}, [pid]
+    while todo:
+        for child, start in children.get(todo.pop(), []):
+            out[child] = start
+            todo.append(child)
+    return out
+
+
+def end_processes(started, grace=10):
+    """SIGTERM, then SIGKILL, each process of started that is still the same process."""
+    def alive():
+        return [p for p, start in started.items() if (proc_stat(p) or (0, None))[1] == start]
+
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2)):
+        pids = alive()
+        for p in pids:
+            try:
+                os.kill(p, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + wait
+        while pids and alive() and time.time() < deadline:
+            time.sleep(0.2)
 
 
 def kill_uid(uid):
@@ -487,6 +534,7 @@ def test_setup_users_relay_and_key_file(classroom):
     assert open(keyfile).read().strip() == TEACHER_KEY
     relay_pids = [p for p in pids_of(relay.pw_uid) if b"class-relay" in proc_read(p, "cmdline")]
     assert relay_pids, "the relay is not running as " + RELAY_USER
+    assert any(b"jupyterhub_idle_culler" in proc_read(p, "cmdline") for p in pids_of(0)), "no idle culler"
     classroom["relay_pid"] = relay_pids[0]
     hub_pid = int(open(os.path.join(hub.state, "hub", "jupyterhub.pid")).read())
     # The hub itself was started without the key.
@@ -809,3 +857,32 @@ def test_signup_with_teacher_approval(classroom, artifacts):
                         "import accounts; accounts.ensure_unix_user('daemon')"],
                        cwd=os.path.join(ROOT, "classroom"), env=hub.env, capture_output=True, text=True)
     assert p.returncode != 0 and "not in the class group" in p.stderr, p.stderr
+
+
+def test_restart_without_key_answers_offline(classroom):
+    """The hub restarted with no key and no upstream in relay.json (a class without
+    internet): accounts and homes are kept, and the relay answers with the offline
+    sample provider. (Last: it restarts the hub.)"""
+    hub, up = classroom["hub"], classroom["upstream"]
+    seen = len(up.auth)
+    hub.stop(close=False)
+    os.remove(os.path.join(hub.state, "relay", "openrouter.key"))
+    del hub.env["OPENROUTER_API_KEY"]
+    with open(hub.env["CLASSROOM_RELAY_CONFIG"], "w") as f:
+        json.dump({"student": {"requests_per_minute": 0, "requests_per_day": 0}}, f)
+    hub.start()
+    relay_cfg = json.load(open(os.path.join(hub.state, "relay", "relay.json")))
+    assert relay_cfg["upstream"]["key_file"] == "" and relay_cfg["upstream"]["base_url"] == ""
+    assert "offline sample provider" in hub.output()
+    name = STUDENTS["b"]
+    hub.start_server(name)
+    k = Kernel(hub, name, classroom["tokens"]["b"])
+    try:
+        for cell in (CONNECT, MODEL, MESSAGES, STREAM):
+            out, err, _ = k.execute(lesson_code()[cell])
+            assert err is None, out
+    finally:
+        k.close()
+    assert "Feeding your Mongolian Bankhar" in out, out[-2000:]
+    assert len(up.auth) == seen, "the fake provider was asked, not the offline one"
+    assert TEACHER_KEY not in out
