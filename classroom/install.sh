@@ -36,6 +36,7 @@ hash_of() { cat "$@" | sha256sum | cut -c1-32; }
 
 is_root=0
 [ "$(id -u)" = 0 ] && is_root=1
+command -v go >/dev/null || { echo "Go is not on PATH: install Go 1.24.4 or newer from https://go.dev/dl/ (as root, e.g. in /usr/local/go) and run make classroom again."; exit 1; }
 
 # students_can PATH: whether an unprivileged user can read PATH (checked as nobody).
 students_can() {
