@@ -194,6 +194,7 @@ cat >"$dir/venv/share/jupyter/lab/settings/overrides.json" <<'EOF'
 EOF
 
 # --- Scripts students' servers run. ---
-install -m 0755 classroom/student-start.sh "$dir/bin/student-start"
+{ echo "#!$dir/venv/bin/python"; cat classroom/student-start.py; } >"$dir/bin/student-start.new"
+chmod 0755 "$dir/bin/student-start.new" && mv "$dir/bin/student-start.new" "$dir/bin/student-start"
 chmod -R a+rX "$dir/bin"
 echo "Classroom install ready in $dir"

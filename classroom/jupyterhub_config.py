@@ -87,7 +87,9 @@ def read_env_file(path):
 
 
 # The kernel finds Go, the module cache (read-only, GOPROXY=off) and the GoNB
-# kernel spec in DIR; GOCACHE is the student's own (bin/student-start seeds it).
+# kernel spec in DIR; GOCACHE is the student's own (bin/student-start, from
+# classroom/student-start.py, seeds it, hands out the lessons, and ends the
+# kernels a stopped server leaves).
 # No key of any kind is here: the helpers use the student's own
 # JUPYTERHUB_API_TOKEN for the relay.
 student_env = read_env_file(os.path.join(DIR, "go.env"))

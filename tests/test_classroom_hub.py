@@ -59,7 +59,7 @@ GROUP = PREFIX + "-class"
 RELAY_USER = PREFIX + "-relay"
 ANSWER = "FAKE-UPSTREAM says: feed a Bankhar twice a day, good meat and rice."
 PIECES = 40  # the streamed answer comes in this many chunks...
-PIECE_GAP = 0.1  # ...this far apart (4 s: long enough for a second student to wait)
+PIECE_GAP = 0.15  # ...this far apart (6 s: long enough for a second student to wait)
 TIMEOUT = 180
 
 # The lesson's cells, found by their text (notebooks/openai-streaming.ipynb).
@@ -675,7 +675,9 @@ def test_two_students_stream_at_once_through_the_queue(classroom):
 
     t = threading.Thread(target=run, args=("b",))
     t.start()
-    time.sleep(1.5)  # Bob's request holds the one upstream turn
+    deadline = time.time() + 60
+    while up.active == 0 and time.time() < deadline:  # until Bob's request holds the one upstream turn
+        time.sleep(0.05)
     direct()
     t.join(TIMEOUT)
     classroom["outputs"].append(results["b"][0])
@@ -784,8 +786,15 @@ def test_lessons_handed_out_and_never_overwritten(classroom):
     shutil.copy(os.path.join(INSTALL, "src", "notebooks", "openai-streaming.ipynb"), new)
     os.chmod(new, 0o644)
     try:
-        classroom["kernels"].pop("c").ws.close()
-        hub.stop_server(cy)
+        classroom["kernels"].pop("c").ws.close()  # her kernel keeps running
+        uid = pwd.getpwnam(cy).pw_uid
+        assert any(b"gonb" in proc_read(p, "cmdline") for p in pids_of(uid))
+        hub.stop_server(cy)  # as the idle culler does
+        deadline = time.time() + 30
+        while pids_of(uid) and time.time() < deadline:
+            time.sleep(0.5)
+        left = [proc_read(p, "cmdline").replace(b"\0", b" ")[:120] for p in pids_of(uid)]
+        assert not left, f"stopping her server left her processes running: {left}"
         hub.start_server(cy)
     finally:
         os.remove(new)

@@ -1,0 +1,136 @@
+"""The start of a student's server (the hub's spawner command), as the student.
+
+Installed by classroom/install.sh as DIR/bin/student-start, run by the
+classroom's own Python. Before the server:
+
+- hands out the lessons: every file of the classroom's lessons (DIR/src/notebooks)
+  that is not yet in ~/lessons is copied there; a student's own copy is never
+  overwritten (new lessons appear; a deleted one comes back fresh);
+- gives the student their own warm Go build cache: the classroom's template
+  (DIR/gocache) is copied into ~/.cache/go-build, the entries they lack only (the
+  first start copies it all, later ones what a new lesson added). Never shared:
+  one student's cache cannot change another's builds.
+
+Then it runs the server (its arguments) and passes on the hub's signals. When
+the server has ended, it ends whatever the server left running: Jupyter's
+kernels (GoNB) outlive a server that is stopped with a signal, as the hub and its
+idle culler stop them, and would keep the memory a stopped class should free.
+This process is their "subreaper" (PR_SET_CHILD_SUBREAPER), so they become its
+children when the server ends, and it ends them.
+"""
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def hand_out_lessons(home):
+    src = os.path.join(DIR, "src", "notebooks")
+    dest_dir = os.path.join(home, "lessons")
+    os.makedirs(dest_dir, exist_ok=True)
+    for name in sorted(os.listdir(src)):
+        path = os.path.join(src, name)
+        dest = os.path.join(dest_dir, name)
+        if not os.path.isfile(path) or os.path.lexists(dest):
+            continue
+        tmp = f"{dest}.new.{os.getpid()}"
+        shutil.copyfile(path, tmp)
+        try:
+            os.link(tmp, dest)  # never replaces a file that appeared meanwhile
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+
+
+def seed_gocache(cache):
+    os.makedirs(cache, exist_ok=True)
+    # -n: keep what is there (coreutils 9.2-9.4 exit 1 after skipping: not an error here).
+    subprocess.run(["cp", "-R", "-n", os.path.join(DIR, "gocache") + "/.", cache + "/"],
+                   stderr=subprocess.DEVNULL, check=False)
+
+
+def children():
+    me = str(os.getpid())
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b")") + 2:].split()
+        if fields[1].decode() == me and fields[0] != b"Z":
+            out.append(int(d))
+    return out
+
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def end_leftovers(grace=3.0):
+    """End the processes the server left (now our children), theirs too."""
+    deadline = time.time() + 8
+    while time.time() < deadline:
+        reap()
+        left = children()
+        if not left:
+            return
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 1.0)):
+            for pid in left:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            end = time.time() + wait
+            while time.time() < end:
+                reap()
+                left = [p for p in left if p in children()]
+                if not left:
+                    break
+                time.sleep(0.1)
+            if not left:
+                break
+
+
+def main():
+    os.umask(0o077)
+    home = os.environ["HOME"]
+    os.chdir(home)
+    hand_out_lessons(home)
+    os.environ["GOCACHE"] = os.path.join(home, ".cache", "go-build")
+    seed_gocache(os.environ["GOCACHE"])
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: leftovers go to init, as without this script
+    server = subprocess.Popen(sys.argv[1:])
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda s, _f: server.send_signal(s))
+    while True:
+        try:
+            rc = server.wait()
+            break
+        except InterruptedError:
+            continue
+    end_leftovers()
+    sys.exit(rc if rc >= 0 else 128 - rc)
+
+
+if __name__ == "__main__":
+    main()
