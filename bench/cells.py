@@ -51,7 +51,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 VENV = os.path.join(ROOT, ".venv")
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, ROOT)  # the shared harness/
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, HERE)
 
@@ -63,7 +63,9 @@ import nbformat  # noqa: E402
 from jupyter_client import KernelManager  # noqa: E402
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 
-from conftest import LESSON, kernel_env  # noqa: E402
+from harness.env import kernel_env  # noqa: E402
+from harness.lesson import LESSON  # noqa: E402
+from harness import lesson  # noqa: E402
 import measure as proc  # noqa: E402 - /proc CPU times
 
 KERNEL_JSON = os.path.join(os.environ["JUPYTER_DATA_DIR"], "kernels", "gonb", "kernel.json")
@@ -99,12 +101,8 @@ def loadavg():
 
 def lesson_sources():
     """The lesson's code cells the bench runs: (setup cells, first cell, print-loop cell)."""
-    nb = nbformat.read(LESSON, as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    first = next(c for c in code if "func newClient" in c)
-    loop = next(c for c in code if "helpers.NewPrinter" in c)
-    setup = [c for c in code if c is first or "const MODEL" in c or "var messages" in c]
-    return setup, first, loop
+    setup = [lesson.source(t) for t in ("connect", "model", "messages")]
+    return setup, setup[0], lesson.source("stream-loop")
 
 
 def snapshot(dest):

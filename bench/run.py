@@ -27,7 +27,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 VENV = os.path.join(ROOT, ".venv")
-sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, ROOT)  # the shared harness/
 sys.path.insert(0, HERE)
 
 # Like the Makefile: the project's Jupyter data dir (GoNB kernelspec) and tools first.
@@ -38,8 +38,8 @@ if os.path.join(VENV, "bin") not in os.environ.get("PATH", "").split(os.pathsep)
 import nbformat  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, sync_playwright  # noqa: E402
 
-from browser import Lab, launch, menu  # noqa: E402
-from conftest import Provider, kernel_env  # noqa: E402
+from harness.env import Provider, kernel_env  # noqa: E402
+from harness.lab import Lab, launch, menu  # noqa: E402
 import cells  # noqa: E402
 import measure  # noqa: E402
 import notebooks  # noqa: E402
@@ -435,8 +435,8 @@ def main():
                     name = os.path.basename(path)
                     log(f"way {way}: opening {name}")
                     w = opened[way] = Way(browser, lab, way, name)
-                    if "setup" in index:
-                        w.run_cell(index["setup"], 180)
+                    for i in index.get("setup", []):
+                        w.run_cell(i, 180)
                     wr = w.run(index["warmup"], WARMUP_TOKENS, 180)
                     wr.update(way=way)
                     results["warmups"].append(wr)

@@ -14,9 +14,9 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import launch
+from harness.lab import launch
 from conftest import ROOT
-from test_quiz_browser import RIGHT, WRONG, lesson_lab, lesson_questions, run_lesson
+from harness.quizlab import RIGHT, WRONG, lesson_lab, lesson_questions, run_lesson
 
 AXE = os.path.join(ROOT, "tests", "node_modules", "axe-core", "axe.min.js")
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}

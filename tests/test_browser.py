@@ -9,18 +9,11 @@ import nbformat
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import Lab, launch, menu, open_notebook, wait_kernel_idle
+from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
 from conftest import LESSON, TEST_KEY, gonb_notebook, kernel_env, lesson_messages
+from harness.lesson import cell_index, lesson_cells
 
 NAME = os.path.basename(LESSON)
-
-
-def cell_index(needle):
-    nb = json.load(open(LESSON, encoding="utf-8"))
-    for i, c in enumerate(nb["cells"]):
-        if c["cell_type"] == "code" and needle in "".join(c["source"]):
-            return i
-    raise AssertionError(f"no code cell contains {needle!r}")
 
 
 @pytest.fixture
@@ -32,7 +25,7 @@ def lab():
 
 def test_run_all_streams_answer(lab, artifacts, start_provider):
     expected = start_provider().complete(lesson_messages()).strip()
-    stream_cell = cell_index("helpers.NewPrinter")
+    stream_cell = cell_index("stream-loop")
     with sync_playwright() as pw:
         browser = launch(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
@@ -60,7 +53,7 @@ def test_run_all_streams_answer(lab, artifacts, start_provider):
         assert lengths == sorted(lengths), "the answer shrank while streaming"
 
         # The Markdown view: "Thinking…" first, then Markdown that grows, then the stats line.
-        view_index = cell_index("helpers.ShowStream")
+        view_index = cell_index("stream-view")
         view = page.locator(".jp-Notebook .jp-Cell").nth(view_index)
         view.scroll_into_view_if_needed()
         probe = """i => {
@@ -92,7 +85,7 @@ def test_run_all_streams_answer(lab, artifacts, start_provider):
         assert "$" not in expected or "$" in final["text"]
 
         wait_kernel_idle(page, 120_000)
-        compare = page.locator(".jp-Notebook .jp-Cell").nth(cell_index("helpers.CompareStreaming"))
+        compare = page.locator(".jp-Notebook .jp-Cell").nth(cell_index("compare"))
         compare.scroll_into_view_if_needed()
         assert compare.locator(".jp-OutputArea svg").count() >= 1, "no timeline picture"
         compare.screenshot(path=os.path.join(artifacts, "streaming-vs-waiting.png"))
@@ -102,15 +95,6 @@ def test_run_all_streams_answer(lab, artifacts, start_provider):
         browser.close()
 
 
-def lesson_cells(*needles):
-    """Fresh code cells copied from the lesson, one per needle, in that order."""
-    nb = nbformat.read(LESSON, as_version=4)
-    cells = []
-    for needle in needles:
-        cell = nb.cells[cell_index(needle)]
-        cells.append(nbformat.v4.new_code_cell(cell.source))
-    return cells
-
 
 def test_every_token_on_the_page_at_3000_per_second(start_provider, artifacts):
     """6000 tokens at 3000 tokens/s through a real Jupyter server, twice: the lesson's
@@ -118,7 +102,7 @@ def test_every_token_on_the_page_at_3000_per_second(start_provider, artifacts):
     by Jupyter's IOPub rate limit, none hidden past JupyterLab's 50-output limit)."""
     tokens = 6000
     p = start_provider("-bench", "-tokens", str(tokens), "-rate", "3000", "-think", "0", "-require-key", TEST_KEY)
-    nb = gonb_notebook(lesson_cells("func newClient", "const MODEL", "var messages", "helpers.NewPrinter", "helpers.ShowStream"))
+    nb = gonb_notebook(lesson_cells("connect", "model", "messages", "stream-loop", "stream-view"))
     lab = Lab(env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url), notebooks={"fast.ipynb": nb})
     try:
         with sync_playwright() as pw:

@@ -19,18 +19,19 @@ import nbformat
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import Lab, launch, menu, open_notebook, wait_kernel_idle
-from conftest import LESSON, ROOT, TEST_KEY, gonb_notebook, kernel_env
+from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
+from conftest import ROOT, TEST_KEY, gonb_notebook, kernel_env
+from harness.lesson import lesson_cells
 
 CATALOGUE = os.path.join(ROOT, "helpers", "testdata", "hostile.json")
-# The lesson's cells this test runs, by cell id.
+# The lesson's cells this test runs, by their tags in the notebook.
 CELLS = {
-    "connect": "50bc485e",
-    "model": "11dce100",
-    "messages": "efd6db65",
-    "print loop": "12a7aefc",
-    "markdown view": "bb495684",
-    "compare": "839f227b",
+    "connect": "connect",
+    "model": "model",
+    "messages": "messages",
+    "print loop": "stream-loop",
+    "markdown view": "stream-view",
+    "compare": "compare",
 }
 GROUP_SIZE = 12
 
@@ -176,11 +177,7 @@ class HostileUpstream:
 
 
 def lesson_notebook():
-    nb = nbformat.read(LESSON, as_version=4)
-    by_id = {c.get("id"): c for c in nb.cells}
-    missing = [name for name, cid in CELLS.items() if cid not in by_id]
-    assert not missing, f"the lesson has no cell with the id of {missing}: update CELLS"
-    cells = [nbformat.v4.new_code_cell(by_id[cid].source) for cid in CELLS.values()]
+    cells = lesson_cells(*CELLS.values())
     # A control: MathJax is on in this page, so "$" left as text in outputs means something.
     cells.append(nbformat.v4.new_markdown_cell("Control: $x^2$ is typeset here."))
     return gonb_notebook(cells)

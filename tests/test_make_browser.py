@@ -171,10 +171,10 @@ def test_no_apt_names_playwright_install(sb):
 
 
 def test_browser_py_uses_the_script():
-    """tests/browser.py takes $CHROMIUM, else the script's answer."""
-    code = "import browser; print(browser.CHROMIUM)"
+    """harness/lab.py takes $CHROMIUM, else the script's answer."""
+    code = "from harness import lab; print(lab.CHROMIUM)"
     env = {k: v for k, v in os.environ.items() if k != "CHROMIUM"}
-    tests = os.path.join(ROOT, "tests")
+    tests = ROOT
     p = subprocess.run([sys.executable, "-c", code], cwd=tests, env=env, capture_output=True, text=True)
     want = subprocess.run([SCRIPT], env=env, capture_output=True, text=True).stdout.strip() or "None"
     assert p.stdout.strip() == want, p.stderr

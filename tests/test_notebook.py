@@ -8,15 +8,9 @@ import pytest
 
 from conftest import LESSON, TEST_KEY, kernel_env, lesson_messages, outputs_text
 from run_notebook import coalesce_streams, execute
+from harness.lesson import cell_index, lesson_cells
 
 OFFLINE_LABEL = "Offline sample answer"
-
-
-def code_cell_index(nb, needle):
-    for i, c in enumerate(nb.cells):
-        if c.cell_type == "code" and needle in c.source:
-            return i
-    raise AssertionError(f"no code cell contains {needle!r}")
 
 
 def test_committed_lesson_is_clean():
@@ -32,7 +26,7 @@ def test_committed_lesson_is_clean():
     assert not re.search(r"(/work/|/root/|/tmp/|/home/|/Users/)", text)
     assert not re.search(r"sk-(or-)?[A-Za-z0-9_-]{20,}", text)
     # The lesson's streaming cell mirrors the original: Stream: true and a Recv loop.
-    src = nb.cells[code_cell_index(nb, "helpers.NewPrinter")].source
+    src = nb.cells[cell_index("stream-loop", nb)].source
     assert "Stream:   true" in src or "Stream: true" in src
     assert "stream.Recv()" in src and "Delta.Content" in src
 
@@ -43,21 +37,21 @@ def test_offline_run(tmp_path, start_provider):
     env = kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="300ms", GOPROXY="off")
     nb = execute(LESSON, str(tmp_path), env=env)
     texts = outputs_text(nb)
-    stream_cell = code_cell_index(nb, "helpers.NewPrinter")
+    stream_cell = cell_index("stream-loop", nb)
     out = texts[stream_cell]
     assert OFFLINE_LABEL in out
     # The same answer the provider gives for the lesson's messages, token for token.
     expected = start_provider().complete(lesson_messages())
     assert expected.strip() in out, f"streamed answer missing from outputs:\n{out[:2000]}"
-    assert "OFFLINE SAMPLE" in texts[code_cell_index(nb, "func newClient")]
+    assert "OFFLINE SAMPLE" in texts[cell_index("connect", nb)]
     # The Markdown view: the answer (as Markdown), the thinking section and the stats line.
-    shown = texts[code_cell_index(nb, "helpers.ShowStream")]
+    shown = texts[cell_index("stream-view", nb)]
     assert OFFLINE_LABEL in shown
     for line in ("Feeding your Mongolian Bankhar", "| Adult | 2 |", "**What food is best**"):
         assert line in expected and line in shown, line
     assert "Thought for" in shown and "tokens/s" in shown
     # Streaming vs waiting: both answers and the timeline picture.
-    compared = texts[code_cell_index(nb, "helpers.CompareStreaming")]
+    compared = texts[cell_index("compare", nb)]
     assert "<svg" in compared and compared.count("Feeding your Mongolian Bankhar") >= 2
     # Questions are shown.
     quiz_text = "\n".join(texts[i] for i, c in enumerate(nb.cells) if "helpers.Question" in c.source)
@@ -89,10 +83,10 @@ def test_live_run_against_openrouter_format_server(tmp_path, start_provider):
         env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url),
     )
     texts = outputs_text(nb)
-    out = texts[code_cell_index(nb, "helpers.NewPrinter")]
+    out = texts[cell_index("stream-loop", nb)]
     assert answer.read_text().strip() in out
     assert OFFLINE_LABEL not in out
-    assert p.base_url in texts[code_cell_index(nb, "func newClient")]
+    assert p.base_url in texts[cell_index("connect", nb)]
     saved = nbformat.writes(nb)
     assert TEST_KEY not in saved and TEST_KEY[10:30] not in saved
     # Nor in anything else the run wrote: the kernel's log, the provider's log.
@@ -116,7 +110,7 @@ def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
     except CellExecutionError as e:  # an error output is acceptable, its text is checked below
         text = str(e)
     else:
-        text = outputs_text(nb)[code_cell_index(nb, "helpers.NewPrinter")]
+        text = outputs_text(nb)[cell_index("stream-loop", nb)]
     assert "key" in text.lower() and "OPENROUTER_API_KEY" in text
     assert "goroutine" not in text and "panic" not in text
     assert wrong not in text
@@ -168,17 +162,15 @@ def run_cell(kc, code, on_output=None, timeout=120):
     raise AssertionError(f"cell did not finish in {timeout} s: {''.join(parts)[-500:]}")
 
 
-@pytest.mark.parametrize("needle", ["helpers.NewPrinter", "helpers.ShowStream"])
-def test_stop_button_keeps_partial_answer(tmp_path, needle):
+@pytest.mark.parametrize("tag", ["stream-loop", "stream-view"])
+def test_stop_button_keeps_partial_answer(tmp_path, tag):
     """Interrupting the kernel (the ■ button) stops the answer quickly and keeps what came."""
     import time
 
     from jupyter_client.manager import start_new_kernel
 
-    nb = nbformat.read(LESSON, as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "code"]
-    setup = [c for c in cells if "func newClient" in c or "const MODEL" in c or "var messages" in c]
-    target = next(c for c in cells if needle in c)
+    setup = [c.source for c in lesson_cells("connect", "model", "messages")]
+    target = lesson_cells(tag)[0].source
     km, kc = start_new_kernel(
         kernel_name="gonb", cwd=str(tmp_path), env=kernel_env(OFFLINE_TOKENS_PER_SECOND="20", OFFLINE_THINK_TIME="0")
     )
@@ -203,6 +195,6 @@ def test_stop_button_keeps_partial_answer(tmp_path, needle):
     assert "Bankhar" in text  # the partial answer stays
     assert "Enjoy your loyal guardian" not in text  # and it really was cut short
     assert "goroutine" not in text and "panic" not in text
-    print(f"{needle}: stopped {finished - interrupted['interrupt']:.2f} s after the interrupt")
+    print(f"{tag}: stopped {finished - interrupted['interrupt']:.2f} s after the interrupt")
     # GoNB kills the cell's program 5 s after an interrupt; stopping on our own is well before.
     assert finished - interrupted["interrupt"] < 4

@@ -8,9 +8,10 @@ import nbformat
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import Lab, launch, menu, open_notebook, wait_kernel_idle
+from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
 from conftest import LESSON, gonb_notebook, kernel_env
-from test_browser import lesson_cells
+from harness.lesson import lesson_cells
+from harness.quizlab import LESSON_NAME, RIGHT, WRONG, lesson_lab, lesson_questions, run_lesson  # noqa: F401
 
 HOSTILE = '''%%
 helpers.Question(`{
@@ -29,7 +30,7 @@ WRONG_FREEFORM = "streamingzzz"
 
 
 def quiz_notebook():
-    cells = lesson_cells("“freeform”", "“true_false”", "“multiple_choice”")
+    cells = lesson_cells("quiz")
     return gonb_notebook(cells + [nbformat.v4.new_code_cell(HOSTILE)])
 
 
@@ -174,25 +175,6 @@ def test_two_tabs_answering_at_once_lose_nothing():
 
 # ---- The committed lesson: the answer key is out of sight -----------------
 
-LESSON_NAME = os.path.basename(LESSON)
-# Wrong, then right, answers for the lesson's three questions, in order.
-WRONG = ["streaming", "False", "a"]
-RIGHT = ["Stream: true", "True", "b"]
-
-
-def lesson_questions():
-    """The lesson's quiz questions as JSON objects (typographic quotes read as quotes),
-    with their cells."""
-    nb = nbformat.read(LESSON, as_version=4)
-    out = []
-    for cell in nb.cells:
-        m = re.search(r"helpers\.Question\(`(.*?)`\)", cell.source, re.S)
-        if cell.cell_type == "code" and m:
-            out.append((cell, json.loads(m.group(1).replace("\u201c", '"').replace("\u201d", '"'))))
-    assert len(out) == 3, "the lesson has three quiz questions"
-    return out
-
-
 def secrets_of(q):
     """What a student must not find anywhere in the page before answering: the
     explanation and the options' feedback."""
@@ -203,25 +185,6 @@ def answers_of(q):
     """The right answers of a freeform question, which must not be in its widget (they
     are words of the lesson's text, so they may be elsewhere in the page)."""
     return [q["answer"]] + q.get("accepted_answers", []) if q["question_type"] == "freeform" else []
-
-
-def run_lesson(page, lab, timeout=240_000):
-    """Open the lesson, Run All (offline provider), wait until every cell is done and the
-    three quiz widgets are ready."""
-    open_notebook(page, lab, LESSON_NAME)
-    menu(page, "Run", "Run All Cells")
-    page.wait_for_function(
-        "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 3", timeout=timeout
-    )
-    wait_kernel_idle(page, timeout)
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')).every(p => !p.innerText.includes('*'))",
-        timeout=timeout,
-    )
-
-
-def lesson_lab():
-    return Lab(env=kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="0"))
 
 
 # Everything the outputs carry: their text, and their HTML as the DOM has it.

@@ -15,7 +15,7 @@ import time
 import nbformat
 from playwright.sync_api import sync_playwright
 
-from browser import CHROMIUM, CHROMIUM_ARGS, Lab, menu, open_notebook
+from harness.lab import CHROMIUM, CHROMIUM_ARGS, Lab, menu, open_notebook
 from conftest import gonb_notebook, kernel_env
 
 HOST = "quiz-lab.test"

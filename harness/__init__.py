@@ -1,0 +1,1 @@
+"""The Python side shared by tests/ and bench/: the lesson read from its notebook."""
