@@ -473,6 +473,18 @@ def remove_users(names, group):
         pass
 
 
+def remove_stale_test_users():
+    """Users and groups an earlier run of this test left (it was killed before its cleanup),
+    when none of their processes runs: names glt<4 hex>-..., made by classroom/ scripts."""
+    made_by = ("golessons class account", "golessons class relay")
+    for pw in pwd.getpwall():
+        if re.match(r"^glt[0-9a-f]{4}-", pw.pw_name) and pw.pw_gecos in made_by and not pids_of(pw.pw_uid):
+            subprocess.run(["userdel", "--remove", "--force", pw.pw_name], capture_output=True)
+    for g in grp.getgrall():
+        if re.match(r"^glt[0-9a-f]{4}-(class|relay)$", g.gr_name) and not g.gr_mem:
+            subprocess.run(["groupdel", g.gr_name], capture_output=True)
+
+
 def as_user(name, *cmd):
     pw = pwd.getpwnam(name)
     return subprocess.run(["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups", "--", *cmd],
@@ -483,6 +495,7 @@ def as_user(name, *cmd):
 
 @pytest.fixture(scope="module")
 def classroom(artifacts):
+    remove_stale_test_users()
     t0 = time.time()
     p = subprocess.run(["bash", os.path.join(ROOT, "classroom", "install.sh"), INSTALL], cwd=ROOT,
                        capture_output=True, text=True)
