@@ -185,7 +185,7 @@ def cmd_teacher():
     if not DEMO:
         ensure_unix_user(TEACHER)
     print(f"Teacher account created: user name {TEACHER}, password {password}")
-    print(f"(also in {os.path.join(HUB_STATE, 'teacher-password.txt')}, readable by root only; change it after logging in)")
+    print(f"(also in {os.path.join(HUB_STATE, 'teacher-password.txt')}, readable by {'you' if DEMO else 'root'} only; change it after logging in)")
 
 
 def read_class_list(path):
@@ -314,7 +314,7 @@ def cmd_cards(url, only=None):
             password=html.escape(p.get("password") or "(unchanged: the one on the first card)"),
         ))
     save_private(CARDS, CARD_PAGE.format(count=len(cards), cards="\n".join(cards)))
-    print(f"Login cards: {CARDS} (open it in a browser and print it; readable by root only)")
+    print(f"Login cards: {CARDS} (open it in a browser and print it; readable by {'you' if DEMO else 'root'} only)")
 
 
 def main(argv):

@@ -483,6 +483,10 @@ def remove_stale_test_users():
     for g in grp.getgrall():
         if re.match(r"^glt[0-9a-f]{4}-(class|relay)$", g.gr_name) and not g.gr_mem:
             subprocess.run(["groupdel", g.gr_name], capture_output=True)
+    notebooks = os.path.join(INSTALL, "src", "notebooks")
+    for name in os.listdir(notebooks) if os.path.isdir(notebooks) else []:
+        if re.match(r"^glt[0-9a-f]{4}-new-lesson\.ipynb$", name):
+            os.remove(os.path.join(notebooks, name))
 
 
 def as_user(name, *cmd):
