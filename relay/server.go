@@ -488,6 +488,9 @@ func (r *Relay) endCopy(err error, req *http.Request, ex *exchange) {
 		if ex.stream && !ex.scan.done && !ex.scan.finish && ex.status == http.StatusOK {
 			ex.outcome = "stream ended early"
 		}
+	case (errors.Is(err, errClientGone) || req.Context().Err() != nil) && ex.stream && ex.scan.done:
+		// The student's client closed after "data: [DONE]", before the
+		// upstream's end of file: the answer was whole.
 	case errors.Is(err, errClientGone) || req.Context().Err() != nil:
 		ex.outcome = "student left"
 	default:

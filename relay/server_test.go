@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sashabaranov/go-openai"
 
@@ -227,4 +228,41 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 	if b, _ := json.Marshal(Secret(teacherKey)); strings.Contains(string(b), teacherKey) {
 		t.Errorf("a Secret marshalled its value: %s", b)
 	}
+}
+
+// A student whose client closes right after "data: [DONE]", before the
+// upstream ends its response, got a whole answer: it is not counted as an
+// error.
+func TestClientClosingAfterDoneIsNotAnError(t *testing.T) {
+	release := make(chan struct{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Twice.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+		w.(http.Flusher).Flush()
+		<-release // the upstream keeps the connection open a while
+	})
+	tr := startRelay(t, up, nil, Options{})
+	defer close(release)
+	resp := tr.do(t, http.MethodPost, "/services/class-relay/v1/chat/completions", aliceToken, chatBody(true, ""))
+	buf := make([]byte, 0, 512)
+	tmp := make([]byte, 512)
+	for !strings.Contains(string(buf), "[DONE]") {
+		n, err := resp.Body.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		if err != nil {
+			t.Fatalf("read %q: %v", buf, err)
+		}
+	}
+	resp.Body.Close() // as go-openai does after [DONE]
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if c := tr.usage.Snapshot().Students["alice"]; c.Requests == 1 && (c.Estimated == 1 || c.Errors == 1) {
+			if c.Errors != 0 {
+				t.Fatalf("a whole answer counted as an error: %+v\n%s", c, tr.log.String())
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the request was not finished in the usage: %+v", tr.usage.Snapshot().Students["alice"])
 }
