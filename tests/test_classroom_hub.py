@@ -40,6 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import ROOT, SECRET_VARS, free_port, wait_http
+from harness import lesson
 
 if os.geteuid() != 0:
     pytest.skip(
@@ -62,20 +63,26 @@ PIECES = 40  # the streamed answer comes in this many chunks...
 PIECE_GAP = 0.15  # ...this far apart (6 s: long enough for a second student to wait)
 TIMEOUT = 180
 
-# The lesson's cells, found by their text (notebooks/openai-streaming.ipynb).
+# The lesson's cells, found by their tags (harness/lesson.py); the constants
+# are the keys, and a line of each cell's text to find it on the page.
 CONNECT, MODEL, MESSAGES, STREAM, FREEFORM = "func newClient()", "const MODEL", "var messages", "helpers.NewPrinter()", "“freeform”"
+TAGS = {CONNECT: "connect", MODEL: "model", MESSAGES: "messages", STREAM: "stream-loop"}
 
 
 def lesson_code():
-    nb = json.load(open(os.path.join(ROOT, "notebooks", "openai-streaming.ipynb"), encoding="utf-8"))
-    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-    return {k: next(c for c in cells if k in c) for k in (CONNECT, MODEL, MESSAGES, STREAM)}
+    code = {k: lesson.source(tag) for k, tag in TAGS.items()}
+    for k, src in code.items():
+        assert k in src, f"the lesson's {TAGS[k]} cell no longer holds {k!r}: update this test's constants"
+    return code
 
 
 def code_cell_index(text):
-    nb = json.load(open(os.path.join(ROOT, "notebooks", "openai-streaming.ipynb"), encoding="utf-8"))
-    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-    return next(i for i, c in enumerate(cells) if text in c)
+    """The index among the lesson's code cells of the quiz cell holding text."""
+    nb = lesson.read()
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    quiz = [i for i in lesson.cell_indexes("quiz", nb) if text in nb.cells[i].source]
+    assert quiz, f"no quiz cell of the lesson holds {text!r}"
+    return code.index(quiz[0])
 
 
 # --- A fake AI provider speaking OpenAI's SSE wire format. ---
@@ -368,11 +375,8 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
 
 
 def browser_harness():
-    """(cell_with, launch) of the shared browser harness (harness/lab.py; tests/browser.py before)."""
-    try:
-        from harness.lab import cell_with, launch
-    except ImportError:
-        from browser import cell_with, launch
+    """(cell_with, launch) of the shared browser harness (harness/lab.py)."""
+    from harness.lab import cell_with, launch
     return cell_with, launch
 
 
