@@ -85,7 +85,7 @@ func TestClassRelayQueueShowsWaiting(t *testing.T) {
 	t.Setenv(BaseURLEnv, base)
 	t.Setenv(RelayEnv, "1")
 	t.Setenv(HubTokenEnv, alice)
-	t.Setenv(KeyEnv, "sk-or-v1-a-students-own-key-is-not-used")
+	t.Setenv(KeyEnv, "fake-or-v1-a-students-own-key-is-not-used")
 	config := Connect(openai.DefaultConfig(APIKey()))
 	if first := CurrentConnection().String(); !strings.Contains(first, "class relay") || strings.Contains(first, alice) {
 		t.Errorf("first cell says %q", first)

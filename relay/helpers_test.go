@@ -17,7 +17,7 @@ import (
 // Secrets of the tests; none may appear in a log, a response or upstream
 // (the student tokens).
 const (
-	teacherKey   = "sk-or-v1-TEACHERKEY-0123456789abcdef"
+	teacherKey   = "fake-or-v1-TEACHERKEY-0123456789abcdef"
 	relayToken   = "relay-own-hub-token-5555"
 	aliceToken   = "alice-hub-token-0000000001"
 	bobToken     = "bob-hub-token-0000000002"

@@ -20,7 +20,7 @@ import (
 const (
 	studentToken = "student-hub-token-0000000001"
 	serviceToken = "relay-service-token-0000000009"
-	teacherKey   = "sk-or-v1-TEACHERKEY-cmdtest-0123456789"
+	teacherKey   = "fake-or-v1-TEACHERKEY-cmdtest-0123456789"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
