@@ -44,3 +44,21 @@ def run_lesson(page, lab, timeout=240_000):
 
 def lesson_lab():
     return Lab(env=kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="0"))
+
+
+def give_answer(page, i, q, answer, state):
+    """Answer quiz widget i (question q) on the page with answer, and wait until it
+    shows state ("correct" or "incorrect")."""
+    w = page.locator(".gq-quiz").nth(i)
+    if q["question_type"] == "freeform":
+        w.locator(".gq-input").fill(answer)
+        w.locator(".gq-check").click()
+    elif q["question_type"] == "true_false":
+        w.locator(f".gq-tf[data-answer={answer}]").click()
+    else:
+        w.locator(f"input[value={answer}]").check()
+        w.locator(".gq-check").click()
+    page.wait_for_function(
+        "([i, s]) => document.querySelectorAll('.gq-quiz')[i].dataset.state === s", arg=[i, state]
+    )
+    return w

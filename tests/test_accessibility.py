@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 from harness.lab import launch
 from conftest import ROOT
-from harness.quizlab import RIGHT, WRONG, lesson_lab, lesson_questions, run_lesson
+from harness.quizlab import RIGHT, WRONG, give_answer, lesson_lab, lesson_questions, run_lesson
 
 AXE = os.path.join(ROOT, "tests", "node_modules", "axe-core", "axe.min.js")
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
@@ -124,21 +124,9 @@ def describe(violations):
 
 def answer_all(page):
     """Answer each quiz question wrongly, then rightly, so the feedback and explanation show."""
-    quizzes = page.locator(".gq-quiz")
     for i, (_, q) in enumerate(lesson_questions()):
-        w = quizzes.nth(i)
         for answer, state in ((WRONG[i], "incorrect"), (RIGHT[i], "correct")):
-            if q["question_type"] == "freeform":
-                w.locator(".gq-input").fill(answer)
-                w.locator(".gq-check").click()
-            elif q["question_type"] == "true_false":
-                w.locator(f".gq-tf[data-answer={answer}]").click()
-            else:
-                w.locator(f"input[value={answer}]").check()
-                w.locator(".gq-check").click()
-            page.wait_for_function(
-                "([i, s]) => document.querySelectorAll('.gq-quiz')[i].dataset.state === s", arg=[i, state]
-            )
+            give_answer(page, i, q, answer, state)
         page.wait_for_function(
             "i => document.querySelectorAll('.gq-quiz')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
         )

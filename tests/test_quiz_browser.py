@@ -11,7 +11,7 @@ from playwright.sync_api import sync_playwright
 from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
 from conftest import LESSON, gonb_notebook, kernel_env
 from harness.lesson import lesson_cells
-from harness.quizlab import LESSON_NAME, RIGHT, WRONG, lesson_lab, lesson_questions, run_lesson  # noqa: F401
+from harness.quizlab import LESSON_NAME, RIGHT, WRONG, give_answer, lesson_lab, lesson_questions, run_lesson  # noqa: F401
 
 HOSTILE = '''%%
 helpers.Question(`{
@@ -240,17 +240,7 @@ def test_lesson_hides_the_answer_key(artifacts):
             for i, q in enumerate(questions):
                 w = quizzes.nth(i)
                 for answer, state in ((WRONG[i], "incorrect"), (RIGHT[i], "correct")):
-                    if q["question_type"] == "freeform":
-                        w.locator(".gq-input").fill(answer)
-                        w.locator(".gq-check").click()
-                    elif q["question_type"] == "true_false":
-                        w.locator(f".gq-tf[data-answer={answer}]").click()
-                    else:
-                        w.locator(f"input[value={answer}]").check()
-                        w.locator(".gq-check").click()
-                    page.wait_for_function(
-                        "([i, s]) => document.querySelectorAll('.gq-quiz')[i].dataset.state === s", arg=[i, state]
-                    )
+                    give_answer(page, i, q, answer, state)
                     explanation = w.locator(".gq-explanation")
                     if state == "incorrect":
                         assert explanation.count() == 0, f"question {i + 1}: an explanation after a wrong answer"
