@@ -27,20 +27,19 @@ import pwd
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import ROOT, SECRET_VARS, free_port, wait_http
+from conftest import ROOT
 from harness import lesson
+from harness.classroom import (TIMEOUT, Hub, Kernel, Names, as_user, http, pids_of, proc_read,  # noqa: F401
+                               remove_stale_users, remove_users, status_no_redirect)
 
 if os.geteuid() != 0:
     pytest.skip(
@@ -49,19 +48,15 @@ if os.geteuid() != 0:
         allow_module_level=True,
     )
 
-import websocket  # noqa: E402  (websocket-client, in tools/requirements.txt)
-
 INSTALL = os.environ.get("CLASSROOM_TEST_DIR", "/opt/golessons-test")
 TEACHER_KEY = "fake-or-v1-TEACHER-" + secrets.token_hex(20)
-PREFIX = "glt" + secrets.token_hex(2)  # unique user names for this run
+NAMES = Names("t")  # unique user names for this run
+PREFIX = NAMES.prefix
 STUDENTS = {"a": PREFIX + "-ada", "b": PREFIX + "-bob", "c": PREFIX + "-cy", "d": PREFIX + "-dee"}  # d signs up
-TEACHER = PREFIX + "-teach"
-GROUP = PREFIX + "-class"
-RELAY_USER = PREFIX + "-relay"
+TEACHER, GROUP, RELAY_USER = NAMES.teacher, NAMES.group, NAMES.relay_user
 ANSWER = "FAKE-UPSTREAM says: feed a Bankhar twice a day, good meat and rice."
 PIECES = 40  # the streamed answer comes in this many chunks...
 PIECE_GAP = 0.15  # ...this far apart (6 s: long enough for a second student to wait)
-TIMEOUT = 180
 
 # The lesson's cells, found by their tags (harness/lesson.py); the constants
 # are the keys, and a line of each cell's text to find it on the page.
@@ -172,332 +167,17 @@ class FakeUpstream:
         self.server.server_close()
 
 
-# --- Talking to the hub and to a student's kernel through the proxy. ---
-
-def http(method, url, token=None, body=None, timeout=30):
-    """(status, parsed JSON or text) of a request; never raises for an HTTP status."""
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "token " + token
-    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
-    req = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, text = r.status, r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        status, text = e.code, e.read().decode("utf-8", "replace")
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def status_no_redirect(url, token):
-    req = urllib.request.Request(url, headers={"Authorization": "token " + token})
-    try:
-        with urllib.request.build_opener(NoRedirect).open(req, timeout=30) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
-class Kernel:
-    """A GoNB kernel on a student's server, driven through the hub's proxy with their token."""
-
-    def __init__(self, hub, user, token):
-        self.user, self.token = user, token
-        status, k = http("POST", f"{hub.url}/user/{user}/api/kernels", token, {"name": "gonb"})
-        assert status == 201, (status, k)
-        self.id = k["id"]
-        self.session = uuid.uuid4().hex
-        self.ws = websocket.create_connection(
-            f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{self.id}/channels",
-            header=[f"Authorization: token {token}"], timeout=5,
-        )
-
-    def execute(self, code, timeout=TIMEOUT):
-        """Run code; returns (all output text, error text or None, seconds)."""
-        msg_id = uuid.uuid4().hex
-        self.ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "username": self.user, "session": self.session,
-                       "msg_type": "execute_request", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True},
-        }))
-        start = time.time()
-        texts, error, idle, replied = [], None, False, False
-        while not (idle and replied):
-            if time.time() - start > timeout:
-                raise AssertionError(f"{self.user}: the cell did not finish in {timeout} s; output so far: {''.join(texts)[-2000:]}")
-            try:
-                msg = json.loads(self.ws.recv())
-            except websocket.WebSocketTimeoutException:
-                continue
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                texts.append(content["text"])
-            elif kind in ("display_data", "update_display_data", "execute_result"):
-                texts.extend(v if isinstance(v, str) else json.dumps(v) for v in content.get("data", {}).values())
-            elif kind == "error":
-                error = "\n".join(content.get("traceback", [])) or content.get("evalue", "")
-                texts.append(error)
-            elif kind == "status" and content["execution_state"] == "idle":
-                idle = True
-            elif kind == "execute_reply":
-                replied = True
-        return "".join(texts), error, time.time() - start
-
-    def close(self):
-        self.ws.close()
-
-
-class Hub:
-    def __init__(self, tmp, upstream, log):
-        self.tmp = tmp
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.admin_token = secrets.token_hex(24)
-        self.state = os.path.join(tmp, "state")
-        self.homes = os.path.join(tmp, "homes")
-        os.makedirs(self.state)
-        os.makedirs(self.homes)
-        os.chmod(tmp, 0o755)
-        relay_cfg = os.path.join(tmp, "relay-test.json")
-        with open(relay_cfg, "w") as f:
-            json.dump({
-                "upstream": {"base_url": upstream.url, "requests_per_minute": 0, "max_concurrent": 1},
-                "student": {"requests_per_minute": 2, "requests_per_day": 0, "concurrent_streams": 2},
-                "queue": {"keepalive": "1s"},
-            }, f)
-        extra = os.path.join(tmp, "extra_config.py")
-        with open(extra, "w") as f:
-            # The test's own admin service (a token to create students' tokens and servers).
-            f.write(f"""c.JupyterHub.services.append({{"name": "classroom-test", "api_token": {self.admin_token!r}}})
-c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classroom-test"],
-    "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "read:users"]}})
-""")
-        self.env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
-        self.env.update({
-            "CLASSROOM_DIR": INSTALL, "CLASSROOM_STATE_DIR": self.state, "CLASSROOM_DEMO": "0",
-            "CLASSROOM_IP": "127.0.0.1", "CLASSROOM_PORT": str(self.port),
-            "CLASSROOM_HUB_PORT": str(free_port()), "CLASSROOM_PROXY_API_PORT": str(free_port()),
-            "CLASSROOM_RELAY_PORT": str(free_port()), "CLASSROOM_CLASS_VIEW_PORT": str(free_port()),
-            "CLASSROOM_TEACHER": TEACHER, "CLASSROOM_GROUP": GROUP, "CLASSROOM_RELAY_USER": RELAY_USER,
-            "CLASSROOM_HOME_BASE": self.homes, "CLASSROOM_RELAY_CONFIG": relay_cfg,
-            "CLASSROOM_EXTRA_CONFIG": extra,
-            "OPENROUTER_API_KEY": TEACHER_KEY,  # the teacher's key: start.sh moves it to the relay's key file
-        })
-        self.log_path = log
-        self.log = open(log, "w")
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["bash", os.path.join(ROOT, "classroom", "start.sh")], cwd=ROOT, env=self.env,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.time() + 120
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError("the hub stopped:\n" + self.output()[-5000:])
-            try:  # 200 from the hub itself (the proxy answers 404 until it has the hub's route)
-                with urllib.request.urlopen(self.url + "/hub/api/", timeout=2):
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise AssertionError("the hub did not come up in 120 s:\n" + self.output()[-5000:])
-                time.sleep(0.3)
-        # The relay, a managed service, may come up a moment after the hub.
-        wait_http(f"http://127.0.0.1:{self.env['CLASSROOM_RELAY_PORT']}/services/class-relay/health", timeout=60)
-
-    def output(self):
-        self.log.flush()
-        return open(self.log_path, encoding="utf-8", errors="replace").read()
-
-    def accounts(self, *args):
-        p = subprocess.run([os.path.join(INSTALL, "venv", "bin", "python"), os.path.join(ROOT, "classroom", "accounts.py"), *args],
-                           env=self.env, capture_output=True, text=True)
-        assert p.returncode == 0, p.stdout + p.stderr
-        return p.stdout
-
-    def api(self, method, path, body=None, token=None):
-        return http(method, f"{self.url}/hub/api{path}", token or self.admin_token, body)
-
-    def token_for(self, user):
-        status, r = self.api("POST", f"/users/{user}/tokens", {"note": "classroom test"})
-        assert status == 201, (status, r)
-        return r["token"]
-
-    def start_server(self, user):
-        status, r = self.api("POST", f"/users/{user}/server")
-        assert status in (201, 202, 400), (status, r)
-        self.wait_ready(user)
-
-    def wait_ready(self, user, timeout=TIMEOUT):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            status, r = self.api("GET", f"/users/{user}")
-            if status == 200 and r.get("servers", {}).get("", {}).get("ready"):
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"{user}'s server was not ready in {timeout} s:\n" + self.output()[-5000:])
-
-    def stop_server(self, user):
-        self.api("DELETE", f"/users/{user}/server")
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            status, r = self.api("GET", f"/users/{user}")
-            if not r.get("servers"):
-                return
-            time.sleep(0.5)
-
-    def stop(self, close=True):
-        """Stop the hub; then end whatever it started that outlived it (the proxy, services)."""
-        started = descendants(self.proc.pid)
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        end_processes(started)
-        if close:
-            self.log.close()
-
-
 def browser_harness():
     """(cell_with, launch) of the shared browser harness (harness/lab.py)."""
     from harness.lab import cell_with, launch
     return cell_with, launch
 
 
-# --- Processes and users. ---
-
-def pids_of(uid):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                if os.stat(f"/proc/{d}").st_uid == uid:
-                    out.append(int(d))
-            except FileNotFoundError:
-                pass
-    return out
-
-
-def proc_read(pid, what):
-    try:
-        with open(f"/proc/{pid}/{what}", "rb") as f:
-            return f.read()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return b""
-
-
-def proc_stat(pid):
-    """(parent pid, start time) of a process, or None when it is gone."""
-    raw = proc_read(pid, "stat")
-    if not raw:
-        return None
-    fields = raw[raw.rindex(b")") + 2:].split()
-    return int(fields[1]), int(fields[19])
-
-
-def descendants(pid):
-    """{pid: start time} of every process under pid."""
-    children = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            st = proc_stat(int(d))
-            if st:
-                children.setdefault(st[0], []).append((int(d), st[1]))
-    out, todo = {}, [pid]
-    while todo:
-        for child, start in children.get(todo.pop(), []):
-            out[child] = start
-            todo.append(child)
-    return out
-
-
-def end_processes(started, grace=10):
-    """SIGTERM, then SIGKILL, each process of started that is still the same process."""
-    def alive():
-        return [p for p, start in started.items() if (proc_stat(p) or (0, None))[1] == start]
-
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2)):
-        pids = alive()
-        for p in pids:
-            try:
-                os.kill(p, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.time() + wait
-        while pids and alive() and time.time() < deadline:
-            time.sleep(0.2)
-
-
-def kill_uid(uid):
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = pids_of(uid)
-        for pid in pids:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        if pids:
-            time.sleep(1)
-
-
-def remove_users(names, group):
-    for name in names:
-        try:
-            uid = pwd.getpwnam(name).pw_uid
-        except KeyError:
-            continue
-        kill_uid(uid)
-        subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
-    try:
-        grp.getgrnam(group)
-        subprocess.run(["groupdel", group], capture_output=True)
-    except KeyError:
-        pass
-
-
-def remove_stale_test_users():
-    """Users and groups an earlier run of this test left (it was killed before its cleanup),
-    when none of their processes runs: names glt<4 hex>-..., made by classroom/ scripts."""
-    made_by = ("golessons class account", "golessons class relay")
-    for pw in pwd.getpwall():
-        if re.match(r"^glt[0-9a-f]{4}-", pw.pw_name) and pw.pw_gecos in made_by and not pids_of(pw.pw_uid):
-            subprocess.run(["userdel", "--remove", "--force", pw.pw_name], capture_output=True)
-    for g in grp.getgrall():
-        if re.match(r"^glt[0-9a-f]{4}-(class|relay)$", g.gr_name) and not g.gr_mem:
-            subprocess.run(["groupdel", g.gr_name], capture_output=True)
-    notebooks = os.path.join(INSTALL, "src", "notebooks")
-    for name in os.listdir(notebooks) if os.path.isdir(notebooks) else []:
-        if re.match(r"^glt[0-9a-f]{4}-new-lesson\.ipynb$", name):
-            os.remove(os.path.join(notebooks, name))
-
-
-def as_user(name, *cmd):
-    pw = pwd.getpwnam(name)
-    return subprocess.run(["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups", "--", *cmd],
-                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": pw.pw_dir})
-
-
 # --- The fixture: install, hub, three students. ---
 
 @pytest.fixture(scope="module")
 def classroom(artifacts):
-    remove_stale_test_users()
+    remove_stale_users(INSTALL, "t")
     t0 = time.time()
     p = subprocess.run(["bash", os.path.join(ROOT, "classroom", "install.sh"), INSTALL], cwd=ROOT,
                        capture_output=True, text=True)
@@ -508,7 +188,12 @@ def classroom(artifacts):
     hub = None
     try:
         t1 = time.time()
-        hub = Hub(tmp, upstream, os.path.join(artifacts, "classroom-hub.log"))
+        relay_config = {
+            "upstream": {"base_url": upstream.url, "requests_per_minute": 0, "max_concurrent": 1},
+            "student": {"requests_per_minute": 2, "requests_per_day": 0, "concurrent_streams": 2},
+            "queue": {"keepalive": "1s"},
+        }
+        hub = Hub(tmp, os.path.join(artifacts, "classroom-hub.log"), INSTALL, NAMES, relay_config, key=TEACHER_KEY)
         hub_s = time.time() - t1
         csv_path = os.path.join(tmp, "class.csv")
         with open(csv_path, "w") as f:
