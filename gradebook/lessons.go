@@ -1,12 +1,13 @@
 package gradebook
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"sort"
 	"strings"
 
+	"github.com/k12notebooks/golessons/lessonbook"
 	"github.com/k12notebooks/golessons/quiz"
 )
 
@@ -65,19 +66,15 @@ func (l *Lessons) warn(path, msg string) {
 
 // add adds the questions of the notebooks at path.
 func (l *Lessons) add(path string) {
-	var notebooks []string
-	_ = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			l.warn(p, fmt.Sprintf("cannot read the lesson: %v", err))
-		case d.IsDir() && p != path && strings.HasPrefix(d.Name(), "."):
-			return filepath.SkipDir
-		case !d.IsDir() && strings.HasSuffix(p, ".ipynb"):
-			notebooks = append(notebooks, p)
+	notebooks, errs := lessonbook.Find(path)
+	for _, err := range errs {
+		p := path
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			p = pe.Path
 		}
-		return nil
-	})
-	sort.Strings(notebooks)
+		l.warn(p, fmt.Sprintf("cannot read the lesson: %v", err))
+	}
 	for _, nbPath := range notebooks {
 		name := filepath.Base(nbPath)
 		if prev, dup := l.names[name]; dup {
@@ -88,7 +85,7 @@ func (l *Lessons) add(path string) {
 		}
 		l.names[name] = nbPath
 		l.Paths = append(l.Paths, nbPath)
-		qs, probs := quiz.CheckNotebook(nbPath)
+		qs, probs := lessonbook.Check(nbPath)
 		for _, p := range probs {
 			l.warn(p.Notebook, strings.TrimPrefix(p.String(), p.Notebook+": "))
 		}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/lessonbook"
 )
 
 // exportedNames returns the exported top-level names of this package.
@@ -73,11 +73,11 @@ func TestLessonNotebooks(t *testing.T) {
 		t.Fatal("no lessons in ../notebooks")
 	}
 	for _, path := range paths {
-		nb, err := quiz.ReadNotebook(path)
+		nb, err := lessonbook.Read(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		names, dot := quiz.HelpersNames(nb)
+		names, dot := lessonbook.HelpersNames(nb)
 		if dot {
 			t.Errorf("%s: a cell imports the helpers with \".\"; import it by name", path)
 		}
@@ -96,7 +96,7 @@ func TestLessonNotebooks(t *testing.T) {
 		if calls < 5 {
 			t.Errorf("%s: found only %d uses of the helpers; is the scan broken?", path, calls)
 		}
-		if _, problems := quiz.CheckNotebook(path); len(problems) > 0 {
+		if _, problems := lessonbook.Check(path); len(problems) > 0 {
 			t.Errorf("%s: quiz problems: %v", path, problems)
 		}
 	}
@@ -106,7 +106,7 @@ func TestLessonNotebooks(t *testing.T) {
 // strings.
 func TestSelectorsOfAnyImportName(t *testing.T) {
 	src := "import h \"github.com/k12notebooks/golessons/helpers\"\n%%\n// helpers.Gone()\nh.ShowStream(ctx, s)\nx := \"h.Nope\"\nh.Missing()\n"
-	names, _ := quiz.HelpersNames(&quiz.Notebook{Cells: []quiz.Cell{{Type: "code", Source: src}}})
+	names, _ := lessonbook.HelpersNames(&lessonbook.Notebook{Cells: []lessonbook.Cell{{Type: "code", Source: src}}})
 	if !names["h"] {
 		t.Fatalf("import names = %v", names)
 	}

@@ -1,45 +1,29 @@
 package offline
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/k12notebooks/golessons/lessonbook"
 )
 
 // lessonCode returns the code cells of the lesson notebooks, joined.
 func lessonCode(t *testing.T) string {
 	t.Helper()
-	paths, _ := filepath.Glob("../notebooks/*.ipynb")
-	if len(paths) == 0 {
-		t.Fatal("no lesson notebooks in ../notebooks")
+	paths, errs := lessonbook.Find("../notebooks")
+	if len(paths) == 0 || errs != nil {
+		t.Fatalf("no lesson notebooks in ../notebooks: %v", errs)
 	}
 	var b strings.Builder
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		nb, err := lessonbook.Read(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var nb struct {
-			Cells []struct {
-				CellType string          `json:"cell_type"`
-				Source   json.RawMessage `json:"source"`
-			} `json:"cells"`
-		}
-		if err := json.Unmarshal(data, &nb); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
 		for _, c := range nb.Cells {
-			var lines []string
-			if json.Unmarshal(c.Source, &lines) != nil {
-				var s string
-				json.Unmarshal(c.Source, &s)
-				lines = []string{s}
-			}
-			if c.CellType == "code" {
-				b.WriteString(strings.Join(lines, "") + "\n")
+			if c.Type == "code" {
+				b.WriteString(c.Source + "\n")
 			}
 		}
 	}

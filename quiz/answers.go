@@ -94,29 +94,13 @@ func ParseAnswers(data []byte, name string) (*Answers, error) {
 	}
 	var a Answers
 	if err := json.Unmarshal(data, &a); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		var off int64 = -1
-		msg := err.Error()
-		switch {
-		case errors.As(err, &syn):
-			off = syn.Offset - 1
-			msg = "malformed JSON: " + strings.TrimPrefix(syn.Error(), "json: ")
-		case errors.As(err, &typ):
-			off = typ.Offset - 1
-			field := typ.Field
-			if field == "" {
-				field = "the file"
-			}
-			msg = fmt.Sprintf("%s holds a JSON %s where %s was expected", field, typ.Value, describeGoType(typ.Type.String()))
+		if e := JSONError(data, err); e != nil {
+			return nil, fmt.Errorf("%s: %w", name, e)
 		}
-		if off < 0 {
-			if at := findBadTime(data); at >= 0 {
-				return nil, fmt.Errorf("%s: %w", name, byteError(data, int(at), "\"time\" is not a time such as \"2025-03-04T10:15:02Z\": "+err.Error()))
-			}
-			return nil, fmt.Errorf("%s: not a valid answers file: %v", name, err)
+		if at := findBadTime(data); at >= 0 {
+			return nil, fmt.Errorf("%s: %w", name, OffsetError(data, int(at), "\"time\" is not a time such as \"2025-03-04T10:15:02Z\": "+err.Error()))
 		}
-		return nil, fmt.Errorf("%s: %w", name, byteError(data, int(off), msg))
+		return nil, fmt.Errorf("%s: not a valid answers file: %v", name, err)
 	}
 	if a.Answers == nil {
 		a.Answers = map[string]*Record{}
@@ -181,37 +165,6 @@ func findBadTime(data []byte) int64 {
 		return -1
 	}
 	return walk(false)
-}
-
-func describeGoType(t string) string {
-	switch {
-	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "quiz."), strings.HasPrefix(t, "*quiz."):
-		return "an object"
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	case t == "time.Time":
-		return "a time such as \"2025-03-04T10:15:02Z\""
-	case t == "float64", t == "int", t == "*float64":
-		return "a number"
-	case t == "bool":
-		return "true or false"
-	}
-	return "a " + t
-}
-
-// byteError turns a byte offset in data into an *Error with line:column.
-func byteError(data []byte, off int, msg string) *Error {
-	if off > len(data) {
-		off = len(data)
-	}
-	if off < 0 {
-		off = 0
-	}
-	text := string(data)
-	prefix := string(data[:off])
-	line := strings.Count(prefix, "\n") + 1
-	col := len([]rune(prefix[strings.LastIndex(prefix, "\n")+1:])) + 1
-	return &Error{Line: line, Col: col, Msg: msg, Context: Caret(text, line, col)}
 }
 
 // ReadAnswers reads an answers file. A missing file gives an error for which

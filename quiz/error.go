@@ -1,6 +1,8 @@
 package quiz
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -72,6 +74,55 @@ func Caret(src string, line, col int) string {
 		pad.WriteByte(' ')
 	}
 	return text + "\n" + pad.String() + "^"
+}
+
+// JSONError returns an *Error at the line:column of the problem that
+// encoding/json reported in decoding data: for a *json.SyntaxError
+// ("malformed JSON: ..."), or a *json.UnmarshalTypeError (which field holds
+// what kind of value where another was expected), whose Offset says where the
+// problem is. It returns nil for any other error, which has no position.
+func JSONError(data []byte, err error) *Error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return OffsetError(data, int(syn.Offset-1), "malformed JSON: "+strings.TrimPrefix(syn.Error(), "json: "))
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "the file"
+		}
+		return OffsetError(data, int(typ.Offset-1), fmt.Sprintf("%s holds a JSON %s where %s was expected", field, typ.Value, describeGoType(typ.Type.String())))
+	}
+	return nil
+}
+
+// describeGoType says in words what JSON a Go type of a decoded value takes.
+func describeGoType(t string) string {
+	switch {
+	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "struct"), strings.HasPrefix(t, "quiz."), strings.HasPrefix(t, "*quiz."):
+		return "an object"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case t == "time.Time":
+		return "a time such as \"2025-03-04T10:15:02Z\""
+	case t == "float64", t == "int", t == "*float64":
+		return "a number"
+	case t == "bool":
+		return "true or false"
+	}
+	return "a " + t
+}
+
+// OffsetError returns an *Error with msg at byte offset off of data (clamped
+// to data), as line:column in characters, with its Context.
+func OffsetError(data []byte, off int, msg string) *Error {
+	off = min(max(off, 0), len(data))
+	text := string(data)
+	prefix := text[:off]
+	line := strings.Count(prefix, "\n") + 1
+	col := len([]rune(prefix[strings.LastIndex(prefix, "\n")+1:])) + 1
+	return &Error{Line: line, Col: col, Msg: msg, Context: Caret(text, line, col)}
 }
 
 // src is a JSON text kept as runes, with the start of every line, so that

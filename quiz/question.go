@@ -31,6 +31,8 @@
 //
 // Parse accepts one question or a JSON list of questions. Every problem is
 // reported as an *Error with the line and column in the JSON text.
+//
+// Package lessonbook finds the questions in the lesson notebooks.
 package quiz
 
 import (

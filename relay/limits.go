@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/k12notebooks/golessons/internal/plural"
 )
 
 // Error types of the relay's own 429 answers (the "type" of the error body).
@@ -105,8 +107,8 @@ func (l *Limiter) Admit(student string) (release func(), err *LimitError) {
 func (l *Limiter) check(st *studentState, student string, now time.Time) *LimitError {
 	if n := l.cfg.ConcurrentStreams; n > 0 && st.open >= n {
 		return &LimitError{Type: TypeConcurrent, Limit: n, RetryAfter: concurrentRetry, Message: fmt.Sprintf(
-			"You already have %d %s being written (this class allows %d at a time for each student). "+
-				"Wait for one to finish, or stop it with ■, then run the cell again.", st.open, plural(st.open, "answer"), n)}
+			"You already have %s being written (this class allows %d at a time for each student). "+
+				"Wait for one to finish, or stop it with ■, then run the cell again.", plural.Count(st.open, "answer"), n)}
 	}
 	if n := l.cfg.RequestsPerDay; n > 0 && l.usage.RequestsOn(student, now) >= n {
 		reset := nextMidnight(now)
@@ -131,14 +133,6 @@ func (l *Limiter) check(st *studentState, student string, now time.Time) *LimitE
 func nextMidnight(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d+1, 0, 0, 0, 0, t.Location())
-}
-
-// plural returns word with an "s" unless n is 1.
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // inWords writes a wait as "in 8 s", "in 3 min" or "in 5 h 10 min".

@@ -44,3 +44,17 @@ def test_make_check_names_each_problem(tmp_path):
     assert f"{bad}: cell 4, line 5:3: missing comma" in out
     assert '\n      "answer": "True"\n      ^\n' in out
     assert f'{bad}: cell 5, line 2:82: a true_false answer must be "True" or "False", not "maybe"' in out
+
+
+def test_make_check_reads_an_aliased_helpers_import(tmp_path):
+    """A lesson that imports the helpers as h: its broken question still fails the check, named by its cell."""
+    bad = tmp_path / "aliased.ipynb"
+    notebook(
+        bad,
+        'import h "github.com/k12notebooks/golessons/helpers"',
+        '%%\nh.Question(`{"question_type": "true_false", "question": "Sure?", "answer": "maybe"}`)',
+    )
+    r = make_check([bad])
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    assert f'{bad}: cell 3, line 2:76: a true_false answer must be "True" or "False", not "maybe"' in out

@@ -70,6 +70,7 @@ import (
 	"strings"
 
 	gb "github.com/k12notebooks/golessons/gradebook"
+	"github.com/k12notebooks/golessons/internal/plural"
 )
 
 func main() {
@@ -149,17 +150,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "gradebook: %s, %s, %s: wrote %s and %s\n", count(len(b.Students), "student"),
-		count(len(b.Questions), "question"), count(len(b.Warnings), "warning"), csvPath, htmlPath)
+	fmt.Fprintf(stdout, "gradebook: %s, %s, %s: wrote %s and %s\n", plural.Count(len(b.Students), "student"),
+		plural.Count(len(b.Questions), "question"), plural.Count(len(b.Warnings), "warning"), csvPath, htmlPath)
 	return 0
-}
-
-// count writes "1 thing" or "n things".
-func count(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func writeFile(path string, write func(io.Writer) error) error {

@@ -7,9 +7,10 @@
 // Each path is a notebook (.ipynb) or a folder searched for notebooks
 // (skipping hidden folders such as .ipynb_checkpoints); the default is
 // notebooks/. In every code cell, each helpers.Question(`...`) and
-// helpers.Quiz(`...`) call is read and its JSON checked as package quiz does
-// when the cell runs, plus what only a whole notebook shows: two questions
-// with the same id. Each problem is printed as
+// helpers.Quiz(`...`) call (under any name the cell imports the helpers
+// with) is found by package lessonbook and its JSON checked as package quiz
+// does when the cell runs, plus what only a whole notebook shows: two
+// questions with the same id. Each problem is printed as
 //
 //	notebooks/x.ipynb: cell 9, line 3:14: unknown question_type "multi_choice" (want ...)
 //	    “question_type”: “multi_choice”,
@@ -32,13 +33,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/internal/plural"
+	"github.com/k12notebooks/golessons/lessonbook"
 )
 
 func main() {
@@ -61,91 +60,71 @@ func run(args []string, stdout, stderr io.Writer) int {
 		paths = []string{"notebooks"}
 	}
 
-	var notebooks []string
-	failed := false
+	notebooks, failed := findAll(paths, stderr)
+	var sum summary
+	for _, nb := range notebooks {
+		sum.check(nb, stdout)
+	}
+	warned := ""
+	if sum.warnings > 0 {
+		warned = " (" + plural.Count(sum.warnings, "warning") + ")"
+	}
+	switch {
+	case sum.problems > 0:
+		fmt.Fprintf(stderr, "quizcheck: %s in %d of %s%s\n", plural.Count(sum.problems, "problem"), sum.bad, plural.Count(len(notebooks), "notebook"), warned)
+		return 1
+	case failed:
+		return 1
+	}
+	fmt.Fprintf(stdout, "quizcheck: %s in %s, no problems%s\n", plural.Count(sum.questions, "question"), plural.Count(len(notebooks), "notebook"), warned)
+	return 0
+}
+
+// findAll returns the notebooks at paths (see lessonbook.Find), saying on
+// stderr what cannot be read and which path holds none; failed is then true.
+func findAll(paths []string, stderr io.Writer) (notebooks []string, failed bool) {
 	for _, p := range paths {
-		found, err := findNotebooks(p)
-		if err != nil {
+		found, errs := lessonbook.Find(p)
+		for _, err := range errs {
 			fmt.Fprintf(stderr, "quizcheck: %v\n", err)
 			failed = true
-			continue
 		}
-		if len(found) == 0 {
+		if len(found) == 0 && len(errs) == 0 {
 			fmt.Fprintf(stderr, "quizcheck: no notebooks (.ipynb) in %s\n", p)
 			failed = true
 		}
 		notebooks = append(notebooks, found...)
 	}
-
-	nQuestions, nProblems, nBad, nWarnings := 0, 0, 0, 0
-	for _, nb := range notebooks {
-		qs, probs := quiz.CheckNotebook(nb)
-		nQuestions += len(qs)
-		if len(probs) > 0 {
-			nBad++
-		}
-		if parsed, err := quiz.ReadNotebook(nb); err == nil {
-			probs = append(probs, quiz.SourceWarnings(parsed)...) // after the problems
-		}
-		for _, p := range probs {
-			if p.Warning {
-				nWarnings++
-			} else {
-				nProblems++
-			}
-			fmt.Fprintln(stdout, p.String())
-			if p.Context != "" {
-				for _, line := range strings.Split(p.Context, "\n") {
-					fmt.Fprintln(stdout, "    "+line)
-				}
-			}
-		}
-	}
-	warned := ""
-	if nWarnings > 0 {
-		warned = " (" + plural(nWarnings, "warning") + ")"
-	}
-	switch {
-	case nProblems > 0:
-		fmt.Fprintf(stderr, "quizcheck: %s in %d of %s%s\n", plural(nProblems, "problem"), nBad, plural(len(notebooks), "notebook"), warned)
-		return 1
-	case failed:
-		return 1
-	}
-	fmt.Fprintf(stdout, "quizcheck: %s in %s, no problems%s\n", plural(nQuestions, "question"), plural(len(notebooks), "notebook"), warned)
-	return 0
+	return notebooks, failed
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+// summary counts what the notebooks checked so far hold.
+type summary struct {
+	questions, problems, bad, warnings int
 }
 
-// findNotebooks returns path itself when it is a file, or the .ipynb files
-// under it, skipping hidden folders, in lexical order.
-func findNotebooks(path string) ([]string, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, err
+// check checks the notebook at path and prints its problems, then its
+// warnings, each with its context.
+func (s *summary) check(path string, stdout io.Writer) {
+	qs, probs := lessonbook.Check(path)
+	s.questions += len(qs)
+	if len(probs) > 0 {
+		s.bad++
 	}
-	if !info.IsDir() {
-		return []string{path}, nil
+	if nb, err := lessonbook.Read(path); err == nil {
+		probs = append(probs, lessonbook.SourceWarnings(nb)...) // after the problems
 	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, p := range probs {
+		if p.Warning {
+			s.warnings++
+		} else {
+			s.problems++
 		}
-		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
+		fmt.Fprintln(stdout, p.String())
+		if p.Context != "" {
+			for _, line := range strings.Split(p.Context, "\n") {
+				fmt.Fprintln(stdout, "    "+line)
+			}
 		}
-		if !d.IsDir() && strings.HasSuffix(d.Name(), ".ipynb") {
-			out = append(out, p)
-		}
-		return nil
-	})
-	sort.Strings(out)
-	return out, err
+	}
 }

@@ -129,6 +129,28 @@ func TestBrokenNotebook(t *testing.T) {
 	}
 }
 
+// A lesson that imports the helpers as h still has every question checked:
+// a broken one fails the check, named by its cell, and a visible quiz cell
+// warns.
+func TestAliasedHelpersImport(t *testing.T) {
+	dir := t.TempDir()
+	nb := notebook(t, dir, "alias.ipynb",
+		"import h \"github.com/k12notebooks/golessons/helpers\"",
+		hidden+"%%\nh.Question(`"+seedFreeform+"`)",
+		"%%\nh.Question(`{\"question_type\": \"true_false\", \"question\": \"Q\", \"answer\": \"yes\"}`)")
+	var out, errOut bytes.Buffer
+	if code := run([]string{nb}, &out, &errOut); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+	}
+	want := nb + ": cell 4, line 2:72: a true_false answer must be \"True\" or \"False\", not \"yes\"\n"
+	if !strings.HasPrefix(out.String(), want) || !strings.Contains(out.String(), nb+": cell 4: warning: the quiz cell's source") {
+		t.Errorf("output:\n%s\nwant it to start with:\n%s", out.String(), want)
+	}
+	if !strings.Contains(errOut.String(), "1 problem in 1 of 1 notebook (1 warning)") {
+		t.Errorf("summary %q", errOut.String())
+	}
+}
+
 func TestMissingPath(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{filepath.Join(t.TempDir(), "nope")}, &out, &errOut); code != 1 {

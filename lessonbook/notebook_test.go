@@ -1,11 +1,15 @@
-package quiz
+package lessonbook
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/k12notebooks/golessons/quiz"
 )
 
 // writeNotebook writes an .ipynb with the given cells ("md:" prefix for a
@@ -48,6 +52,21 @@ func writeNotebook(t *testing.T, dir, name string, cells ...string) string {
 	return path
 }
 
+// seedBlocks returns the three questions of the original lesson, as quiz's
+// tests keep them.
+func seedBlocks(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("../quiz/testdata/seed_blocks.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(blocks) != 3 {
+		t.Fatalf("seed_blocks.txt has %d blocks, want 3", len(blocks))
+	}
+	return blocks
+}
+
 func TestFindQuestionCalls(t *testing.T) {
 	src := "%%\n" +
 		"// helpers.Question(`not this one`)\n" +
@@ -57,7 +76,7 @@ func TestFindQuestionCalls(t *testing.T) {
 		"other.Question(`x`)\n" +
 		"helpers.Connect(x)\n" +
 		"helpers.Question(\"{}\")\n"
-	calls := FindQuestionCalls(src)
+	calls := FindQuestionCalls(src, nil)
 	if len(calls) != 3 {
 		t.Fatalf("found %d calls: %+v", len(calls), calls)
 	}
@@ -74,7 +93,7 @@ func TestFindQuestionCalls(t *testing.T) {
 
 func TestFindQuestionCallsBacktickInJSON(t *testing.T) {
 	src := "%%\nhelpers.Question(`{\"question_type\": \"freeform\", \"question\": \"Which `flag`?\", \"answer\": \"stream\"}`)\n"
-	calls := FindQuestionCalls(src)
+	calls := FindQuestionCalls(src, nil)
 	if len(calls) == 0 || calls[0].Err == nil {
 		t.Fatalf("calls %+v: want an error for the backtick", calls)
 	}
@@ -84,7 +103,7 @@ func TestFindQuestionCallsBacktickInJSON(t *testing.T) {
 	}
 }
 
-func TestCheckNotebook(t *testing.T) {
+func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	seed := seedBlocks(t)
 	good := writeNotebook(t, dir, "good.ipynb",
@@ -93,7 +112,7 @@ func TestCheckNotebook(t *testing.T) {
 		"%%\nhelpers.Question(`"+seed[1]+"`)",
 		"%%\nhelpers.Question(`"+seed[2]+"`)",
 	)
-	qs, probs := CheckNotebook(good)
+	qs, probs := Check(good)
 	if len(probs) != 0 {
 		t.Fatalf("problems in a good notebook: %v", probs)
 	}
@@ -110,7 +129,7 @@ func TestCheckNotebook(t *testing.T) {
 		"%%\nhelpers.Quiz(`[{\"question_type\": \"true_false\", \"question\": \"Q\", \"answer\": \"True\", \"submitted_answer\": \"True\"}]`)",
 		"%%\nhelpers.Question(`{\"question_type\": \"freeform\", \"question\": \"Use `stream`\", \"answer\": \"x\"}`)",
 	)
-	_, probs = CheckNotebook(bad)
+	_, probs = Check(bad)
 	want := []struct {
 		cell, line, col int
 		msg             string
@@ -144,7 +163,7 @@ func TestCheckNotebookMalformedFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{\n \"cells\": [\n  {\"cell_type\": \"code\",, }\n ]\n}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, probs := CheckNotebook(path)
+	_, probs := Check(path)
 	if len(probs) != 1 {
 		t.Fatalf("problems %v", probs)
 	}
@@ -164,7 +183,7 @@ func TestCheckNotebookAliasedImport(t *testing.T) {
 	path := writeNotebook(t, dir, "alias.ipynb",
 		"import h \""+HelpersPath+"\"",
 		"%%\nh.Question(`{\"question_type\": \"multi_choice\", \"question\": \"Q?\", \"answer\": \"a\"}`)")
-	qs, probs := CheckNotebook(path)
+	qs, probs := Check(path)
 	if len(probs) != 1 || !strings.Contains(probs[0].Msg, `unknown question_type "multi_choice"`) || probs[0].Cell != 2 {
 		t.Errorf("aliased import: %d questions, problems %v", len(qs), probs)
 	}
@@ -173,7 +192,72 @@ func TestCheckNotebookAliasedImport(t *testing.T) {
 		t.Errorf("names %v, dot %v", names, dot)
 	}
 	path = writeNotebook(t, dir, "dot.ipynb", "import . \""+HelpersPath+"\"", "%%\nQuestion(`{}`)")
-	if _, probs := CheckNotebook(path); len(probs) != 1 || !strings.Contains(probs[0].Msg, "import it by name") {
+	if _, probs := Check(path); len(probs) != 1 || !strings.Contains(probs[0].Msg, "import it by name") {
 		t.Errorf("dot import: problems %v", probs)
+	}
+}
+
+// Find lists the notebooks of a folder tree in order, skips hidden folders,
+// takes a named file as it is, and names what it cannot read.
+func TestFind(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"b.ipynb", "a/c.ipynb", "a/notes.md", ".ipynb_checkpoints/b-checkpoint.ipynb", "a/.git/x.ipynb"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, errs := Find(dir)
+	want := []string{filepath.Join(dir, "a/c.ipynb"), filepath.Join(dir, "b.ipynb")}
+	if strings.Join(got, ",") != strings.Join(want, ",") || errs != nil {
+		t.Errorf("Find(folder) = %v, %v; want %v", got, errs, want)
+	}
+	if got, errs := Find(filepath.Join(dir, "a/notes.md")); len(got) != 1 || errs != nil {
+		t.Errorf("Find(file) = %v, %v", got, errs)
+	}
+	missing := filepath.Join(dir, "gone")
+	got, errs = Find(missing)
+	var pe *fs.PathError
+	if len(got) != 0 || len(errs) != 1 || !errors.As(errs[0], &pe) || pe.Path != missing {
+		t.Errorf("Find(missing) = %v, %v", got, errs)
+	}
+}
+
+// Read refuses what is not a regular file instead of following or blocking
+// on it, and names the line:column of a value of the wrong type.
+func TestReadRefusesAndLocates(t *testing.T) {
+	dir := t.TempDir()
+	real := writeNotebook(t, dir, "real.ipynb", "%%\nfmt.Println(1)")
+	link := filepath.Join(dir, "link.ipynb")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip(err)
+	}
+	var refused *quiz.RefusedError
+	if _, err := Read(link); !errors.As(err, &refused) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("Read(link): %v", err)
+	}
+	if nb, err := Read(real); err != nil || len(nb.Cells) != 1 || nb.Cells[0].Source != "%%\nfmt.Println(1)" {
+		t.Errorf("Read(real) = %+v, %v", nb, err)
+	}
+	_, err := Parse([]byte("{\"cells\": [\n  {\"cell_type\": 3}]}"), "x.ipynb")
+	var e *quiz.Error
+	if !errors.As(err, &e) || e.Line != 2 || e.Col != 17 || !strings.Contains(err.Error(), "cells.cell_type holds a JSON number where a string was expected") {
+		t.Errorf("wrong type: %v (%+v)", err, e)
+	}
+}
+
+// A quiz cell of a notebook that names the helpers "h" is found for the
+// source warning too.
+func TestSourceWarningsAliasedImport(t *testing.T) {
+	nb := &Notebook{Path: "x.ipynb", Cells: []Cell{
+		{Type: "code", Source: "import h \"" + HelpersPath + "\""},
+		{Type: "code", Source: "%%\nh.Question(`{}`)"},
+		{Type: "code", Source: "%%\nh.Quiz(`[]`)", SourceHidden: true},
+	}}
+	ws := SourceWarnings(nb)
+	if len(ws) != 1 || ws[0].Cell != 2 || !ws[0].Warning || !strings.HasPrefix(ws[0].String(), "x.ipynb: cell 2: warning: ") {
+		t.Errorf("warnings %v", ws)
 	}
 }
