@@ -60,7 +60,9 @@ trap 'rm -rf "$tmp"' EXIT
     echo "package main"
     echo
     echo "import ("
-    for p in $pkgs; do echo "	_ \"$p\""; done
+    # Internal packages cannot be imported from outside the module; they are built
+    # as the dependencies of the packages that use them.
+    for p in $pkgs; do case $p in */internal/*) ;; *) echo "	_ \"$p\"" ;; esac; done
     echo ")"
     echo
     echo "func main() {}"
