@@ -13,13 +13,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/quiz"
 	"github.com/k12notebooks/golessons/relay"
 )
@@ -85,25 +83,28 @@ func answer(t *testing.T, home, rel string, answers map[string]string, claimCorr
 	writeFile(t, filepath.Join(home, rel), string(data))
 }
 
-// fakeHub plays JupyterHub's part: the OAuth provider (authorize, token),
-// GET /hub/api/user and GET /hub/api/users.
+// fakeHub plays JupyterHub's part: the OAuth provider (authorize, token)
+// here, and GET /hub/api/user and GET /hub/api/users (two users a page)
+// from hubtest.Hub.
 type fakeHub struct {
-	t   *testing.T
-	url string
+	*hubtest.Hub
+	t *testing.T
 
 	mu         sync.Mutex
 	accounts   map[string]*HubUser // name -> model
 	codes      map[string]fakeCode
-	tokens     map[string]string // access token -> user name
 	tokenCalls int
-	userCalls  int
-	usersCalls int
 }
 
 type fakeCode struct{ user, challenge, redirect string }
 
 func newFakeHub(t *testing.T) *fakeHub {
-	return &fakeHub{t: t, accounts: map[string]*HubUser{}, codes: map[string]fakeCode{}, tokens: map[string]string{}}
+	h := &fakeHub{Hub: hubtest.NewHub(t), t: t, accounts: map[string]*HubUser{}, codes: map[string]fakeCode{}}
+	h.ServiceToken(serviceToken)
+	h.PageSize(2)
+	h.Handle("/hub/api/oauth2/authorize", http.HandlerFunc(h.authorize))
+	h.Handle("/hub/api/oauth2/token", http.HandlerFunc(h.token))
+	return h
 }
 
 func (h *fakeHub) addUser(u HubUser) {
@@ -113,27 +114,7 @@ func (h *fakeHub) addUser(u HubUser) {
 		u.Kind = "user"
 	}
 	h.accounts[u.Name] = &u
-}
-
-func (h *fakeHub) revokeAll() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.tokens = map[string]string{}
-}
-
-func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case "/hub/api/oauth2/authorize":
-		h.authorize(w, r)
-	case "/hub/api/oauth2/token":
-		h.token(w, r)
-	case "/hub/api/user":
-		h.user(w, r)
-	case "/hub/api/users":
-		h.users(w, r)
-	default:
-		http.NotFound(w, r)
-	}
+	h.User(u)
 }
 
 // authorize logs in the user named by the X-Fake-User header (the real hub
@@ -178,65 +159,22 @@ func (h *fakeHub) token(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"invalid_grant","error_description":"PKCE verification failed"}`, 400)
 	default:
 		tok := "oauth-" + randomID(12)
-		h.tokens[tok] = c.user
+		if u := h.accounts[c.user]; u != nil {
+			h.Token(tok, withTokenScopes(*u))
+		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","scope":"access:services!service=class-view"}`, tok)
 	}
 }
 
-func bearer(r *http.Request) string {
-	return strings.TrimPrefix(r.Header.Get("Authorization"), "token ")
-}
-
-// user answers GET /hub/api/user for an OAuth token, with the scopes such a
-// token has (the service's access scope and the identify scopes).
-func (h *fakeHub) user(w http.ResponseWriter, r *http.Request) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.userCalls++
-	name, ok := h.tokens[bearer(r)]
-	u := h.accounts[name]
-	if !ok || u == nil {
-		http.Error(w, `{"status":403,"message":"Forbidden"}`, 403)
-		return
+// withTokenScopes returns u as GET /hub/api/user answers it for an OAuth
+// token: with the scopes such a token has (the service's access scope and
+// the identify scopes) unless u names its own.
+func withTokenScopes(u HubUser) HubUser {
+	if u.Scopes == nil {
+		u.Scopes = []string{"access:services!service=class-view", "read:users:name!user=" + u.Name, "read:users:groups!user=" + u.Name}
 	}
-	m := *u
-	if m.Scopes == nil {
-		m.Scopes = []string{"access:services!service=class-view", "read:users:name!user=" + name, "read:users:groups!user=" + name}
-	}
-	json.NewEncoder(w).Encode(m)
-}
-
-// users answers GET /hub/api/users for the service's token, two users a
-// page, as a paginated hub does.
-func (h *fakeHub) users(w http.ResponseWriter, r *http.Request) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.usersCalls++
-	if bearer(r) != serviceToken {
-		http.Error(w, `{"status":403,"message":"Forbidden"}`, 403)
-		return
-	}
-	var names []string
-	for n := range h.accounts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-	end := min(offset+2, len(names))
-	var items []HubUser
-	for _, n := range names[min(offset, end):end] {
-		items = append(items, *h.accounts[n])
-	}
-	page := map[string]any{"items": items, "_pagination": map[string]any{"offset": offset, "limit": 2, "total": len(names), "next": nil}}
-	if end < len(names) {
-		page["_pagination"].(map[string]any)["next"] = map[string]any{"offset": end, "limit": 2}
-	}
-	if !strings.Contains(r.Header.Get("Accept"), "jupyterhub-pagination") {
-		json.NewEncoder(w).Encode(items)
-		return
-	}
-	json.NewEncoder(w).Encode(page)
+	return u
 }
 
 func newTestServer(t *testing.T, h http.Handler) string {
@@ -266,8 +204,7 @@ func newClass(t *testing.T, change func(*Config)) *class {
 	if err := os.MkdirAll(c.homes, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hubSrv := newTestServer(t, c.hub)
-	c.hubURL = hubSrv
+	c.hubURL = c.hub.URL
 	var handler http.Handler
 	c.url = newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	env := map[string]string{

@@ -219,7 +219,7 @@ func TestOAuthRevokedTokenEndsTheSession(t *testing.T) {
 		t.Fatal(resp.StatusCode)
 	}
 	time.Sleep(time.Millisecond)
-	c.hub.revokeAll()
+	c.hub.RevokeTokens()
 	if resp, _ := b.get(c.url + prefix); resp.StatusCode != http.StatusFound {
 		t.Errorf("revoked token: %d, want 302 to the login", resp.StatusCode)
 	}

@@ -343,8 +343,8 @@ func TestOnlineUsageAndQueue(t *testing.T) {
 	if strings.Contains(page, "other-teacher") || strings.Contains(page, anchor("teacher")) {
 		t.Errorf("hub admins are listed as students")
 	}
-	if c.hub.usersCalls < 3 {
-		t.Errorf("%d calls to /hub/api/users: the pages were not all read", c.hub.usersCalls)
+	if c.hub.Calls("/hub/api/users") < 3 {
+		t.Errorf("%d calls to /hub/api/users: the pages were not all read", c.hub.Calls("/hub/api/users"))
 	}
 }
 

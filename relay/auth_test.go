@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hubtest"
 )
 
-func newAuth(t *testing.T, hub *fakeHub, clock *testClock, edit func(*Config)) *HubAuth {
+func newAuth(t *testing.T, hub *hubtest.Hub, clock *testClock, edit func(*Config)) *HubAuth {
 	cfg := DefaultConfig()
-	cfg.HubAPIURL = hub.apiURL()
+	cfg.HubAPIURL = hub.APIURL()
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -30,12 +32,12 @@ func TestIdentifyAndCache(t *testing.T) {
 		t.Fatalf("Identify(alice) = %+v, %v", u, err)
 	}
 	a.Identify(ctx, aliceToken)
-	if n := hub.calls.Load(); n != 1 {
+	if n := hub.Calls(""); n != 1 {
 		t.Errorf("hub asked %d times for a cached token, want 1", n)
 	}
 	clock.add(DefaultIdentityTTL + time.Second)
 	a.Identify(ctx, aliceToken)
-	if n := hub.calls.Load(); n != 2 {
+	if n := hub.Calls(""); n != 2 {
 		t.Errorf("hub asked %d times after the TTL, want 2", n)
 	}
 
@@ -45,7 +47,7 @@ func TestIdentifyAndCache(t *testing.T) {
 			t.Errorf("Identify(wrong) = %v, want ErrInvalidToken", err)
 		}
 	}
-	if n := hub.calls.Load(); n != 3 {
+	if n := hub.Calls(""); n != 3 {
 		t.Errorf("hub asked %d times, want 3 (the refusal is cached)", n)
 	}
 	if _, err := a.Identify(ctx, ""); !errors.Is(err, ErrInvalidToken) {
@@ -61,7 +63,7 @@ func TestIdentifyAndCache(t *testing.T) {
 func TestIdentifyHubDown(t *testing.T) {
 	hub := newFakeHub(t)
 	a := newAuth(t, hub, newClock(), nil)
-	hub.down.Store(true)
+	hub.SetDown(true)
 	_, err := a.Identify(context.Background(), aliceToken)
 	var down *HubDownError
 	if !errors.As(err, &down) || errors.Is(err, ErrInvalidToken) {
@@ -70,7 +72,7 @@ func TestIdentifyHubDown(t *testing.T) {
 	if strings.Contains(err.Error(), aliceToken) {
 		t.Errorf("error holds the token: %v", err)
 	}
-	hub.down.Store(false)
+	hub.SetDown(false)
 	if u, err := a.Identify(context.Background(), aliceToken); err != nil || u.Name != "alice" {
 		t.Errorf("after the hub is back: %v, %v (a failure must not be cached)", u, err)
 	}
@@ -78,7 +80,7 @@ func TestIdentifyHubDown(t *testing.T) {
 	// Nothing listening, and a wrong API URL (404).
 	gone := httptest.NewServer(http.NotFoundHandler())
 	gone.Close()
-	for _, url := range []string{gone.URL + "/hub/api", hub.srv.URL + "/wrong/api"} {
+	for _, url := range []string{gone.URL + "/hub/api", hub.URL + "/wrong/api"} {
 		cfg := DefaultConfig()
 		cfg.HubAPIURL = url
 		_, err := NewHubAuth(cfg, "", nil, nil).Identify(context.Background(), aliceToken)
@@ -153,12 +155,12 @@ func TestRelayAuthAnswers(t *testing.T) {
 			t.Errorf("%s: Content-Type %q", c.name, ct)
 		}
 	}
-	tr.hub.down.Store(true)
+	tr.hub.SetDown(true)
 	resp, body := tr.chat(t, aliceToken, chatBody(true, ""))
 	if e := errorOf(t, body); resp.StatusCode != 503 || e.Type != TypeHubDown || resp.Header.Get("Retry-After") != "30" {
 		t.Errorf("hub down: %d %+v, Retry-After %q", resp.StatusCode, e, resp.Header.Get("Retry-After"))
 	}
-	tr.hub.down.Store(false)
+	tr.hub.SetDown(false)
 	if resp, body := tr.chat(t, aliceToken, chatBody(true, "")); resp.StatusCode != 200 || body != "data: [DONE]\n\n" {
 		t.Errorf("valid token: %d %q", resp.StatusCode, body)
 	}

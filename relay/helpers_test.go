@@ -9,9 +9,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hubtest"
 )
 
 // Secrets of the tests; none may appear in a log, a response or upstream
@@ -30,74 +31,25 @@ const (
 // allSecrets lists every secret of the tests.
 var allSecrets = []string{teacherKey, relayToken, aliceToken, bobToken, carolToken, adminToken, serviceToken, noAdminToken}
 
-// syncBuffer is a bytes.Buffer safe for concurrent use, for logs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// logf returns a Logf writing lines to b.
-func (b *syncBuffer) logf(format string, args ...any) {
-	fmt.Fprintf(b, format+"\n", args...)
-}
-
-// fakeHub is JupyterHub's API: GET /hub/api/user and /hub/api/users/{name}.
-type fakeHub struct {
-	srv   *httptest.Server
-	down  atomic.Bool
-	calls atomic.Int64
-	users map[string]string // token → /user model
-}
-
-// newFakeHub starts a fake hub knowing the test tokens.
-func newFakeHub(t testing.TB) *fakeHub {
-	h := &fakeHub{users: map[string]string{
+// newFakeHub starts a fake hub knowing the test tokens; the relay's own
+// token may read users (dave's model, unlike his token's, says he is an
+// admin).
+func newFakeHub(t testing.TB) *hubtest.Hub {
+	h := hubtest.NewHub(t)
+	for token, model := range map[string]string{
 		aliceToken:   `{"kind":"user","name":"alice","admin":false,"groups":[],"scopes":["access:servers!server=alice/","users:activity!user=alice"]}`,
 		bobToken:     `{"kind":"user","name":"bob","admin":false,"scopes":[]}`,
 		carolToken:   `{"kind":"user","name":"carol","admin":false,"scopes":["access:services"]}`,
 		adminToken:   `{"kind":"user","name":"teacher","admin":true,"scopes":["admin:users"]}`,
 		serviceToken: `{"kind":"service","name":"announcer","scopes":[]}`,
 		noAdminToken: `{"kind":"user","name":"dave"}`,
-	}}
-	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
-	t.Cleanup(h.srv.Close)
+	} {
+		h.Token(token, model)
+	}
+	h.ServiceToken(relayToken)
+	h.User(`{"kind":"user","name":"dave","admin":true}`)
 	return h
 }
-
-func (h *fakeHub) serve(w http.ResponseWriter, r *http.Request) {
-	h.calls.Add(1)
-	if h.down.Load() {
-		http.Error(w, "<html>502 Bad Gateway</html>", http.StatusBadGateway)
-		return
-	}
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "token ")
-	switch {
-	case r.URL.Path == "/hub/api/user" && ok && h.users[token] != "":
-		io.WriteString(w, h.users[token])
-	case r.URL.Path == "/hub/api/users/dave" && token == relayToken:
-		io.WriteString(w, `{"kind":"user","name":"dave","admin":true}`)
-	case strings.HasPrefix(r.URL.Path, "/hub/api/"):
-		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, `{"status": 403, "message": "Forbidden"}`)
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-// apiURL returns the hub API URL.
-func (h *fakeHub) apiURL() string { return h.srv.URL + "/hub/api" }
 
 // recorded is one request the fake upstream received.
 type recorded struct {
@@ -230,9 +182,9 @@ func allow(q *Queue, n int) {
 type testRelay struct {
 	*Relay
 	srv  *httptest.Server
-	hub  *fakeHub
+	hub  *hubtest.Hub
 	up   *fakeUpstream
-	log  *syncBuffer
+	log  *hubtest.SyncBuffer
 	base string // the students' OPENAI_BASE_URL
 }
 
@@ -242,7 +194,7 @@ func startRelay(t testing.TB, up *fakeUpstream, edit func(*Config), opts Options
 	t.Helper()
 	hub := newFakeHub(t)
 	cfg := DefaultConfig()
-	cfg.HubAPIURL = hub.apiURL()
+	cfg.HubAPIURL = hub.APIURL()
 	cfg.StateDir = t.TempDir()
 	cfg.Prefix = "/services/class-relay/"
 	if up != nil {
@@ -254,8 +206,8 @@ func startRelay(t testing.TB, up *fakeUpstream, edit func(*Config), opts Options
 	if edit != nil {
 		edit(&cfg)
 	}
-	log := &syncBuffer{}
-	opts.Logf = log.logf
+	log := &hubtest.SyncBuffer{}
+	opts.Logf = log.Logf
 	if opts.HubToken == "" {
 		opts.HubToken = relayToken
 	}

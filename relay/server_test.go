@@ -15,6 +15,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/offline"
 )
 
@@ -138,8 +139,8 @@ func TestUsageEstimatedAndPersisted(t *testing.T) {
 func TestDamagedUsageFileMovedAside(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, UsageFile), []byte("{not json"), 0o600)
-	var log syncBuffer
-	u, err := OpenUsage(dir, false, log.logf)
+	var log hubtest.SyncBuffer
+	u, err := OpenUsage(dir, false, log.Logf)
 	if err != nil || len(u.Snapshot().Students) != 0 {
 		t.Fatalf("%v", err)
 	}
@@ -205,7 +206,7 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 		resp.Body.Close()
 		fmt.Fprintf(&answers, "%d %v %s\n", resp.StatusCode, resp.Header, b)
 	}
-	tr.hub.down.Store(true)
+	tr.hub.SetDown(true)
 	resp := tr.do(t, http.MethodPost, "/services/class-relay/v1/chat/completions", carolToken, chatBody(true, ""))
 	b, _ := io.ReadAll(resp.Body)
 	fmt.Fprintf(&answers, "%d %v %s\n", resp.StatusCode, resp.Header, b)

@@ -34,20 +34,15 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/serve"
 	"github.com/k12notebooks/golessons/relay"
 )
 
@@ -56,9 +51,7 @@ func main() {
 }
 
 // interrupt returns a context that ends on SIGINT or SIGTERM; tests replace it.
-var interrupt = func() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
+var interrupt = serve.Interrupt
 
 // run runs the relay as args say and returns the exit status: 0 after a
 // clean stop, 1 on an error, 2 on a usage error.
@@ -74,15 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Serves the class relay: students use their JupyterHub token; the teacher's key stays here.")
 		fl.PrintDefaults()
 	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "class-relay: unexpected argument %q; see -help\n", fl.Arg(0))
-		return 2
+	if exit, ok := serve.Parse(fl, args); !ok {
+		return exit
 	}
 	if *printConfig {
 		b, _ := json.MarshalIndent(relay.DefaultConfig(), "", "  ")
@@ -103,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	if err := serve(rl, cfg, stdout, stderr); err != nil {
+	if err := listenAndServe(rl, cfg, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "class-relay: %v\n", err)
 		return 1
 	}
@@ -132,38 +118,24 @@ func setup(file, listen string, stderr io.Writer) (*relay.Relay, relay.Config, e
 	return rl, cfg, err
 }
 
-// serve listens and serves until interrupted, then shuts down, letting
-// answers in progress finish for a few seconds.
-func serve(rl *relay.Relay, cfg relay.Config, stdout, stderr io.Writer) error {
+// listenAndServe listens and serves until interrupted, then shuts down,
+// letting answers in progress finish for a few seconds.
+func listenAndServe(rl *relay.Relay, cfg relay.Config, stdout, stderr io.Writer) error {
 	defer rl.Close()
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := serve.Listen(cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w (is the port in use? set listen in the config or -listen)", cfg.Listen, err)
-	}
-	srv := &http.Server{
-		Handler:           rl,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.New(stderr, "class-relay: http: ", log.LstdFlags),
+		return err
 	}
 	describe(stdout, rl, cfg, ln.Addr().String())
 	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
 	ctx, stop := interrupt()
 	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("the server stopped: %w", err)
-	case <-ctx.Done():
-	}
-	fmt.Fprintln(stdout, "Stopping: letting answers in progress finish for up to 5 s…")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	srv := &serve.Server{Name: "class-relay", Handler: rl, Log: stderr, Grace: 5 * time.Second, Stopping: func() {
+		fmt.Fprintln(stdout, "Stopping: letting answers in progress finish for up to 5 s…")
+	}}
+	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
-	srv.Close()
 	if err := rl.Close(); err != nil {
 		return err
 	}

@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/relay"
 )
 
@@ -23,36 +22,12 @@ const (
 	teacherKey   = "fake-or-v1-TEACHERKEY-cmdtest-0123456789"
 )
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // hubEnv starts a fake hub knowing studentToken and sets the variables
 // JupyterHub gives a managed service.
 func hubEnv(t *testing.T) {
-	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/hub/api/user" && r.Header.Get("Authorization") == "token "+studentToken {
-			io.WriteString(w, `{"kind":"user","name":"alice","admin":false}`)
-			return
-		}
-		w.WriteHeader(http.StatusForbidden)
-	}))
-	t.Cleanup(hub.Close)
-	t.Setenv(relay.EnvHubAPIURL, hub.URL+"/hub/api")
+	hub := hubtest.NewHub(t)
+	hub.Student(studentToken, "alice")
+	t.Setenv(relay.EnvHubAPIURL, hub.APIURL())
 	t.Setenv(relay.EnvHubToken, serviceToken)
 	t.Setenv(relay.EnvServicePrefix, "/services/class-relay/")
 	t.Setenv(relay.EnvServiceURL, "http://127.0.0.1:0")
@@ -83,7 +58,7 @@ func TestRunServesAndStops(t *testing.T) {
 	cfgFile := writeConfig(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	interrupt = func() (context.Context, context.CancelFunc) { return ctx, cancel }
-	var stdout, stderr syncBuffer
+	var stdout, stderr hubtest.SyncBuffer
 	done := make(chan int, 1)
 	go func() { done <- run([]string{"-config", cfgFile}, &stdout, &stderr) }()
 

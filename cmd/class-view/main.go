@@ -39,19 +39,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/k12notebooks/golessons/classview"
+	"github.com/k12notebooks/golessons/internal/serve"
 	"github.com/k12notebooks/golessons/relay"
 )
 
@@ -60,9 +56,7 @@ func main() {
 }
 
 // interrupt returns a context that ends on SIGINT or SIGTERM; tests replace it.
-var interrupt = func() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
+var interrupt = serve.Interrupt
 
 // run runs the class view as args say and returns the exit status: 0 after a
 // clean stop, 1 on an error, 2 on a usage error.
@@ -77,15 +71,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Serves the teacher's live view of the class, for hub admins, as a JupyterHub service.")
 		fl.PrintDefaults()
 	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "class-view: unexpected argument %q; see -help\n", fl.Arg(0))
-		return 2
+	if exit, ok := serve.Parse(fl, args); !ok {
+		return exit
 	}
 	cfg, err := classview.LoadConfig(*file, os.Getenv)
 	if err != nil {
@@ -109,53 +96,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, srv.Summary())
 		return 0
 	}
-	if err := serve(srv, cfg, stdout, stderr); err != nil {
+	if err := listenAndServe(srv, cfg, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "class-view: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// serve listens, reads the class and serves until interrupted; open pages'
-// event streams end with it.
-func serve(srv *classview.Server, cfg classview.Config, stdout, stderr io.Writer) error {
-	ln, err := net.Listen("tcp", cfg.Listen)
+// listenAndServe listens, reads the class and serves until interrupted;
+// open pages' event streams end with it.
+func listenAndServe(srv *classview.Server, cfg classview.Config, stdout, stderr io.Writer) error {
+	ln, err := serve.Listen(cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w (is the port in use? set listen in the config, or -listen)", cfg.Listen, err)
+		return err
 	}
 	ctx, stop := interrupt()
 	defer stop()
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.New(stderr, "class-view: http: ", log.LstdFlags),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
 	fmt.Fprintln(stdout, srv.Describe())
 	rctx, cancel := context.WithTimeout(ctx, cfg.HubTimeout.D()+5*time.Second)
 	srv.Refresh(rctx)
 	cancel()
 	fmt.Fprintln(stdout, srv.Summary())
 	fmt.Fprintf(stdout, "Listening on http://%s%s; press Ctrl-C to stop.\n", ln.Addr(), cfg.Prefix)
+	runCtx, endRun := context.WithCancel(ctx)
 	ran := make(chan struct{})
-	go func() { srv.Run(ctx); close(ran) }()
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		stop()
-		<-ran
-		return fmt.Errorf("the server stopped: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	go func() { srv.Run(runCtx); close(ran) }()
+	hs := &serve.Server{Name: "class-view", Handler: srv, Log: stderr, Grace: 5 * time.Second, EndRequests: true}
+	err = hs.Serve(ctx, ln)
+	endRun()
+	<-ran
+	if err != nil {
 		return err
 	}
-	hs.Close()
-	<-ran
 	fmt.Fprintln(stdout, "Stopped.")
 	return nil
 }

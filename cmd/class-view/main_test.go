@@ -4,36 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hubtest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 const lessonJSON = "{ “question_type”: “freeform”, “question”: “What parameter do you set to True in the API call to enable streaming?”, “answer”: “stream”, “submitted_answer”: “” }"
 
@@ -47,15 +28,10 @@ func setup(t *testing.T) string {
 	must(t, os.MkdirAll(filepath.Join(dir, "notebooks"), 0o755))
 	must(t, os.WriteFile(filepath.Join(dir, "notebooks", "openai-streaming.ipynb"), nb, 0o644))
 	must(t, os.MkdirAll(filepath.Join(dir, "home", "alice"), 0o755))
-	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/hub/api/users" || r.Header.Get("Authorization") != "token svc" {
-			http.Error(w, "{}", 403)
-			return
-		}
-		fmt.Fprint(w, `{"items":[{"kind":"user","name":"alice","admin":false,"servers":{}}],"_pagination":{"next":null}}`)
-	}))
-	t.Cleanup(hub.Close)
-	for k, v := range map[string]string{"JUPYTERHUB_API_URL": hub.URL + "/hub/api", "JUPYTERHUB_API_TOKEN": "svc",
+	hub := hubtest.NewHub(t)
+	hub.ServiceToken("svc")
+	hub.User(`{"kind":"user","name":"alice","admin":false,"servers":{}}`)
+	for k, v := range map[string]string{"JUPYTERHUB_API_URL": hub.APIURL(), "JUPYTERHUB_API_TOKEN": "svc",
 		"JUPYTERHUB_SERVICE_PREFIX": "/services/class-view/", "JUPYTERHUB_CLIENT_ID": "service-class-view", "CLASS_VIEW_CONFIG": ""} {
 		t.Setenv(k, v)
 	}
@@ -122,7 +98,7 @@ func TestServeAndStop(t *testing.T) {
 	old := interrupt
 	interrupt = func() (context.Context, context.CancelFunc) { return ctx, cancel }
 	t.Cleanup(func() { interrupt = old })
-	var stdout, stderr syncBuffer
+	var stdout, stderr hubtest.SyncBuffer
 	done := make(chan int)
 	go func() { done <- run([]string{"-config", file, "-listen", "127.0.0.1:0"}, &stdout, &stderr) }()
 	addr := regexp.MustCompile(`Listening on (http://[0-9.:]+)/services/class-view/`)

@@ -24,129 +24,136 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/serve"
 	"github.com/k12notebooks/golessons/offline"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(os.Stderr, "offline-provider: %v\n", err)
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "offline-provider: %v\n", err)
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// errUsage marks errors in the command line.
-var errUsage = errors.New("usage")
+// interrupt returns a context that ends on SIGINT or SIGTERM; tests replace it.
+var interrupt = serve.Interrupt
 
-// run serves the offline provider as the command line args say until ctx is
-// done, printing how to use it to stdout and flag errors to stderr.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("offline-provider", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		addr          = fs.String("addr", "127.0.0.1:8808", "address to listen on (host:port; port 0 picks a free one)")
-		rate          = fs.Float64("rate", offline.DefaultTokensPerSecond, "tokens per second (negative: no pauses)")
-		think         = fs.Duration("think", offline.DefaultThinkTime, "pause before the first token, with keep-alive comments (0: none)")
-		requireKey    = fs.String("require-key", "", "accept only this API key, as \"Authorization: Bearer KEY\" (default: accept any)")
-		answerFile    = fs.String("answer-file", "", "file whose text is the answer to every question")
-		reasoningFile = fs.String("reasoning-file", "", "file whose text is streamed as reasoning before the answer")
-		bench         = fs.Bool("bench", false, "bench mode: tokens carry a sequence number and their send time")
-		tokens        = fs.Int("tokens", offline.DefaultBenchTokens, "number of tokens in bench mode")
-		quiet         = fs.Bool("quiet", false, "do not log requests")
-	)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: offline-provider [flags]\n\nServes the lesson's offline sample provider (OpenAI-compatible, OpenRouter wire format).\n\n")
-		fs.PrintDefaults()
+// run serves the offline provider as the command line args say until
+// interrupted, printing how to use it to stdout and errors to stderr, and
+// returns the exit status: 0 after a clean stop, 1 on an error, 2 on a usage
+// error.
+func run(args []string, stdout, stderr io.Writer) int {
+	f, exit, ok := parseFlags(args, stderr)
+	if !ok {
+		return exit
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if err := f.readTexts(); err != nil {
+		fmt.Fprintf(stderr, "offline-provider: %v\n", err)
+		return 1
 	}
-	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: unexpected argument %q; see -help", errUsage, fs.Arg(0))
-	case *rate == 0:
-		return fmt.Errorf("%w: -rate must not be 0; use a negative rate to send without pauses", errUsage)
-	case *tokens <= 0:
-		return fmt.Errorf("%w: -tokens must be positive", errUsage)
+	if !f.quiet {
+		f.opts.Logf = log.New(stderr, "", log.Ltime|log.Lmicroseconds).Printf
 	}
-
-	opts := offline.Options{
-		Addr:            *addr,
-		TokensPerSecond: *rate,
-		ThinkTime:       *think,
-		RequireKey:      *requireKey,
-		Bench:           *bench,
-		Tokens:          *tokens,
-	}
-	if *think <= 0 {
-		opts.ThinkTime = -1 // zero would mean "the default"
-	}
-	var err error
-	if opts.Answer, err = readText(*answerFile); err != nil {
-		return err
-	}
-	if opts.Reasoning, err = readText(*reasoningFile); err != nil {
-		return err
-	}
-	if !*quiet {
-		logger := log.New(stderr, "", log.Ltime|log.Lmicroseconds)
-		opts.Logf = logger.Printf
-	}
-
-	srv, err := offline.Start(opts)
+	ctx, stop := interrupt()
+	defer stop()
+	srv, err := offline.Start(f.opts)
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "offline-provider: %v\n", err)
+		return 1
 	}
-	mode := "the lesson's sample answer"
-	switch {
-	case *bench:
-		mode = fmt.Sprintf("bench mode, %d numbered tokens", *tokens)
-	case opts.Answer != "":
-		mode = "the answer from " + *answerFile
-	}
-	pace := fmt.Sprintf("%g tokens/s", *rate)
-	if *rate < 0 {
-		pace = "no pauses"
-	}
-	fmt.Fprintf(stdout, "Offline sample provider (not a real AI model): %s, %s, %v think time.\n", mode, pace, max(*think, 0))
-	fmt.Fprintf(stdout, "Base URL: %s\n\n", srv.URL())
-	fmt.Fprintf(stdout, "Point the lesson at it:\n  OPENAI_BASE_URL=%s make lab\n", srv.URL())
-	if *requireKey != "" {
-		fmt.Fprintf(stdout, "It accepts only the key given with -require-key: set OPENROUTER_API_KEY to it too.\n")
-	}
-	fmt.Fprintf(stdout, "Try it:\n  curl -N %s/chat/completions -d '{\"model\":\"%s\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}'\n",
-		srv.URL(), offline.LessonModel, offline.LessonQuestion)
-	fmt.Fprintln(stdout, "\nPress Ctrl-C to stop.")
-
+	f.describe(stdout, srv.URL())
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nStopping: letting streams in progress finish for up to 2 s…")
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return err
+		fmt.Fprintf(stderr, "offline-provider: %v\n", err)
+		return 1
 	}
 	fmt.Fprintln(stdout, "Stopped.")
-	return nil
+	return 0
+}
+
+// flags are the command line's settings.
+type flags struct {
+	opts                      offline.Options
+	think                     time.Duration // as given; opts.ThinkTime is -1 for none
+	answerFile, reasoningFile string
+	quiet                     bool
+}
+
+// parseFlags reads the command line; when ok is false, exit is the exit
+// status.
+func parseFlags(args []string, stderr io.Writer) (f flags, exit int, ok bool) {
+	fl := flag.NewFlagSet("offline-provider", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.StringVar(&f.opts.Addr, "addr", "127.0.0.1:8808", "address to listen on (host:port; port 0 picks a free one)")
+	fl.Float64Var(&f.opts.TokensPerSecond, "rate", offline.DefaultTokensPerSecond, "tokens per second (negative: no pauses)")
+	fl.DurationVar(&f.think, "think", offline.DefaultThinkTime, "pause before the first token, with keep-alive comments (0: none)")
+	fl.StringVar(&f.opts.RequireKey, "require-key", "", "accept only this API key, as \"Authorization: Bearer KEY\" (default: accept any)")
+	fl.StringVar(&f.answerFile, "answer-file", "", "file whose text is the answer to every question")
+	fl.StringVar(&f.reasoningFile, "reasoning-file", "", "file whose text is streamed as reasoning before the answer")
+	fl.BoolVar(&f.opts.Bench, "bench", false, "bench mode: tokens carry a sequence number and their send time")
+	fl.IntVar(&f.opts.Tokens, "tokens", offline.DefaultBenchTokens, "number of tokens in bench mode")
+	fl.BoolVar(&f.quiet, "quiet", false, "do not log requests")
+	fl.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: offline-provider [flags]\n\nServes the lesson's offline sample provider (OpenAI-compatible, OpenRouter wire format).\n\n")
+		fl.PrintDefaults()
+	}
+	if exit, ok := serve.Parse(fl, args); !ok {
+		return f, exit, false
+	}
+	switch {
+	case f.opts.TokensPerSecond == 0:
+		fmt.Fprintln(stderr, "offline-provider: -rate must not be 0; use a negative rate to send without pauses")
+		return f, 2, false
+	case f.opts.Tokens <= 0:
+		fmt.Fprintln(stderr, "offline-provider: -tokens must be positive")
+		return f, 2, false
+	}
+	f.opts.ThinkTime = f.think
+	if f.think <= 0 {
+		f.opts.ThinkTime = -1 // zero would mean "the default"
+	}
+	return f, 0, true
+}
+
+// readTexts reads the answer and reasoning files named by the flags.
+func (f *flags) readTexts() error {
+	var err error
+	if f.opts.Answer, err = readText(f.answerFile); err != nil {
+		return err
+	}
+	f.opts.Reasoning, err = readText(f.reasoningFile)
+	return err
+}
+
+// describe prints what the provider streams, where, and how to use it.
+func (f *flags) describe(w io.Writer, url string) {
+	mode := "the lesson's sample answer"
+	switch {
+	case f.opts.Bench:
+		mode = fmt.Sprintf("bench mode, %d numbered tokens", f.opts.Tokens)
+	case f.opts.Answer != "":
+		mode = "the answer from " + f.answerFile
+	}
+	pace := fmt.Sprintf("%g tokens/s", f.opts.TokensPerSecond)
+	if f.opts.TokensPerSecond < 0 {
+		pace = "no pauses"
+	}
+	fmt.Fprintf(w, "Offline sample provider (not a real AI model): %s, %s, %v think time.\n", mode, pace, max(f.think, 0))
+	fmt.Fprintf(w, "Base URL: %s\n\n", url)
+	fmt.Fprintf(w, "Point the lesson at it:\n  OPENAI_BASE_URL=%s make lab\n", url)
+	if f.opts.RequireKey != "" {
+		fmt.Fprintf(w, "It accepts only the key given with -require-key: set OPENROUTER_API_KEY to it too.\n")
+	}
+	fmt.Fprintf(w, "Try it:\n  curl -N %s/chat/completions -d '{\"model\":\"%s\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}'\n",
+		url, offline.LessonModel, offline.LessonQuestion)
+	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
 }
 
 // readText returns the contents of the file at path, or "" when path is "".

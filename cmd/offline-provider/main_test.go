@@ -3,34 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hubtest"
 )
-
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestRunServesAndStops(t *testing.T) {
 	answer := filepath.Join(t.TempDir(), "answer.md")
@@ -39,10 +21,13 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
+	old := interrupt
+	interrupt = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	t.Cleanup(func() { interrupt = old })
+	var stdout, stderr hubtest.SyncBuffer
+	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-rate", "-1", "-think", "0", "-require-key", "test-key", "-answer-file", answer}, &stdout, &stderr)
+		done <- run([]string{"-addr", "127.0.0.1:0", "-rate", "-1", "-think", "0", "-require-key", "test-key", "-answer-file", answer}, &stdout, &stderr)
 	}()
 
 	var base string
@@ -78,9 +63,9 @@ func TestRunServesAndStops(t *testing.T) {
 
 	cancel()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: %v", err)
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d; stderr %q", code, stderr.String())
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("run did not stop after its context was cancelled")
@@ -95,13 +80,17 @@ func TestRunServesAndStops(t *testing.T) {
 
 func TestRunUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"-rate", "0"}, {"-tokens", "0"}, {"extra"}, {"-nosuchflag"}} {
-		err := run(context.Background(), args, io.Discard, io.Discard)
-		if !errors.Is(err, errUsage) {
-			t.Errorf("run %q: err = %v, want a usage error", args, err)
+		var stderr bytes.Buffer
+		if code := run(args, io.Discard, &stderr); code != 2 || stderr.Len() == 0 {
+			t.Errorf("run %q: exit %d, stderr %q; want 2 and a message", args, code, stderr.String())
 		}
 	}
-	if err := run(context.Background(), []string{"-answer-file", filepath.Join(t.TempDir(), "missing")}, io.Discard, io.Discard); err == nil ||
-		!strings.Contains(err.Error(), "cannot read the text to stream") {
-		t.Errorf("missing answer file: err = %v", err)
+	if code := run([]string{"-help"}, io.Discard, io.Discard); code != 0 {
+		t.Errorf("-help: exit %d", code)
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"-answer-file", filepath.Join(t.TempDir(), "missing")}, io.Discard, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "cannot read the text to stream") {
+		t.Errorf("missing answer file: exit %d, stderr %q", code, stderr.String())
 	}
 }
