@@ -240,88 +240,103 @@ func TestWireShape(t *testing.T) {
 	if n := len(rest); n < 4 || rest[n-1].raw != "data: [DONE]" {
 		t.Fatalf("stream does not end with data: [DONE]: last events %q", rest[max(0, n-2):])
 	}
-
-	var id string
-	var reasoning, content strings.Builder
-	var reasoningEvents, contentEvents int
-	sawContent := false
 	chunks := rest[:len(rest)-1]
+	var got wireText
 	for i, ev := range chunks {
-		d := ev.data
-		if d == nil {
-			t.Fatalf("event %d is not a data chunk: %q", i, ev.raw)
-		}
-		if i == 0 {
-			id, _ = d["id"].(string)
-			if !strings.HasPrefix(id, "gen-") {
-				t.Errorf("id %q does not start with gen-", id)
-			}
-		}
-		if d["id"] != id || d["provider"] != Provider || d["model"] != "openai/gpt-oss-20b" ||
-			d["object"] != "chat.completion.chunk" || d["created"] == nil {
-			t.Fatalf("chunk %d header fields wrong: %s", i, ev.raw)
-		}
-		choices := d["choices"].([]any)
-		if i < len(chunks)-1 && len(choices) != 1 {
-			t.Fatalf("chunk %d has %d choices: %s", i, len(choices), ev.raw)
-		}
-		if i == len(chunks)-2 { // the finish chunk
-			c := choices[0].(map[string]any)
-			if c["finish_reason"] != "stop" || c["native_finish_reason"] != "stop" {
+		choices := checkChunkHeader(t, i, ev, chunks[0])
+		switch {
+		case i == len(chunks)-2: // the finish chunk
+			if c := choices[0].(map[string]any); c["finish_reason"] != "stop" || c["native_finish_reason"] != "stop" {
 				t.Errorf("finish chunk: %s", ev.raw)
 			}
-			continue
+		case i == len(chunks)-1:
+			got.checkUsage(t, ev)
+		case len(choices) != 1:
+			t.Fatalf("chunk %d has %d choices: %s", i, len(choices), ev.raw)
+		default:
+			got.token(t, i, ev, choices[0].(map[string]any))
 		}
-		if i == len(chunks)-1 { // the usage chunk
-			if !strings.Contains(ev.raw, `"choices":[]`) {
-				t.Errorf("usage chunk has no empty choices array: %s", ev.raw)
-			}
-			u := d["usage"].(map[string]any)
-			want := float64(reasoningEvents + contentEvents)
-			if u["completion_tokens"] != want || u["prompt_tokens"].(float64) <= 0 ||
-				u["total_tokens"] != u["prompt_tokens"].(float64)+want {
-				t.Errorf("usage %v, want %v completion tokens", u, want)
-			}
-			if rt := u["completion_tokens_details"].(map[string]any)["reasoning_tokens"]; rt != float64(reasoningEvents) {
-				t.Errorf("reasoning_tokens = %v, want %d", rt, reasoningEvents)
-			}
-			continue
-		}
-		c := choices[0].(map[string]any)
-		if c["finish_reason"] != nil || c["native_finish_reason"] != nil || c["logprobs"] != nil || c["index"] != 0.0 {
-			t.Fatalf("token chunk %d choice fields wrong: %s", i, ev.raw)
-		}
-		delta := c["delta"].(map[string]any)
-		if delta["role"] != "assistant" {
-			t.Fatalf("chunk %d delta has no assistant role: %s", i, ev.raw)
-		}
-		if r, ok := delta["reasoning"].(string); ok {
-			if sawContent {
-				t.Fatalf("reasoning after content at chunk %d", i)
-			}
-			if delta["content"] != "" {
-				t.Fatalf("reasoning chunk %d has content: %s", i, ev.raw)
-			}
-			want := `"reasoning_details":[{"type":"reasoning.text","text":` + mustJSON(r) + `,"format":"unknown","index":0}]`
-			if !strings.Contains(ev.raw, want) {
-				t.Fatalf("reasoning chunk %d lacks %s: %s", i, want, ev.raw)
-			}
-			reasoning.WriteString(r)
-			reasoningEvents++
-			continue
-		}
-		sawContent = true
-		content.WriteString(delta["content"].(string))
-		contentEvents++
 	}
-	if reasoning.String() != LessonReasoning {
-		t.Errorf("reasoning = %q, want LessonReasoning", reasoning.String())
+	if got.reasoning.String() != LessonReasoning {
+		t.Errorf("reasoning = %q, want LessonReasoning", got.reasoning.String())
 	}
-	if content.String() != LessonAnswer {
-		t.Errorf("content = %q, want LessonAnswer", content.String())
+	if got.content.String() != LessonAnswer {
+		t.Errorf("content = %q, want LessonAnswer", got.content.String())
 	}
-	if reasoningEvents != len(Tokenize(LessonReasoning)) || contentEvents != len(Tokenize(LessonAnswer)) {
-		t.Errorf("%d reasoning and %d content events, want one per token", reasoningEvents, contentEvents)
+	if got.reasoningEvents != len(Tokenize(LessonReasoning)) || got.contentEvents != len(Tokenize(LessonAnswer)) {
+		t.Errorf("%d reasoning and %d content events, want one per token", got.reasoningEvents, got.contentEvents)
+	}
+}
+
+// checkChunkHeader checks that chunk i is a data chunk with the stream's
+// header fields (those of the first chunk), and returns its choices.
+func checkChunkHeader(t *testing.T, i int, ev, first sseEvent) []any {
+	t.Helper()
+	d := ev.data
+	if d == nil {
+		t.Fatalf("event %d is not a data chunk: %q", i, ev.raw)
+	}
+	id, _ := first.data["id"].(string)
+	if !strings.HasPrefix(id, "gen-") {
+		t.Fatalf("id %q does not start with gen-", id)
+	}
+	if d["id"] != id || d["provider"] != Provider || d["model"] != "openai/gpt-oss-20b" ||
+		d["object"] != "chat.completion.chunk" || d["created"] == nil {
+		t.Fatalf("chunk %d header fields wrong: %s", i, ev.raw)
+	}
+	return d["choices"].([]any)
+}
+
+// wireText is what a stream's token chunks carried.
+type wireText struct {
+	reasoning, content             strings.Builder
+	reasoningEvents, contentEvents int
+}
+
+// token checks token chunk i, whose choice is c, and adds its text.
+func (w *wireText) token(t *testing.T, i int, ev sseEvent, c map[string]any) {
+	t.Helper()
+	if c["finish_reason"] != nil || c["native_finish_reason"] != nil || c["logprobs"] != nil || c["index"] != 0.0 {
+		t.Fatalf("token chunk %d choice fields wrong: %s", i, ev.raw)
+	}
+	delta := c["delta"].(map[string]any)
+	if delta["role"] != "assistant" {
+		t.Fatalf("chunk %d delta has no assistant role: %s", i, ev.raw)
+	}
+	r, ok := delta["reasoning"].(string)
+	if !ok {
+		w.content.WriteString(delta["content"].(string))
+		w.contentEvents++
+		return
+	}
+	if w.contentEvents > 0 {
+		t.Fatalf("reasoning after content at chunk %d", i)
+	}
+	if delta["content"] != "" {
+		t.Fatalf("reasoning chunk %d has content: %s", i, ev.raw)
+	}
+	want := `"reasoning_details":[{"type":"reasoning.text","text":` + mustJSON(r) + `,"format":"unknown","index":0}]`
+	if !strings.Contains(ev.raw, want) {
+		t.Fatalf("reasoning chunk %d lacks %s: %s", i, want, ev.raw)
+	}
+	w.reasoning.WriteString(r)
+	w.reasoningEvents++
+}
+
+// checkUsage checks the usage chunk against the tokens sent.
+func (w *wireText) checkUsage(t *testing.T, ev sseEvent) {
+	t.Helper()
+	if !strings.Contains(ev.raw, `"choices":[]`) {
+		t.Errorf("usage chunk has no empty choices array: %s", ev.raw)
+	}
+	u := ev.data["usage"].(map[string]any)
+	want := float64(w.reasoningEvents + w.contentEvents)
+	if u["completion_tokens"] != want || u["prompt_tokens"].(float64) <= 0 ||
+		u["total_tokens"] != u["prompt_tokens"].(float64)+want {
+		t.Errorf("usage %v, want %v completion tokens", u, want)
+	}
+	if rt := u["completion_tokens_details"].(map[string]any)["reasoning_tokens"]; rt != float64(w.reasoningEvents) {
+		t.Errorf("reasoning_tokens = %v, want %d", rt, w.reasoningEvents)
 	}
 }
 

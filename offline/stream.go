@@ -136,87 +136,120 @@ func (g *generation) stream(ctx context.Context, w http.ResponseWriter) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	send := func(b []byte) bool {
-		if _, err := w.Write(b); err != nil {
-			g.outcome = outcomeGone
-			return false
-		}
-		if err := rc.Flush(); err != nil {
-			g.outcome = outcomeGone
-			return false
-		}
-		return true
+	o := &sseOut{g: g, w: w, rc: http.NewResponseController(w), p: newPacer(ctx)}
+	defer o.p.stop()
+	c := chunk{ID: g.id, Provider: Provider, Model: g.model, Object: "chat.completion.chunk", Created: g.created,
+		Choices: []chunkChoice{{}}}
+	c.Choices[0].Delta.Role = "assistant"
+	if o.think() && o.reasoning(&c) && o.content(&c) {
+		o.finish(&c)
 	}
-	p := newPacer(ctx)
-	defer p.stop()
-	wait := func(t time.Time) bool {
-		if !p.until(t) {
-			g.outcome = outcomeGone
-			return false
-		}
-		return true
-	}
+}
 
-	// Think, with keep-alive comments.
-	if !send([]byte(keepAliveComment)) {
-		return
+// sseOut sends a generation's events on schedule; a failed write or the end
+// of the request marks the generation's outcome gone.
+type sseOut struct {
+	g  *generation
+	w  http.ResponseWriter
+	rc *http.ResponseController
+	p  *pacer
+}
+
+// send writes b and flushes it.
+func (o *sseOut) send(b []byte) bool {
+	if _, err := o.w.Write(b); err != nil {
+		o.g.outcome = outcomeGone
+		return false
+	}
+	if err := o.rc.Flush(); err != nil {
+		o.g.outcome = outcomeGone
+		return false
+	}
+	return true
+}
+
+// wait waits until t.
+func (o *sseOut) wait(t time.Time) bool {
+	if !o.p.until(t) {
+		o.g.outcome = outcomeGone
+		return false
+	}
+	return true
+}
+
+// think waits for the think time, sending keep-alive comments.
+func (o *sseOut) think() bool {
+	g := o.g
+	if !o.send([]byte(keepAliveComment)) {
+		return false
 	}
 	thinkEnd := g.start.Add(g.opts.ThinkTime)
 	for next := g.start.Add(g.opts.KeepAlive); next.Before(thinkEnd); next = next.Add(g.opts.KeepAlive) {
-		if !wait(next) || !send([]byte(keepAliveComment)) {
-			return
+		if !o.wait(next) || !o.send([]byte(keepAliveComment)) {
+			return false
 		}
 	}
+	return true
+}
 
-	// Reasoning, then content, one event per token.
-	var text string
-	c := chunk{ID: g.id, Provider: Provider, Model: g.model, Object: "chat.completion.chunk", Created: g.created,
-		Choices: []chunkChoice{{}}}
+// reasoning sends the reasoning, one event per token.
+func (o *sseOut) reasoning(c *chunk) bool {
+	g := o.g
 	choice := &c.Choices[0]
-	choice.Delta.Role = "assistant"
+	var text string
 	details := []reasoningDetail{{Type: "reasoning.text", Format: "unknown"}}
 	for i, tok := range g.reasoning {
-		if !wait(g.due(i)) {
-			return
+		if !o.wait(g.due(i)) {
+			return false
 		}
 		text = tok
 		details[0].Text = tok
 		choice.Delta.Reasoning = &text
 		choice.Delta.ReasoningDetails = details
-		if !send(g.event(&c)) {
-			return
+		if !o.send(g.event(c)) {
+			return false
 		}
 		g.sent++
 		g.sentReasoning++
 	}
 	choice.Delta.Reasoning = nil
 	choice.Delta.ReasoningDetails = nil
+	return true
+}
+
+// content sends the answer, one event per token.
+func (o *sseOut) content(c *chunk) bool {
+	g := o.g
 	n := g.contentTokens()
 	for i := 0; i < n; i++ {
-		if !wait(g.due(len(g.reasoning) + i)) {
-			return
+		if !o.wait(g.due(len(g.reasoning) + i)) {
+			return false
 		}
-		choice.Delta.Content = g.contentToken(i)
-		if !send(g.event(&c)) {
-			return
+		c.Choices[0].Delta.Content = g.contentToken(i)
+		if !o.send(g.event(c)) {
+			return false
 		}
 		g.sent++
 	}
+	return true
+}
 
-	// Finish chunk, usage chunk, [DONE].
+// finish sends the finish chunk, the usage chunk and [DONE].
+func (o *sseOut) finish(c *chunk) {
+	g := o.g
+	choice := &c.Choices[0]
 	choice.Delta.Content = ""
 	choice.FinishReason = &g.finish
 	choice.NativeFinishReason = &g.finish
-	if !send(g.event(&c)) {
+	if !o.send(g.event(c)) {
 		return
 	}
 	c.Choices = []chunkChoice{}
 	c.Usage = g.usage()
-	if !send(g.event(&c)) {
+	if !o.send(g.event(c)) {
 		return
 	}
-	send([]byte("data: [DONE]\n\n"))
+	o.send([]byte("data: [DONE]\n\n"))
 }
 
 // event returns c as one SSE data event. The bytes are valid until the next

@@ -21,21 +21,15 @@ func Tokenize(text string) []string {
 	i := 0
 	for i < len(text) {
 		start := i
-		r, size := utf8.DecodeRuneInString(text[i:])
-		switch {
-		case r == '\n' || r == '\r':
-			for i < len(text) && (text[i] == '\n' || text[i] == '\r') {
-				i++
-			}
+		switch text[i] {
+		case '\n', '\r':
+			i = span(text, i, "\n\r")
 			out = append(out, text[start:i])
 			continue
-		case r == ' ' || r == '\t':
+		case ' ', '\t':
 			// Spaces before a word or a symbol join it, as in BPE; runs of
 			// spaces other than the last form their own token.
-			j := i
-			for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
-				j++
-			}
+			j := span(text, i, " \t")
 			if j >= len(text) || text[j] == '\n' || text[j] == '\r' {
 				out = append(out, text[i:j]) // trailing spaces
 				i = j
@@ -46,37 +40,20 @@ func Tokenize(text string) []string {
 				start = j - 1
 			}
 			i = j
-			r, size = utf8.DecodeRuneInString(text[i:])
 		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		var end int
 		switch {
 		case unicode.IsLetter(r) || unicode.IsMark(r):
-			end := i
-			n := 0
-			for end < len(text) {
-				c, s := utf8.DecodeRuneInString(text[end:])
-				if !unicode.IsLetter(c) && !unicode.IsMark(c) && c != '\'' && c != '’' {
-					break
-				}
-				end += s
-				n++
-			}
+			var n int
+			end, n = wordEnd(text, i)
 			out = appendEven(out, text[start:end], i-start, n)
 			i = end
+			continue
 		case unicode.IsDigit(r):
-			end := i
-			n := 0
-			for end < len(text) && n < 3 {
-				c, s := utf8.DecodeRuneInString(text[end:])
-				if !unicode.IsDigit(c) {
-					break
-				}
-				end += s
-				n++
-			}
-			out = append(out, text[start:end])
-			i = end
+			end = digitsEnd(text, i)
 		case unicode.IsPunct(r) || unicode.IsSymbol(r) && r < 0x2000:
-			end := i + size
+			end = i + size
 			for n := 1; n < maxPiece && end < len(text); n++ {
 				c, s := utf8.DecodeRuneInString(text[end:])
 				if c != r {
@@ -84,29 +61,66 @@ func Tokenize(text string) []string {
 				}
 				end += s
 			}
-			out = append(out, text[start:end])
-			i = end
 		default:
-			// Emoji, other symbols and anything else: one rune, with any
-			// variation selector, skin tone or joined emoji that follow it.
-			end := i + size
-			for end < len(text) {
-				c, s := utf8.DecodeRuneInString(text[end:])
-				if c == 0x200D && end+s < len(text) { // joiner: take the next rune too
-					_, s2 := utf8.DecodeRuneInString(text[end+s:])
-					end += s + s2
-					continue
-				}
-				if c != 0xFE0F && (c < 0x1F3FB || c > 0x1F3FF) { // variation selector, skin tone
-					break
-				}
-				end += s
-			}
-			out = append(out, text[start:end])
-			i = end
+			end = emojiEnd(text, i+size)
 		}
+		out = append(out, text[start:end])
+		i = end
 	}
 	return out
+}
+
+// span returns the end of the run of bytes of set that starts at i.
+func span(text string, i int, set string) int {
+	for i < len(text) && strings.IndexByte(set, text[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// wordEnd returns the end of the word that starts at i (letters, marks and
+// apostrophes) and how many runes it holds.
+func wordEnd(text string, i int) (end, n int) {
+	for end = i; end < len(text); n++ {
+		c, s := utf8.DecodeRuneInString(text[end:])
+		if !unicode.IsLetter(c) && !unicode.IsMark(c) && c != '\'' && c != '’' {
+			break
+		}
+		end += s
+	}
+	return end, n
+}
+
+// digitsEnd returns the end of the group of up to three digits at i.
+func digitsEnd(text string, i int) int {
+	end := i
+	for n := 0; end < len(text) && n < 3; n++ {
+		c, s := utf8.DecodeRuneInString(text[end:])
+		if !unicode.IsDigit(c) {
+			break
+		}
+		end += s
+	}
+	return end
+}
+
+// emojiEnd returns the end of an emoji, other symbol or anything else whose
+// first rune ends at end: with any variation selector, skin tone or joined
+// emoji that follow it.
+func emojiEnd(text string, end int) int {
+	for end < len(text) {
+		c, s := utf8.DecodeRuneInString(text[end:])
+		if c == 0x200D && end+s < len(text) { // joiner: take the next rune too
+			_, s2 := utf8.DecodeRuneInString(text[end+s:])
+			end += s + s2
+			continue
+		}
+		if c != 0xFE0F && (c < 0x1F3FB || c > 0x1F3FF) { // variation selector, skin tone
+			break
+		}
+		end += s
+	}
+	return end
 }
 
 // appendEven appends word, whose first lead bytes are spaces and which holds

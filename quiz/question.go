@@ -424,27 +424,12 @@ func typeList() string {
 
 // lesson reads the lesson-format fields of q.
 func (b *builder) lesson(q *Question, obj, typ *value) {
-	if typ.kind != kindString {
-		b.errorf(typ.start, "\"question_type\" must be a string, not %s", typ.kind)
-		return
-	}
-	switch Type(typ.str) {
-	case Freeform, TrueFalse, MultipleChoice:
-		q.Type = Type(typ.str)
-	default:
-		msg := fmt.Sprintf("unknown question_type %q (want %s, %s or %s)", typ.str, Freeform, TrueFalse, MultipleChoice)
-		if s := suggest(typ.str, []string{string(Freeform), string(TrueFalse), string(MultipleChoice)}); s != "" {
-			msg += fmt.Sprintf("; did you mean %q?", s)
-		} else if contains(JupyterQuizTypes, typ.str) {
-			msg += fmt.Sprintf("; %q is a jupyterquiz type: write \"type\" with an \"answers\" list", typ.str)
-		}
-		b.errs = append(b.errs, b.src.errorAt(typ.start, "%s", msg))
+	if !b.lessonType(q, typ) {
 		return
 	}
 	if s, _, ok := b.str(obj, "submitted_answer", true); ok {
 		q.SubmittedAnswer = s
 	}
-
 	am := obj.get("answer")
 	if am == nil {
 		b.errorf(obj.start, "missing \"answer\": a %s question needs its right answer", q.Type)
@@ -455,81 +440,118 @@ func (b *builder) lesson(q *Question, obj, typ *value) {
 	if opts := obj.get("options"); opts != nil && q.Type != MultipleChoice {
 		b.errorf(opts.keyStart, "\"options\" only applies to multiple_choice questions")
 	}
-
 	switch q.Type {
 	case Freeform:
-		if am != nil {
-			s, at, ok := b.str(obj, "answer", true)
-			if ok && strings.TrimSpace(s) == "" {
-				b.errorf(at, "\"answer\" is empty")
-			}
-			q.Answer = s
-			q.TextAnswers = append(q.TextAnswers, TextAnswer{Text: s, Correct: true})
-		}
-		if acc := obj.get("accepted_answers"); acc != nil {
-			if acc.val.kind != kindArray {
-				b.errorf(acc.val.start, "\"accepted_answers\" must be a list of strings, not %s", acc.val.kind)
-				break
-			}
-			for _, e := range acc.val.elems {
-				if e.kind != kindString && e.kind != kindNumber {
-					b.errorf(e.start, "each accepted answer must be a string, not %s", e.kind)
-					continue
-				}
-				s := e.str
-				if e.kind == kindNumber {
-					s = e.raw
-				}
-				if strings.TrimSpace(s) == "" {
-					b.errorf(e.start, "an accepted answer is empty")
-					continue
-				}
-				q.TextAnswers = append(q.TextAnswers, TextAnswer{Text: s, Correct: true})
-			}
-		}
+		b.freeformAnswers(q, obj, am != nil)
 	case TrueFalse:
-		if am == nil {
-			break
-		}
-		switch {
-		case am.val.kind == kindBool:
-			q.Answer = boolWord(am.val.boolean)
-		case am.val.kind == kindString && strings.EqualFold(strings.TrimSpace(am.val.str), "true"):
-			q.Answer = "True"
-		case am.val.kind == kindString && strings.EqualFold(strings.TrimSpace(am.val.str), "false"):
-			q.Answer = "False"
-		case am.val.kind == kindString:
-			b.errorf(am.val.start, "a true_false answer must be \"True\" or \"False\", not %q", am.val.str)
-		default:
-			b.errorf(am.val.start, "a true_false answer must be \"True\" or \"False\", not %s", am.val.kind)
+		if am != nil {
+			b.trueFalseAnswer(q, am.val)
 		}
 	case MultipleChoice:
 		b.lessonOptions(q, obj)
-		if am == nil || len(q.Options) == 0 {
-			break
+		if am != nil && len(q.Options) > 0 {
+			b.choiceAnswer(q, obj)
 		}
-		s, at, ok := b.str(obj, "answer", true)
-		if !ok {
-			break
-		}
-		key := strings.TrimSpace(s)
-		found := false
-		for i := range q.Options {
-			if strings.EqualFold(q.Options[i].Key, key) {
-				q.Options[i].Correct = true
-				q.Answer = q.Options[i].Key
-				found = true
-			}
-		}
-		if !found {
-			keys := make([]string, len(q.Options))
-			for i, o := range q.Options {
-				keys[i] = o.Key
-			}
-			b.errorf(at, "answer %q is not one of the option keys (%s)", s, strings.Join(keys, ", "))
-		}
-		q.KeysShown = !q.Shuffle
 	}
+}
+
+// lessonType reads "question_type" into q.Type, or says what is wrong.
+func (b *builder) lessonType(q *Question, typ *value) bool {
+	if typ.kind != kindString {
+		b.errorf(typ.start, "\"question_type\" must be a string, not %s", typ.kind)
+		return false
+	}
+	switch Type(typ.str) {
+	case Freeform, TrueFalse, MultipleChoice:
+		q.Type = Type(typ.str)
+		return true
+	}
+	msg := fmt.Sprintf("unknown question_type %q (want %s, %s or %s)", typ.str, Freeform, TrueFalse, MultipleChoice)
+	if s := suggest(typ.str, []string{string(Freeform), string(TrueFalse), string(MultipleChoice)}); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	} else if contains(JupyterQuizTypes, typ.str) {
+		msg += fmt.Sprintf("; %q is a jupyterquiz type: write \"type\" with an \"answers\" list", typ.str)
+	}
+	b.errs = append(b.errs, b.src.errorAt(typ.start, "%s", msg))
+	return false
+}
+
+// freeformAnswers reads the right answers of a freeform question: "answer"
+// (when hasAnswer) and "accepted_answers".
+func (b *builder) freeformAnswers(q *Question, obj *value, hasAnswer bool) {
+	if hasAnswer {
+		s, at, ok := b.str(obj, "answer", true)
+		if ok && strings.TrimSpace(s) == "" {
+			b.errorf(at, "\"answer\" is empty")
+		}
+		q.Answer = s
+		q.TextAnswers = append(q.TextAnswers, TextAnswer{Text: s, Correct: true})
+	}
+	acc := obj.get("accepted_answers")
+	if acc == nil {
+		return
+	}
+	if acc.val.kind != kindArray {
+		b.errorf(acc.val.start, "\"accepted_answers\" must be a list of strings, not %s", acc.val.kind)
+		return
+	}
+	for _, e := range acc.val.elems {
+		if e.kind != kindString && e.kind != kindNumber {
+			b.errorf(e.start, "each accepted answer must be a string, not %s", e.kind)
+			continue
+		}
+		s := e.str
+		if e.kind == kindNumber {
+			s = e.raw
+		}
+		if strings.TrimSpace(s) == "" {
+			b.errorf(e.start, "an accepted answer is empty")
+			continue
+		}
+		q.TextAnswers = append(q.TextAnswers, TextAnswer{Text: s, Correct: true})
+	}
+}
+
+// trueFalseAnswer reads the answer of a true_false question: true, false,
+// "True" or "False" (in any case).
+func (b *builder) trueFalseAnswer(q *Question, v *value) {
+	switch {
+	case v.kind == kindBool:
+		q.Answer = boolWord(v.boolean)
+	case v.kind == kindString && strings.EqualFold(strings.TrimSpace(v.str), "true"):
+		q.Answer = "True"
+	case v.kind == kindString && strings.EqualFold(strings.TrimSpace(v.str), "false"):
+		q.Answer = "False"
+	case v.kind == kindString:
+		b.errorf(v.start, "a true_false answer must be \"True\" or \"False\", not %q", v.str)
+	default:
+		b.errorf(v.start, "a true_false answer must be \"True\" or \"False\", not %s", v.kind)
+	}
+}
+
+// choiceAnswer marks the option whose key "answer" names as the right one.
+func (b *builder) choiceAnswer(q *Question, obj *value) {
+	s, at, ok := b.str(obj, "answer", true)
+	if !ok {
+		return
+	}
+	key := strings.TrimSpace(s)
+	found := false
+	for i := range q.Options {
+		if strings.EqualFold(q.Options[i].Key, key) {
+			q.Options[i].Correct = true
+			q.Answer = q.Options[i].Key
+			found = true
+		}
+	}
+	if !found {
+		keys := make([]string, len(q.Options))
+		for i, o := range q.Options {
+			keys[i] = o.Key
+		}
+		b.errorf(at, "answer %q is not one of the option keys (%s)", s, strings.Join(keys, ", "))
+	}
+	q.KeysShown = !q.Shuffle
 }
 
 func boolWord(v bool) string {

@@ -120,105 +120,137 @@ const (
 // Seal returns the data the quiz widget grades q with, salted and keyed with
 // bytes read from random (crypto/rand.Reader; a fixed stream in tests).
 func Seal(q *Question, random io.Reader) (*Sealed, error) {
-	s := &Sealed{Version: SealVersion, ID: q.ID, Type: q.Type, Question: q.Text, Points: q.Points,
-		Precision: q.Precision, DefaultFeedback: q.DefaultFeedback}
-	read := func(n int) ([]byte, error) {
-		b := make([]byte, n)
-		_, err := io.ReadFull(random, b)
-		return b, err
-	}
+	w := &sealer{random: random, s: &Sealed{Version: SealVersion, ID: q.ID, Type: q.Type, Question: q.Text, Points: q.Points,
+		Precision: q.Precision, DefaultFeedback: q.DefaultFeedback}}
 	var err error
-	if s.Salt, err = read(saltSize); err != nil {
+	if w.s.Salt, err = w.read(saltSize); err != nil {
 		return nil, err
 	}
-	key, err := read(keySize)
-	if err != nil {
+	if w.key, err = w.read(keySize); err != nil {
 		return nil, err
 	}
-	// box seals one entry's flag, key (K, or random bytes for a wrong
-	// answer) and feedback.
-	box := func(label, n string, right bool, feedback string) ([]byte, error) {
-		k := key
-		if !right {
-			if k, err = read(keySize); err != nil {
-				return nil, err
-			}
-		}
-		plain := append([]byte{boolByte(right)}, k...)
-		plain = append(plain, feedback...)
-		return seal(digest(s.Salt, label, n), plain), nil
+	if err := w.entries(q); err != nil {
+		return nil, err
 	}
-	exact := func(n string, right bool, feedback string, matchCase bool) error {
-		b, err := box("box "+strconv.Itoa(len(s.Entries)), n, right, feedback)
-		if err != nil {
-			return err
-		}
-		s.Entries = append(s.Entries, SealedEntry{Hash: digest(s.Salt, "match", n), MatchCase: matchCase, Box: b})
-		return nil
+	if q.Explanation != "" {
+		w.s.Explanation = seal(w.key, []byte(q.Explanation))
 	}
-	obfuscated := func(text string, right bool, feedback string, e SealedEntry) error {
-		i := strconv.Itoa(len(s.Entries))
-		b, err := box("box "+i, text, right, feedback)
-		if err != nil {
-			return err
-		}
-		e.Plain, e.Box = seal(digest(s.Salt, "plain "+i, ""), []byte(text)), b
-		s.Entries = append(s.Entries, e)
-		return nil
-	}
+	return w.s, nil
+}
 
+// sealer builds a Sealed with the key K, drawing the salt and keys from
+// random.
+type sealer struct {
+	s      *Sealed
+	random io.Reader
+	key    []byte
+}
+
+// read returns the next n random bytes.
+func (w *sealer) read(n int) ([]byte, error) {
+	b := make([]byte, n)
+	_, err := io.ReadFull(w.random, b)
+	return b, err
+}
+
+// box seals one entry's flag, key (K, or random bytes for a wrong answer)
+// and feedback.
+func (w *sealer) box(label, n string, right bool, feedback string) ([]byte, error) {
+	k := w.key
+	if !right {
+		var err error
+		if k, err = w.read(keySize); err != nil {
+			return nil, err
+		}
+	}
+	plain := append([]byte{boolByte(right)}, k...)
+	plain = append(plain, feedback...)
+	return seal(digest(w.s.Salt, label, n), plain), nil
+}
+
+// exact adds an entry for the normalized answer n, compared exactly.
+func (w *sealer) exact(n string, right bool, feedback string, matchCase bool) error {
+	b, err := w.box("box "+strconv.Itoa(len(w.s.Entries)), n, right, feedback)
+	if err != nil {
+		return err
+	}
+	w.s.Entries = append(w.s.Entries, SealedEntry{Hash: w.digest("match", n), MatchCase: matchCase, Box: b})
+	return nil
+}
+
+// obfuscated adds e for text, compared by distance, so kept obfuscated.
+func (w *sealer) obfuscated(text string, right bool, feedback string, e SealedEntry) error {
+	i := strconv.Itoa(len(w.s.Entries))
+	b, err := w.box("box "+i, text, right, feedback)
+	if err != nil {
+		return err
+	}
+	e.Plain, e.Box = seal(w.digest("plain "+i, ""), []byte(text)), b
+	w.s.Entries = append(w.s.Entries, e)
+	return nil
+}
+
+func (w *sealer) digest(label, text string) []byte { return digest(w.s.Salt, label, text) }
+
+// entries adds the entries of q's answers, in grading order.
+func (w *sealer) entries(q *Question) error {
 	switch q.Type {
 	case Freeform:
 		for _, t := range q.TextAnswers {
 			n := normalize(t.Text, t.MatchCase)
+			var err error
 			if t.Fuzzy > 0 {
-				err = obfuscated(n, t.Correct, t.Feedback, SealedEntry{MatchCase: t.MatchCase, Fuzzy: t.Fuzzy})
+				err = w.obfuscated(n, t.Correct, t.Feedback, SealedEntry{MatchCase: t.MatchCase, Fuzzy: t.Fuzzy})
 			} else {
-				err = exact(n, t.Correct, t.Feedback, t.MatchCase)
+				err = w.exact(n, t.Correct, t.Feedback, t.MatchCase)
 			}
 			if err != nil {
-				return nil, err
+				return err
 			}
 		}
 	case TrueFalse:
 		for _, v := range []string{"true", "false"} {
-			if err := exact(v, v == strings.ToLower(q.Answer), "", false); err != nil {
-				return nil, err
+			if err := w.exact(v, v == strings.ToLower(q.Answer), "", false); err != nil {
+				return err
 			}
 		}
 	case MultipleChoice, ManyChoice:
-		var right []string
-		for _, o := range q.Options {
-			k := strings.ToLower(o.Key)
-			if o.Correct {
-				right = append(right, k)
-			}
-			if err := exact(k, o.Correct && q.Type == MultipleChoice, o.Feedback, false); err != nil {
-				return nil, err
-			}
-		}
-		if q.Type == ManyChoice {
-			n := keySet(right)
-			b, err := box("box set", n, true, "")
-			if err != nil {
-				return nil, err
-			}
-			s.Set = &SealedEntry{Hash: digest(s.Salt, "match", n), Box: b}
-		}
+		return w.choices(q)
 	case Numeric:
 		for _, num := range q.Numbers {
 			text, _ := json.Marshal([]any{num.IsRange, num.Value, num.Min, num.Max})
-			if err := obfuscated(string(text), num.Correct, num.Feedback, SealedEntry{}); err != nil {
-				return nil, err
+			if err := w.obfuscated(string(text), num.Correct, num.Feedback, SealedEntry{}); err != nil {
+				return err
 			}
 		}
 	default:
-		return nil, fmt.Errorf("quiz: cannot seal a %q question", q.Type)
+		return fmt.Errorf("quiz: cannot seal a %q question", q.Type)
 	}
-	if q.Explanation != "" {
-		s.Explanation = seal(key, []byte(q.Explanation))
+	return nil
+}
+
+// choices adds an entry for each option and, for many_choice, the right set.
+func (w *sealer) choices(q *Question) error {
+	var right []string
+	for _, o := range q.Options {
+		k := strings.ToLower(o.Key)
+		if o.Correct {
+			right = append(right, k)
+		}
+		if err := w.exact(k, o.Correct && q.Type == MultipleChoice, o.Feedback, false); err != nil {
+			return err
+		}
 	}
-	return s, nil
+	if q.Type != ManyChoice {
+		return nil
+	}
+	n := keySet(right)
+	b, err := w.box("box set", n, true, "")
+	if err != nil {
+		return err
+	}
+	w.s.Set = &SealedEntry{Hash: w.digest("match", n), Box: b}
+	return nil
 }
 
 // Grade grades an answer with the sealed data alone, as the widget's script
@@ -228,21 +260,7 @@ func (s *Sealed) Grade(answer string) (Result, string) {
 	none := Result{Feedback: s.DefaultFeedback}
 	switch s.Type {
 	case Freeform:
-		if normalize(answer, false) == "" {
-			return none, ""
-		}
-		for i, e := range s.Entries {
-			a := normalize(answer, e.MatchCase)
-			if e.Plain != nil {
-				want := s.plain(i)
-				if a == want || similarity(a, want) >= e.Fuzzy {
-					return s.open("box "+strconv.Itoa(i), want, e)
-				}
-			} else if bytes.Equal(digest(s.Salt, "match", a), e.Hash) {
-				return s.open("box "+strconv.Itoa(i), a, e)
-			}
-		}
-		return none, ""
+		return s.gradeFreeform(answer)
 	case TrueFalse:
 		a := normalize(answer, false)
 		for i, e := range s.Entries {
@@ -258,60 +276,92 @@ func (s *Sealed) Grade(answer string) (Result, string) {
 		}
 		return none, ""
 	case ManyChoice:
-		var chosen []string
-		seen := map[string]bool{}
-		var feedback []string
-		for _, part := range strings.Split(answer, ",") {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			i, k := s.option(part)
-			if i < 0 {
-				return none, ""
-			}
-			if !seen[k] {
-				seen[k] = true
-				chosen = append(chosen, k)
-				if r, _ := s.open("box "+strconv.Itoa(i), k, s.Entries[i]); r.Feedback != "" {
-					feedback = append(feedback, r.Feedback)
-				}
-			}
-		}
-		if len(chosen) == 0 {
-			return none, ""
-		}
-		out := Result{Feedback: strings.Join(feedback, " ")}
-		if n := keySet(chosen); s.Set != nil && bytes.Equal(digest(s.Salt, "match", n), s.Set.Hash) {
-			r, expl := s.open("box set", n, *s.Set)
-			out.Correct = r.Correct
-			return out, expl
-		}
-		return out, ""
+		return s.gradeMany(answer)
 	case Numeric:
-		x, ok := ParseNumber(answer)
-		if !ok {
-			return Result{Feedback: "Enter a number, such as 3.14."}, ""
-		}
-		if s.Precision > 0 {
-			x = roundSignificant(x, s.Precision)
-		}
-		for i, e := range s.Entries {
-			text := s.plain(i)
-			var v []any
-			if json.Unmarshal([]byte(text), &v) != nil || len(v) != 4 {
-				continue
-			}
-			isRange, _ := v[0].(bool)
-			value, _ := v[1].(float64)
-			lo, _ := v[2].(float64)
-			hi, _ := v[3].(float64)
-			if (isRange && x >= lo && x <= hi) || (!isRange && math.Abs(x-value) <= 1e-9*math.Max(1, math.Abs(value))) {
-				return s.open("box "+strconv.Itoa(i), text, e)
-			}
-		}
-		return none, ""
+		return s.gradeNumber(answer)
 	}
 	return Result{}, ""
+}
+
+// gradeFreeform grades a freeform answer: an exact entry by its digest, an
+// obfuscated one by similarity.
+func (s *Sealed) gradeFreeform(answer string) (Result, string) {
+	if normalize(answer, false) == "" {
+		return Result{Feedback: s.DefaultFeedback}, ""
+	}
+	for i, e := range s.Entries {
+		a := normalize(answer, e.MatchCase)
+		if e.Plain != nil {
+			want := s.plain(i)
+			if a == want || similarity(a, want) >= e.Fuzzy {
+				return s.open("box "+strconv.Itoa(i), want, e)
+			}
+		} else if bytes.Equal(digest(s.Salt, "match", a), e.Hash) {
+			return s.open("box "+strconv.Itoa(i), a, e)
+		}
+	}
+	return Result{Feedback: s.DefaultFeedback}, ""
+}
+
+// gradeMany grades a many_choice answer, keys separated by commas: right
+// when the set of keys is the right set, with every chosen option's
+// feedback.
+func (s *Sealed) gradeMany(answer string) (Result, string) {
+	none := Result{Feedback: s.DefaultFeedback}
+	var chosen, feedback []string
+	seen := map[string]bool{}
+	for _, part := range strings.Split(answer, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		i, k := s.option(part)
+		if i < 0 {
+			return none, ""
+		}
+		if !seen[k] {
+			seen[k] = true
+			chosen = append(chosen, k)
+			if r, _ := s.open("box "+strconv.Itoa(i), k, s.Entries[i]); r.Feedback != "" {
+				feedback = append(feedback, r.Feedback)
+			}
+		}
+	}
+	if len(chosen) == 0 {
+		return none, ""
+	}
+	out := Result{Feedback: strings.Join(feedback, " ")}
+	if n := keySet(chosen); s.Set != nil && bytes.Equal(digest(s.Salt, "match", n), s.Set.Hash) {
+		r, expl := s.open("box set", n, *s.Set)
+		out.Correct = r.Correct
+		return out, expl
+	}
+	return out, ""
+}
+
+// gradeNumber grades a numeric answer against each value or range.
+func (s *Sealed) gradeNumber(answer string) (Result, string) {
+	x, ok := ParseNumber(answer)
+	if !ok {
+		return Result{Feedback: "Enter a number, such as 3.14."}, ""
+	}
+	if s.Precision > 0 {
+		x = roundSignificant(x, s.Precision)
+	}
+	for i, e := range s.Entries {
+		text := s.plain(i)
+		var v []any
+		if json.Unmarshal([]byte(text), &v) != nil || len(v) != 4 {
+			continue
+		}
+		isRange, _ := v[0].(bool)
+		value, _ := v[1].(float64)
+		lo, _ := v[2].(float64)
+		hi, _ := v[3].(float64)
+		if (isRange && x >= lo && x <= hi) || (!isRange && math.Abs(x-value) <= 1e-9*math.Max(1, math.Abs(value))) {
+			return s.open("box "+strconv.Itoa(i), text, e)
+		}
+	}
+	return Result{Feedback: s.DefaultFeedback}, ""
 }
 
 // option finds the option whose key is answer (any case, surrounding space
