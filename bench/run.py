@@ -99,17 +99,24 @@ def machine(browser_version):
     }
 
 
+# The packages a lesson cell compiles: helpers/ and the internal packages behind it.
+HELPERS_DIRS = ("helpers", "internal")
+
+
 def helpers_version():
-    """The commit and a hash of helpers/*.go as the cells compile them now."""
+    """The commit and a hash of the cells' Go source (helpers/, internal/) as the cells compile them now."""
     import hashlib
     h = hashlib.sha256()
-    d = os.path.join(ROOT, "helpers")
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".go") and not name.endswith("_test.go"):
-            with open(os.path.join(d, name), "rb") as f:
-                h.update(name.encode() + b"\0" + f.read())
-    commit = command_output(["git", "-C", ROOT, "log", "-1", "--format=%h", "--", "helpers"])
-    dirty = command_output(["git", "-C", ROOT, "status", "--porcelain", "--", "helpers"])
+    for top in HELPERS_DIRS:
+        for d, dirs, files in sorted(os.walk(os.path.join(ROOT, top))):
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(".go") and not name.endswith("_test.go"):
+                    path = os.path.join(d, name)
+                    with open(path, "rb") as f:
+                        h.update(os.path.relpath(path, ROOT).encode() + b"\0" + f.read())
+    commit = command_output(["git", "-C", ROOT, "log", "-1", "--format=%h", "--", *HELPERS_DIRS])
+    dirty = command_output(["git", "-C", ROOT, "status", "--porcelain", "--", *HELPERS_DIRS])
     return {"commit": commit + (" + uncommitted changes" if dirty else ""), "sha256": h.hexdigest()[:16]}
 
 
@@ -125,7 +132,7 @@ def go_benchmarks(out, tiny):
     args = ["go", "test", "-run", "^$", "-bench", ".", "-benchmem"]
     if tiny:
         args += ["-benchtime", "1x"]
-    args.append("./helpers/")
+    args += ["./internal/sse/", "./internal/streamview/"]
     log("Go micro-benchmarks: " + " ".join(args))
     p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
     with open(os.path.join(out, "gobench.txt"), "w", encoding="utf-8") as f:

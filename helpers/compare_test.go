@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/streamview"
 	"github.com/k12notebooks/golessons/offline"
 )
 
@@ -17,8 +18,8 @@ func TestCompareStreamingOffline(t *testing.T) {
 	srv := httptest.NewServer(offline.NewHandler(offline.Options{TokensPerSecond: 400, ThinkTime: 100 * time.Millisecond}))
 	t.Cleanup(srv.Close)
 	client := connectTo(t, srv.URL+"/api/v1")
-	sink := &fakeSink{}
-	c := compare(context.Background(), chatClient{client}, lessonRequest(), sink, nil)
+	sink := &streamview.Recorder{}
+	c := streamview.Compare(context.Background(), streamview.ChatClient{Client: client}, lessonRequest(), sink, nil, explainer.Explain)
 
 	w, s := c.Waiting, c.Streaming
 	if w.Err != nil || s.Err != nil {
@@ -37,11 +38,11 @@ func TestCompareStreamingOffline(t *testing.T) {
 		t.Errorf("last mark %+v for %d bytes", last, len(s.Text))
 	}
 
-	ids, last := sink.outputs()
+	ids, last := sink.Outputs()
 	if len(ids) != 1 {
 		t.Fatalf("%d outputs, want one updated in place", len(ids))
 	}
-	final := last[ids[0]].content
+	final := last[ids[0]].Content
 	for _, want := range []string{"Without streaming", "With streaming", "<svg", "polyline", "thinking", "first words appeared after"} {
 		if !strings.Contains(final, want) {
 			t.Errorf("final output lacks %q", want)
@@ -50,15 +51,15 @@ func TestCompareStreamingOffline(t *testing.T) {
 	// While running, the streamed column grew in several steps while the
 	// other stayed empty.
 	growing := 0
-	for _, u := range sink.updates {
-		if strings.Contains(u.content, "still writing") && strings.Contains(u.content, "waiting for the whole answer") {
+	for _, u := range sink.Updates() {
+		if strings.Contains(u.Content, "still writing") && strings.Contains(u.Content, "waiting for the whole answer") {
 			growing++
 		}
 	}
 	if growing < 2 {
 		t.Errorf("only %d updates showed the streamed side growing before the other answered", growing)
 	}
-	noKey(t, sink.all())
+	noKey(t, sink.All())
 }
 
 // One side failing shows the reason in its column; the other still works.
@@ -68,7 +69,7 @@ func TestCompareStreamingOneSideFails(t *testing.T) {
 	var out bytes.Buffer
 	// The test server answers every request with a stream: the non-streamed
 	// call cannot read it.
-	c := compare(context.Background(), chatClient{client}, lessonRequest(), nil, &out)
+	c := streamview.Compare(context.Background(), streamview.ChatClient{Client: client}, lessonRequest(), nil, &out, explainer.Explain)
 	if c.Streaming.Text != answer || c.Streaming.Err != nil {
 		t.Errorf("streaming side %+v", c.Streaming)
 	}
@@ -81,17 +82,4 @@ func TestCompareStreamingOneSideFails(t *testing.T) {
 		t.Errorf("plain output %q", got)
 	}
 	noKey(t, got)
-}
-
-func TestTimelineSVG(t *testing.T) {
-	c := Comparison{
-		Waiting: CompareSide{Text: "abcd", FirstText: 4 * time.Second, Total: 4 * time.Second,
-			Marks: []TextMark{{At: 4 * time.Second, Bytes: 4}}},
-		Streaming: CompareSide{Text: "abcd", Thinking: 200 * time.Millisecond, FirstText: time.Second,
-			Total: 3 * time.Second, Marks: []TextMark{{At: time.Second, Bytes: 2}, {At: 3 * time.Second, Bytes: 4}}},
-	}
-	svg := renderView("timeline", newTimeline(c))
-	if strings.Count(svg, "<polyline") != 2 || !strings.Contains(svg, ">4 s<") || !strings.HasSuffix(svg, "</svg>") || !strings.Contains(svg, ">thinking<") {
-		t.Errorf("svg = %s", svg)
-	}
 }

@@ -2,88 +2,17 @@ package helpers
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"net/url"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/k12notebooks/golessons/internal/connect"
+	"github.com/k12notebooks/golessons/internal/streamview"
 	"github.com/sashabaranov/go-openai"
 )
-
-func TestExplain(t *testing.T) {
-	resetConfig(t)
-	t.Setenv(KeyEnv, testKey)
-	t.Setenv(BaseURLEnv, "https://openrouter.ai/api/v1")
-	Connect(openai.DefaultConfig(APIKey()))
-	cases := []struct {
-		err  error
-		want []string
-	}{
-		{nil, nil},
-		{context.Canceled, []string{"Stopped."}},
-		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: context.Canceled}, []string{"Stopped."}},
-		{context.DeadlineExceeded, []string{"https://openrouter.ai/api/v1", "in time"}},
-		{fmt.Errorf("%w: unexpected EOF", ErrEndedEarly), []string{"connection ended early", "kept"}},
-		{&openai.APIError{HTTPStatusCode: 401, Message: "Invalid key " + testKey}, []string{"API key was refused", "[hidden]"}},
-		{&openai.APIError{HTTPStatusCode: 418, Message: "I'm a teapot"}, []string{"418", "teapot", "https://openrouter.ai/api/v1"}},
-		{&openai.RequestError{HTTPStatusCode: 502, Body: []byte("<html><head><title>Bad Gateway</title></head></html>")}, []string{"web page", "Bad Gateway"}},
-		{&openai.RequestError{HTTPStatusCode: 500, Body: []byte("upstream crashed")}, []string{"problem on its side", "upstream crashed"}},
-		{openai.ErrTooManyEmptyStreamMessages, []string{"keep-alive"}},
-		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: syscall.ECONNRESET}, []string{"reset"}},
-		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: io.ErrUnexpectedEOF}, []string{"ended before"}},
-		{errors.New("error, status code: 0, something odd with " + testKey), []string{"Something went wrong", "something odd", "[hidden]"}},
-	}
-	for _, c := range cases {
-		msg := Explain(c.err)
-		if c.err == nil && msg != "" {
-			t.Errorf("Explain(nil) = %q", msg)
-		}
-		for _, w := range c.want {
-			if !strings.Contains(msg, w) {
-				t.Errorf("Explain(%v) = %q, want %q", c.err, msg, w)
-			}
-		}
-		noKey(t, msg)
-		noStackTrace(t, msg)
-		if strings.Contains(msg, "error, ") {
-			t.Errorf("Explain(%v) = %q keeps go-openai's prefix", c.err, msg)
-		}
-	}
-}
-
-func TestInDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		400 * time.Millisecond:       "in 1 s",
-		16100 * time.Millisecond:     "in 17 s",
-		90 * time.Second:             "in 2 min",
-		5*time.Hour + 10*time.Minute: "in 5 h 10 min",
-		3 * time.Hour:                "in 3 h",
-	} {
-		if got := inDuration(d); got != want {
-			t.Errorf("inDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
-func TestParseReset(t *testing.T) {
-	base := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	for v, want := range map[string]time.Time{
-		"1740830400000": time.UnixMilli(1740830400000),
-		"1740830400":    time.Unix(1740830400, 0),
-		"30":            base.Add(30 * time.Second),
-		"6m0s":          base.Add(6 * time.Minute),
-		"soon":          {},
-	} {
-		if got := parseReset(v, base); !got.Equal(want) {
-			t.Errorf("parseReset(%q) = %v, want %v", v, got, want)
-		}
-	}
-}
 
 // ShowError outside a notebook writes one line to standard error.
 func TestShowErrorWritesToStderr(t *testing.T) {
@@ -105,23 +34,51 @@ func TestShowErrorWritesToStderr(t *testing.T) {
 	}
 }
 
-// Context is cancelled by SIGINT, as GoNB sends it for the stop button.
-func TestContextCancelledBySIGINT(t *testing.T) {
-	ctx := Context()
-	if ctx.Err() != nil {
-		// An earlier run in this process (go test -count=2) used the signal;
-		// a second SIGINT would now end the process.
-		t.Skip("Context was cancelled by an earlier run of this test")
+// A password or token in OPENAI_BASE_URL is in no text the lesson shows:
+// not the first cell's line, not an error naming the server, not a server's
+// echo of the request.
+func TestBaseURLPasswordIsNeverShown(t *testing.T) {
+	resetConfig(t)
+	const password = "s3cr3t-pa55word"
+	const token = "query-t0ken-987"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadGateway)
+		// A careless server echoes everything it received.
+		w.Write([]byte(`{"error":{"message":"upstream failed for ` + r.URL.String() + ` user ` + user + ":" + pass +
+			` header ` + r.Header.Get("Authorization") + `","code":502}}`))
+	}))
+	defer srv.Close()
+	base := strings.Replace(srv.URL, "http://", "http://student:"+password+"@", 1) + "/v1?token=" + token
+	t.Setenv(connect.BaseURLEnv, base)
+	t.Setenv(connect.KeyEnv, "fake-or-v1-redact-key-0123456789")
+	config := Connect(openai.DefaultConfig(APIKey()))
+	shown := []string{CurrentConnection().String(), CurrentConnection().BaseURL}
+	_, err := openai.NewClientWithConfig(config).CreateChatCompletion(context.Background(),
+		openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}})
+	if err == nil {
+		t.Fatal("the request did not fail")
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
-		t.Fatal(err)
+	shown = append(shown, explainer.Explain(err), streamview.ErrorHTML(explainer.Explain(err), false))
+	for _, s := range shown {
+		for _, secret := range []string{password, token, "fake-or-v1-redact-key"} {
+			if strings.Contains(s, secret) {
+				t.Errorf("%q shows a secret", s)
+			}
+		}
 	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(time.Second):
-		t.Fatal("not cancelled within a second of SIGINT")
+	t.Log(strings.Join(shown, "\n"))
+	if !strings.Contains(shown[0], "127.0.0.1") {
+		t.Errorf("the first cell's line does not name the server: %q", shown[0])
 	}
-	if Context() != ctx {
-		t.Error("Context returned a different context")
+}
+
+// A stream that failed to open (nil) is reported, not a panic.
+func TestShowStreamNilStream(t *testing.T) {
+	var s *openai.ChatCompletionStream
+	r := ShowStream(t.Context(), s)
+	if r.Err == nil || !strings.Contains(explainer.Explain(r.Err), "no stream to show") {
+		t.Errorf("result %+v", r)
 	}
 }

@@ -1,6 +1,7 @@
 package helpers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,26 +14,12 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/k12notebooks/golessons/internal/connect"
+	"github.com/k12notebooks/golessons/internal/sse"
+	"github.com/k12notebooks/golessons/internal/streamview"
 	"github.com/k12notebooks/golessons/offline"
 	"github.com/k12notebooks/golessons/relay"
 )
-
-func TestParseWaiting(t *testing.T) {
-	cases := map[string]int{
-		": waiting for a free turn, 3 ahead":  3,
-		": waiting for a free turn, 0 ahead":  0,
-		": waiting for a free turn, 12 ahead": 12,
-		": waiting for a free turn, x ahead":  -1,
-		": waiting for a free turn, 3":        -1,
-		": OPENROUTER PROCESSING":             -1,
-		": waiting for a free turn,  ahead":   -1,
-	}
-	for line, want := range cases {
-		if got := parseWaiting([]byte(line)); got != want {
-			t.Errorf("parseWaiting(%q) = %d, want %d", line, got, want)
-		}
-	}
-}
 
 // hubFor fakes JupyterHub's GET /hub/api/user for the given tokens.
 func hubFor(t *testing.T, users map[string]string) *httptest.Server {
@@ -82,16 +69,18 @@ func TestClassRelayQueueShowsWaiting(t *testing.T) {
 	}
 
 	// Alice's lesson cell, on her hub with the relay.
-	t.Setenv(BaseURLEnv, base)
-	t.Setenv(RelayEnv, "1")
-	t.Setenv(HubTokenEnv, alice)
-	t.Setenv(KeyEnv, "fake-or-v1-a-students-own-key-is-not-used")
+	t.Setenv(connect.BaseURLEnv, base)
+	t.Setenv(connect.RelayEnv, "1")
+	t.Setenv(connect.HubTokenEnv, alice)
+	t.Setenv(connect.KeyEnv, "fake-or-v1-a-students-own-key-is-not-used")
 	config := Connect(openai.DefaultConfig(APIKey()))
 	if first := CurrentConnection().String(); !strings.Contains(first, "class relay") || strings.Contains(first, alice) {
 		t.Errorf("first cell says %q", first)
 	}
-	var notices syncBuffer
-	config.HTTPClient.(*http.Client).Transport.(*transport).stdout = &notices
+	var notices bytes.Buffer
+	config.HTTPClient.(*http.Client).Transport.(*connect.Transport).Hooks.Wait = func() sse.Listener {
+		return streamview.NewWaitNotice(&notices)
+	}
 	var wg sync.WaitGroup
 	var bobText strings.Builder
 	wg.Add(1)
@@ -138,23 +127,23 @@ func TestClassRelayErrorsInClassWords(t *testing.T) {
 	}
 	srv := httptest.NewServer(r)
 	t.Cleanup(func() { srv.Close(); r.Close() })
-	t.Setenv(BaseURLEnv, srv.URL+"/v1")
-	t.Setenv(RelayEnv, "1")
-	t.Setenv(HubTokenEnv, "carol-hub-token-for-helpers-3")
+	t.Setenv(connect.BaseURLEnv, srv.URL+"/v1")
+	t.Setenv(connect.RelayEnv, "1")
+	t.Setenv(connect.HubTokenEnv, "carol-hub-token-for-helpers-3")
 	client := openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
 	if _, err := recvAll(client, lessonRequest()); err != nil {
 		t.Fatalf("first request: %v", err)
 	}
 	_, err = recvAll(client, lessonRequest())
-	msg := Explain(err)
+	msg := explainer.Explain(err)
 	if !strings.Contains(msg, "more than your class allows (429") || !strings.Contains(msg, "run the cell again") {
 		t.Errorf("over the limit: %q", msg)
 	}
 
-	t.Setenv(HubTokenEnv, "a-token-the-hub-does-not-know")
+	t.Setenv(connect.HubTokenEnv, "a-token-the-hub-does-not-know")
 	client = openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
 	_, err = recvAll(client, lessonRequest())
-	if msg := Explain(err); !strings.Contains(msg, "did not recognise your login (401") || strings.Contains(msg, "OPENROUTER_API_KEY") {
+	if msg := explainer.Explain(err); !strings.Contains(msg, "did not recognise your login (401") || strings.Contains(msg, "OPENROUTER_API_KEY") {
 		t.Errorf("unknown token: %q", msg)
 	}
 }

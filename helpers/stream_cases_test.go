@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/connect"
+	"github.com/k12notebooks/golessons/internal/sse"
+	"github.com/k12notebooks/golessons/internal/streamview"
 	"github.com/sashabaranov/go-openai"
 )
 
@@ -43,7 +46,7 @@ func checkMirror(t *testing.T, client *openai.Client, wantText string, wantErr b
 	if (err != nil) != wantErr {
 		t.Errorf("plain loop error = %v, want error: %v", err, wantErr)
 	}
-	noKey(t, text, Explain(err))
+	noKey(t, text, explainer.Explain(err))
 	return err
 }
 
@@ -57,11 +60,11 @@ func checkShown(t *testing.T, client *openai.Client, wantText string) shown {
 	if sh.res.Text != wantText {
 		t.Errorf("ShowStream kept %q, want %q", sh.res.Text, wantText)
 	}
-	if got := sh.sink.answerMarkdown(); got != wantText {
+	if got := sh.sink.AnswerMarkdown(); got != wantText {
 		t.Errorf("ShowStream displayed %q, want %q", got, wantText)
 	}
-	noKey(t, sh.sink.all())
-	noStackTrace(t, sh.sink.all())
+	noKey(t, sh.sink.All())
+	noStackTrace(t, sh.sink.All())
 	return sh
 }
 
@@ -107,21 +110,21 @@ func TestCase02ReasoningDeltas(t *testing.T) {
 	if want := "The user asks about feeding. Adult dogs: twice."; sh.res.Reasoning != want {
 		t.Errorf("reasoning = %q, want %q", sh.res.Reasoning, want)
 	}
-	first := sh.sink.updates[0]
-	if !strings.Contains(first.content, "Thinking…") {
-		t.Errorf("first update = %q, want the thinking state at once", first.content)
+	first := sh.sink.Updates()[0]
+	if !strings.Contains(first.Content, "Thinking…") {
+		t.Errorf("first update = %q, want the thinking state at once", first.Content)
 	}
 	sawPreview := false
-	for _, u := range sh.sink.updates {
-		if u.id == first.id && strings.Contains(u.content, "The user asks about feeding.") && strings.Contains(u.content, "Thinking…") {
+	for _, u := range sh.sink.Updates() {
+		if u.ID == first.ID && strings.Contains(u.Content, "The user asks about feeding.") && strings.Contains(u.Content, "Thinking…") {
 			sawPreview = true
 		}
 	}
 	if !sawPreview {
-		t.Errorf("the reasoning never showed while thinking: %q", sh.sink.all())
+		t.Errorf("the reasoning never showed while thinking: %q", sh.sink.All())
 	}
-	_, last := sh.sink.outputs()
-	status := last[first.id].content
+	_, last := sh.sink.Outputs()
+	status := last[first.ID].Content
 	if !strings.Contains(status, "<details>") || !strings.Contains(status, "Thought for") ||
 		strings.Count(status, "Adult dogs: twice.") != 1 {
 		t.Errorf("final status = %q, want a collapsed section with the reasoning once", status)
@@ -161,8 +164,8 @@ func TestCase03UsageWithEmptyChoices(t *testing.T) {
 	if sh.res.Usage == nil || sh.res.Usage.PromptTokens != 92 {
 		t.Fatalf("usage = %+v", sh.res.Usage)
 	}
-	if !strings.Contains(sh.sink.screen(), "92 prompt + 57 answer tokens (12 reasoning)") {
-		t.Errorf("stats line missing the usage: %q", sh.sink.screen())
+	if !strings.Contains(sh.sink.Screen(), "92 prompt + 57 answer tokens (12 reasoning)") {
+		t.Errorf("stats line missing the usage: %q", sh.sink.Screen())
 	}
 }
 
@@ -186,13 +189,13 @@ func TestCase04OpenRouterMidStreamError(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Message != "Provider disconnected unexpectedly" {
 		t.Errorf("error = %#v, want an APIError with the provider's message", err)
 	}
-	if msg := Explain(err); !strings.Contains(msg, "Provider disconnected unexpectedly") || !strings.Contains(msg, "kept") {
+	if msg := explainer.Explain(err); !strings.Contains(msg, "Provider disconnected unexpectedly") || !strings.Contains(msg, "kept") {
 		t.Errorf("Explain = %q", msg)
 	}
 
 	sh := checkShown(t, client, "Feed your **Bankhar** ")
-	if sh.res.Err == nil || !strings.Contains(sh.sink.screen(), "Provider disconnected unexpectedly") {
-		t.Errorf("error not shown: %q", sh.sink.screen())
+	if sh.res.Err == nil || !strings.Contains(sh.sink.Screen(), "Provider disconnected unexpectedly") {
+		t.Errorf("error not shown: %q", sh.sink.Screen())
 	}
 }
 
@@ -203,7 +206,7 @@ func TestCase04ErrorChunkWithTextAndRaw(t *testing.T) {
 	srv := serve(t, wire{parts: []string{orContent1, midErr}})
 	client := connectTo(t, srv.URL+"/api/v1")
 	err := checkMirror(t, client, "Feed your **Bankhar** twice", true)
-	msg := Explain(err)
+	msg := explainer.Explain(err)
 	for _, want := range []string{"Provider returned error", "upstream rate limit: too many requests", "wait"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("Explain = %q, want %q", msg, want)
@@ -227,12 +230,12 @@ func TestCase05ErrorAfterComments(t *testing.T) {
 
 	client := connectTo(t, srv.URL+"/api/v1")
 	err := checkMirror(t, client, "Feed your **Bankhar** ", true)
-	if msg := Explain(err); !strings.Contains(msg, "The server had an error while processing your request") {
+	if msg := explainer.Explain(err); !strings.Contains(msg, "The server had an error while processing your request") {
 		t.Errorf("Explain = %q, want the server's message", msg)
 	}
 	sh := checkShown(t, client, "Feed your **Bankhar** ")
-	if !strings.Contains(sh.sink.screen(), "The server had an error while processing your request") {
-		t.Errorf("screen = %q", sh.sink.screen())
+	if !strings.Contains(sh.sink.Screen(), "The server had an error while processing your request") {
+		t.Errorf("screen = %q", sh.sink.Screen())
 	}
 
 	// A string error and an SSE "error" event read the same way.
@@ -244,7 +247,7 @@ func TestCase05ErrorAfterComments(t *testing.T) {
 		srv := serve(t, wire{parts: []string{orComment, orContent1, line}})
 		client := connectTo(t, srv.URL+"/api/v1")
 		err := checkMirror(t, client, "Feed your **Bankhar** ", true)
-		if msg := Explain(err); !strings.Contains(msg, "model overloaded") {
+		if msg := explainer.Explain(err); !strings.Contains(msg, "model overloaded") {
 			t.Errorf("%q: Explain = %q", line, msg)
 		}
 	}
@@ -259,15 +262,15 @@ func TestCase06EndedEarly(t *testing.T) {
 		srv := serve(t, w)
 		client := connectTo(t, srv.URL+"/api/v1")
 		err := checkMirror(t, client, "Feed your **Bankhar** ", true)
-		if !errors.Is(err, ErrEndedEarly) {
-			t.Errorf("cut=%v: error = %v, want ErrEndedEarly", w.cut, err)
+		if !errors.Is(err, sse.ErrEndedEarly) {
+			t.Errorf("cut=%v: error = %v, want sse.ErrEndedEarly", w.cut, err)
 		}
-		if msg := Explain(err); !strings.Contains(msg, "connection ended early") {
+		if msg := explainer.Explain(err); !strings.Contains(msg, "connection ended early") {
 			t.Errorf("Explain = %q", msg)
 		}
 		sh := checkShown(t, client, "Feed your **Bankhar** ")
-		if !strings.Contains(sh.sink.screen(), "connection ended early") {
-			t.Errorf("screen = %q", sh.sink.screen())
+		if !strings.Contains(sh.sink.Screen(), "connection ended early") {
+			t.Errorf("screen = %q", sh.sink.Screen())
 		}
 	}
 
@@ -277,8 +280,8 @@ func TestCase06EndedEarly(t *testing.T) {
 	client := connectTo(t, srv.URL+"/api/v1")
 	checkMirror(t, client, answer, false)
 	sh := checkShown(t, client, answer)
-	if sh.res.Err != nil || strings.Contains(sh.sink.screen(), "⚠️") {
-		t.Errorf("complete answer reported as failed: %v %q", sh.res.Err, sh.sink.screen())
+	if sh.res.Err != nil || strings.Contains(sh.sink.Screen(), "⚠️") {
+		t.Errorf("complete answer reported as failed: %v %q", sh.res.Err, sh.sink.Screen())
 	}
 }
 
@@ -293,8 +296,8 @@ func TestCase07FinishReasons(t *testing.T) {
 		client := connectTo(t, srv.URL+"/api/v1")
 		checkMirror(t, client, "Feed your **Bankhar** ", false)
 		sh := checkShown(t, client, "Feed your **Bankhar** ")
-		if sh.res.FinishReason != reason || !strings.Contains(sh.sink.screen(), want) {
-			t.Errorf("%s: finish %q, screen %q", reason, sh.res.FinishReason, sh.sink.screen())
+		if sh.res.FinishReason != reason || !strings.Contains(sh.sink.Screen(), want) {
+			t.Errorf("%s: finish %q, screen %q", reason, sh.res.FinishReason, sh.sink.Screen())
 		}
 	}
 }
@@ -354,8 +357,8 @@ func TestCase08HTTPErrors(t *testing.T) {
 			srv := serve(t, c.w)
 			client := connectTo(t, srv.URL+"/api/v1")
 			if c.noKey {
-				t.Setenv(KeyEnv, "")
-				os.Unsetenv(KeyEnv)
+				t.Setenv(connect.KeyEnv, "")
+				os.Unsetenv(connect.KeyEnv)
 				client = openai.NewClientWithConfig(Connect(openai.DefaultConfig("")))
 			}
 			req := lessonRequest()
@@ -369,7 +372,7 @@ func TestCase08HTTPErrors(t *testing.T) {
 			req.Stream = false
 			_, err2 := client.CreateChatCompletion(context.Background(), req)
 			for i, e := range []error{err, err2} {
-				msg := Explain(e)
+				msg := explainer.Explain(e)
 				for _, w := range c.want {
 					if !strings.Contains(msg, w) {
 						t.Errorf("request %d: Explain = %q, want %q", i, msg, w)
@@ -400,7 +403,7 @@ func TestCase09NetworkErrors(t *testing.T) {
 		l.Close()
 		client := connectTo(t, base)
 		_, err = client.CreateChatCompletionStream(context.Background(), lessonRequest())
-		msg := Explain(err)
+		msg := explainer.Explain(err)
 		if !strings.Contains(msg, "connection refused") || !strings.Contains(msg, base) {
 			t.Errorf("Explain = %q", msg)
 		}
@@ -410,7 +413,7 @@ func TestCase09NetworkErrors(t *testing.T) {
 		base := "http://nonexistent.invalid/v1"
 		client := connectTo(t, base)
 		_, err := client.CreateChatCompletionStream(context.Background(), lessonRequest())
-		msg := Explain(err)
+		msg := explainer.Explain(err)
 		if !strings.Contains(msg, "nonexistent.invalid") || !strings.Contains(msg, base) {
 			t.Errorf("Explain = %q", msg)
 		}
@@ -429,9 +432,9 @@ func TestCase09NetworkErrors(t *testing.T) {
 			_, err = stream.Recv()
 			stream.Close()
 		}
-		msg := Explain(err)
+		msg := explainer.Explain(err)
 		if !strings.Contains(msg, "in time") || !strings.Contains(msg, base) {
-			t.Errorf("Explain(%v) = %q", err, msg)
+			t.Errorf("explainer.Explain(%v) = %q", err, msg)
 		}
 	})
 	t.Run("timeout mid-stream keeps the text", func(t *testing.T) {
@@ -446,20 +449,20 @@ func TestCase09NetworkErrors(t *testing.T) {
 		if sh.res.Text != "Feed your **Bankhar** " || !errors.Is(sh.res.Err, context.DeadlineExceeded) {
 			t.Errorf("result = %+v", sh.res)
 		}
-		if !strings.Contains(sh.sink.screen(), "in time") {
-			t.Errorf("screen = %q", sh.sink.screen())
+		if !strings.Contains(sh.sink.Screen(), "in time") {
+			t.Errorf("screen = %q", sh.sink.Screen())
 		}
 	})
 	t.Run("network unreachable and dial timeout", func(t *testing.T) {
 		resetConfig(t)
-		t.Setenv(BaseURLEnv, "http://192.0.2.1/v1")
+		t.Setenv(connect.BaseURLEnv, "http://192.0.2.1/v1")
 		Connect(openai.DefaultConfig(""))
 		unreach := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}
-		if msg := Explain(unreach); !strings.Contains(msg, "network is unreachable") || !strings.Contains(msg, "http://192.0.2.1/v1") {
+		if msg := explainer.Explain(unreach); !strings.Contains(msg, "network is unreachable") || !strings.Contains(msg, "http://192.0.2.1/v1") {
 			t.Errorf("Explain = %q", msg)
 		}
 		timeout := &net.OpError{Op: "dial", Net: "tcp", Err: timeoutError{}}
-		if msg := Explain(timeout); !strings.Contains(msg, "timed out") {
+		if msg := explainer.Explain(timeout); !strings.Contains(msg, "timed out") {
 			t.Errorf("Explain = %q", msg)
 		}
 	})
@@ -498,8 +501,8 @@ func TestCase10LlamaCppAndOllama(t *testing.T) {
 		if sh.res.Reasoning != "Bankhar puppies eat more often." {
 			t.Errorf("%s: reasoning = %q", name, sh.res.Reasoning)
 		}
-		if sh.res.Usage == nil || sh.res.Usage.CompletionTokens != 9 || !strings.Contains(sh.sink.screen(), "31 prompt + 9 answer tokens") {
-			t.Errorf("%s: usage %+v, screen %q", name, sh.res.Usage, sh.sink.screen())
+		if sh.res.Usage == nil || sh.res.Usage.CompletionTokens != 9 || !strings.Contains(sh.sink.Screen(), "31 prompt + 9 answer tokens") {
+			t.Errorf("%s: usage %+v, screen %q", name, sh.res.Usage, sh.sink.Screen())
 		}
 	}
 }
@@ -569,21 +572,21 @@ func TestCase12LongAnswer(t *testing.T) {
 	if sh.res.Text != want.String() {
 		t.Fatalf("ShowStream kept %d bytes, want %d", len(sh.res.Text), want.Len())
 	}
-	if got := sh.sink.answerMarkdown(); got != want.String() {
+	if got := sh.sink.AnswerMarkdown(); got != want.String() {
 		t.Fatalf("displayed %d bytes, want %d; first difference at %d", len(got), want.Len(), firstDiff(got, want.String()))
 	}
 	largest, total := 0, 0
-	for _, u := range sh.sink.updates {
-		largest = max(largest, len(u.content))
-		total += len(u.content)
+	for _, u := range sh.sink.Updates() {
+		largest = max(largest, len(u.Content))
+		total += len(u.Content)
 	}
-	// An update re-renders at most the live output: maxBlockBytes, growing
+	// An update re-renders at most the live output: streamview.MaxBlockBytes, growing
 	// to a sixteenth of the answer for very long ones.
-	if limit := 2*max(maxBlockBytes, want.Len()/blockGrowth) + 1024; largest > limit {
+	if limit := 2*max(streamview.MaxBlockBytes, want.Len()/streamview.BlockGrowth) + 1024; largest > limit {
 		t.Errorf("largest update %d bytes, want at most %d", largest, limit)
 	}
 	// JupyterLab hides a cell's outputs after the 50th.
-	if ids, _ := sh.sink.outputs(); len(ids) > 45 {
+	if ids, _ := sh.sink.Outputs(); len(ids) > 45 {
 		t.Errorf("%d outputs: JupyterLab would hide those after the 50th", len(ids))
 	}
 	// Re-rendering the whole answer on each update would send gigabytes.
@@ -591,7 +594,7 @@ func TestCase12LongAnswer(t *testing.T) {
 		t.Errorf("updates sent %d bytes in all for a %d-byte answer", total, want.Len())
 	}
 	t.Logf("%d tokens, %d bytes: %d updates, largest %d bytes, %d bytes in all, %v",
-		tokens, want.Len(), len(sh.sink.updates), largest, total, sh.res.Total)
+		tokens, want.Len(), len(sh.sink.Updates()), largest, total, sh.res.Total)
 }
 
 // longAnswerToken returns token i of a long Markdown answer: paragraphs,
@@ -629,11 +632,11 @@ func TestStopKeepsPartialAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := &fakeSink{}
+	sink := &streamview.Recorder{}
 	done := make(chan StreamResult)
-	go func() { done <- runStream(ctx, stream, newLiveView(sink)) }()
+	go func() { done <- streamview.Run(ctx, stream, streamview.NewLive(sink), explainer.Explain) }()
 	// Wait until the text is on screen, then press stop.
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(sink.all(), "Bankhar"); {
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(sink.All(), "Bankhar"); {
 		if time.Now().After(deadline) {
 			t.Fatal("the text never showed")
 		}
@@ -651,7 +654,7 @@ func TestStopKeepsPartialAnswer(t *testing.T) {
 	if !res.Stopped || res.Text != "Feed your **Bankhar** " {
 		t.Errorf("result = %+v", res)
 	}
-	screen := sink.screen()
+	screen := sink.Screen()
 	if !strings.Contains(screen, "Stopped") || !strings.Contains(screen, "Bankhar") {
 		t.Errorf("screen = %q", screen)
 	}
@@ -672,8 +675,8 @@ func TestStopKeepsPartialAnswer(t *testing.T) {
 			break
 		}
 	}
-	if Explain(err) != "Stopped." {
-		t.Errorf("Explain(%v) = %q", err, Explain(err))
+	if explainer.Explain(err) != "Stopped." {
+		t.Errorf("explainer.Explain(%v) = %q", err, explainer.Explain(err))
 	}
 	if errors.Is(err, io.EOF) {
 		t.Error("a stopped stream must not look like a normal end")

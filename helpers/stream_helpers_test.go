@@ -7,16 +7,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/connect"
+	"github.com/k12notebooks/golessons/internal/streamview"
 	"github.com/sashabaranov/go-openai"
 )
 
@@ -91,13 +92,25 @@ func writeCut(t *testing.T, rw http.ResponseWriter, w wire) {
 	}
 }
 
+// resetConfig clears the environment variables the lessons read, and the
+// .env values the connector read before.
+func resetConfig(t *testing.T) {
+	t.Helper()
+	for _, name := range []string{connect.KeyEnv, connect.OpenAIKeyEnv, connect.BaseURLEnv} {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+	t.Setenv("GONB_DIR", t.TempDir())
+	connector.ForgetDotEnv()
+}
+
 // connectTo returns a go-openai client configured by Connect for the lesson,
 // with the test key and OPENAI_BASE_URL pointing at baseURL.
 func connectTo(t *testing.T, baseURL string) *openai.Client {
 	t.Helper()
 	resetConfig(t)
-	t.Setenv(KeyEnv, testKey)
-	t.Setenv(BaseURLEnv, baseURL)
+	t.Setenv(connect.KeyEnv, testKey)
+	t.Setenv(connect.BaseURLEnv, baseURL)
 	config := openai.DefaultConfig(APIKey())
 	config.BaseURL = "https://openrouter.ai/api/v1"
 	return openai.NewClientWithConfig(Connect(config))
@@ -125,8 +138,8 @@ func mirrorLoop(t *testing.T, client *openai.Client) (string, error) {
 		return "", err
 	}
 	defer stream.Close()
-	var buf syncBuffer
-	out := newPrinter(&buf, PrinterInterval)
+	var buf bytes.Buffer
+	out := streamview.NewPrinterTo(&buf)
 	defer out.Close()
 	for {
 		chunk, err := stream.Recv()
@@ -148,7 +161,7 @@ func mirrorLoop(t *testing.T, client *openai.Client) (string, error) {
 // shown is what ShowStream displayed through a fake sink.
 type shown struct {
 	res  StreamResult
-	sink *fakeSink
+	sink *streamview.Recorder
 	err  error // the request error, when the stream did not start
 }
 
@@ -159,109 +172,9 @@ func showStream(t *testing.T, ctx context.Context, client *openai.Client) shown 
 	if err != nil {
 		return shown{err: err}
 	}
-	sink := &fakeSink{}
-	res := runStream(ctx, stream, newLiveView(sink))
+	sink := &streamview.Recorder{}
+	res := streamview.Run(ctx, stream, streamview.NewLive(sink), explainer.Explain)
 	return shown{res: res, sink: sink}
-}
-
-// update is one call of the fake sink.
-type update struct {
-	id      string
-	kind    mimeKind
-	content string
-	at      time.Time
-}
-
-// fakeSink records display updates.
-type fakeSink struct {
-	mu      sync.Mutex
-	updates []update
-}
-
-func (f *fakeSink) show(id string, kind mimeKind, content string) {
-	f.mu.Lock()
-	f.updates = append(f.updates, update{id, kind, content, now()})
-	f.mu.Unlock()
-}
-
-// outputs returns the ids in order of first appearance and the final
-// content of each.
-func (f *fakeSink) outputs() ([]string, map[string]update) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var ids []string
-	last := map[string]update{}
-	for _, u := range f.updates {
-		if _, ok := last[u.id]; !ok {
-			ids = append(ids, u.id)
-		}
-		last[u.id] = u
-	}
-	return ids, last
-}
-
-// screen returns the final content of every output, in order, one per line
-// block, with HTML entities decoded: what the cell shows when the stream is
-// over.
-func (f *fakeSink) screen() string {
-	ids, last := f.outputs()
-	var b strings.Builder
-	for _, id := range ids {
-		b.WriteString(last[id].content)
-		b.WriteString("\n")
-	}
-	return html.UnescapeString(b.String())
-}
-
-// answerMarkdown returns the final Markdown outputs joined: the
-// answer as it reads on screen, for answers without forced splits.
-func (f *fakeSink) answerMarkdown() string {
-	ids, last := f.outputs()
-	var b strings.Builder
-	for _, id := range ids {
-		if last[id].kind.isMarkdown() {
-			b.WriteString(last[id].content)
-		}
-	}
-	return b.String()
-}
-
-// all returns every update's content, for checks that must hold for each.
-func (f *fakeSink) all() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var b strings.Builder
-	for _, u := range f.updates {
-		b.WriteString(u.content)
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use that counts writes.
-type syncBuffer struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	writes int
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.writes++
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *syncBuffer) count() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.writes
 }
 
 // noKey fails the test if any of the texts contains the API key.

@@ -1,7 +1,7 @@
 """Hostile model text streamed through the lesson's own cells in a real JupyterLab.
 
 A local server speaks OpenRouter's wire format and answers with the entries of
-helpers/testdata/hostile.json (script tags, event attributes, javascript: links,
+internal/streamview/testdata/hostile.json (script tags, event attributes, javascript: links,
 code-fence and code-span tricks, CR line endings, SVG, MathML, ...), cut into
 pieces of one to three characters. The lesson's print loop, its Markdown view
 and its streaming-vs-waiting cell show them. Each payload calls __xss(id) only
@@ -23,7 +23,7 @@ from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
 from conftest import ROOT, TEST_KEY, gonb_notebook, kernel_env
 from harness.lesson import lesson_cells
 
-CATALOGUE = os.path.join(ROOT, "helpers", "testdata", "hostile.json")
+CATALOGUE = os.path.join(ROOT, "internal", "streamview", "testdata", "hostile.json")
 # The lesson's cells this test runs, by their tags in the notebook.
 CELLS = {
     "connect": "connect",

@@ -1,0 +1,120 @@
+package explain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/k12notebooks/golessons/internal/connect"
+	"github.com/k12notebooks/golessons/internal/sse"
+	"github.com/sashabaranov/go-openai"
+)
+
+// testKey is a fake API key that no message may show.
+const testKey = "fake-or-v1-0123456789abcdef0123456789abcdef"
+
+// newExplainer returns an Explainer for a connection to OpenRouter with
+// testKey.
+func newExplainer() *Explainer {
+	secrets := &connect.Secrets{}
+	secrets.Remember(testKey)
+	conn := connect.Connection{BaseURL: "https://openrouter.ai/api/v1", HasKey: true}
+	return &Explainer{Conn: func() connect.Connection { return conn }, Secrets: secrets}
+}
+
+func TestExplain(t *testing.T) {
+	e := newExplainer()
+	cases := []struct {
+		err  error
+		want []string
+	}{
+		{nil, nil},
+		{context.Canceled, []string{"Stopped."}},
+		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: context.Canceled}, []string{"Stopped."}},
+		{context.DeadlineExceeded, []string{"https://openrouter.ai/api/v1", "in time"}},
+		{fmt.Errorf("%w: unexpected EOF", sse.ErrEndedEarly), []string{"connection ended early", "kept"}},
+		{&openai.APIError{HTTPStatusCode: 401, Message: "Invalid key " + testKey}, []string{"API key was refused", "[hidden]"}},
+		{&openai.APIError{HTTPStatusCode: 418, Message: "I'm a teapot"}, []string{"418", "teapot", "https://openrouter.ai/api/v1"}},
+		{&openai.RequestError{HTTPStatusCode: 502, Body: []byte("<html><head><title>Bad Gateway</title></head></html>")}, []string{"web page", "Bad Gateway"}},
+		{&openai.RequestError{HTTPStatusCode: 500, Body: []byte("upstream crashed")}, []string{"problem on its side", "upstream crashed"}},
+		{openai.ErrTooManyEmptyStreamMessages, []string{"keep-alive"}},
+		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: syscall.ECONNRESET}, []string{"reset"}},
+		{&url.Error{Op: "Post", URL: "https://openrouter.ai/api/v1/chat/completions", Err: io.ErrUnexpectedEOF}, []string{"ended before"}},
+		{errors.New("error, status code: 0, something odd with " + testKey), []string{"Something went wrong", "something odd", "[hidden]"}},
+	}
+	for _, c := range cases {
+		msg := e.Explain(c.err)
+		if c.err == nil && msg != "" {
+			t.Errorf("Explain(nil) = %q", msg)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("Explain(%v) = %q, want %q", c.err, msg, w)
+			}
+		}
+		for _, w := range []string{testKey, testKey[10:], "goroutine ", ".go:", "panic:"} {
+			if strings.Contains(msg, w) {
+				t.Errorf("Explain(%v) = %q shows %q", c.err, msg, w)
+			}
+		}
+		if strings.Contains(msg, "error, ") {
+			t.Errorf("Explain(%v) = %q keeps go-openai's prefix", c.err, msg)
+		}
+	}
+}
+
+func TestInDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		400 * time.Millisecond:       "in 1 s",
+		16100 * time.Millisecond:     "in 17 s",
+		90 * time.Second:             "in 2 min",
+		5*time.Hour + 10*time.Minute: "in 5 h 10 min",
+		3 * time.Hour:                "in 3 h",
+	} {
+		if got := inDuration(d); got != want {
+			t.Errorf("inDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestParseReset(t *testing.T) {
+	base := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Time{
+		"1740830400000": time.UnixMilli(1740830400000),
+		"1740830400":    time.Unix(1740830400, 0),
+		"30":            base.Add(30 * time.Second),
+		"6m0s":          base.Add(6 * time.Minute),
+		"soon":          {},
+	} {
+		if got := parseReset(v, base); !got.Equal(want) {
+			t.Errorf("parseReset(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+// What the transport recorded of an error response (its Retry-After header)
+// and of an error event (the upstream provider's own reason) shows in the
+// message for the matching go-openai error.
+func TestExplainUsesRecords(t *testing.T) {
+	e := newExplainer()
+	h := http.Header{}
+	h.Set("Retry-After", "42")
+	e.Record(connect.ErrorResponse{Status: 429, Header: h, ContentType: "application/json",
+		Body: []byte(`{"error":{"message":"Rate limit exceeded: free-models-per-min","code":429}}`)})
+	msg := e.Explain(&openai.APIError{HTTPStatusCode: 429, Message: "Rate limit exceeded: free-models-per-min"})
+	if !strings.Contains(msg, "wait 42 s") {
+		t.Errorf("rate limit: %q", msg)
+	}
+	e.RecordEvent([]byte(`{"error":{"message":"Provider returned error","code":502,"metadata":{"raw":"upstream overloaded","provider_name":"Chutes"}}}`))
+	msg = e.Explain(&openai.APIError{Message: "Provider returned error"})
+	if !strings.Contains(msg, "while answering") || !strings.Contains(msg, "upstream overloaded") {
+		t.Errorf("mid-stream error: %q", msg)
+	}
+}

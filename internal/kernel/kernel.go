@@ -1,0 +1,82 @@
+// Package kernel is the one place that talks to the GoNB kernel: it shows
+// outputs in the notebook, waits until they are passed on, and makes ids.
+// Every other package of the lessons goes through it, so that the GoNB
+// library (gonbui) can be replaced here alone.
+package kernel
+
+import (
+	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
+)
+
+// Environment variables GoNB sets for a cell's program.
+const (
+	// KernelIDEnv holds the Jupyter kernel's id.
+	KernelIDEnv = protocol.GONB_JUPYTER_KERNEL_ID_ENV
+	// JupyterRootEnv holds the Jupyter server's working folder, normally its
+	// root.
+	JupyterRootEnv = protocol.GONB_JUPYTER_ROOT_ENV
+)
+
+// InNotebook reports whether the program runs as a cell of a GoNB notebook.
+func InNotebook() bool { return gonbui.IsNotebook }
+
+// Output is one output of a cell, in one or more forms. Empty forms are left
+// out.
+type Output struct {
+	// ID, when set, names the output: showing another Output with the same
+	// ID replaces its content instead of adding an output below.
+	ID string
+	// HTML is the text/html form.
+	HTML string
+	// Markdown is the text/markdown form.
+	Markdown string
+	// Text is the text/plain form.
+	Text string
+}
+
+// Show sends o to the notebook. Outside a notebook it does nothing.
+func Show(o Output) {
+	if !gonbui.IsNotebook {
+		return
+	}
+	gonbui.SendData(&protocol.DisplayData{Data: bundle(o), DisplayID: o.ID})
+}
+
+// bundle returns the MIME bundle of o.
+func bundle(o Output) map[protocol.MIMEType]any {
+	data := map[protocol.MIMEType]any{}
+	for _, f := range []struct {
+		mime  protocol.MIMEType
+		value string
+	}{{protocol.MIMETextHTML, o.HTML}, {protocol.MIMETextMarkdown, o.Markdown}, {protocol.MIMETextPlain, o.Text}} {
+		if f.value != "" {
+			data[f.mime] = f.value
+		}
+	}
+	return data
+}
+
+// Sync waits, for at most two seconds, until GoNB has passed every output on:
+// when a cell's program exits, GoNB stops reading them. Outside a notebook it
+// returns at once.
+func Sync() {
+	if !gonbui.IsNotebook {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		gonbui.Sync()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
+}
+
+// UniqueID returns a new random id, for output ids and HTML element ids:
+// eight lowercase hexadecimal digits.
+func UniqueID() string { return gonbui.UniqueID() }

@@ -1,0 +1,341 @@
+package streamview
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/k12notebooks/golessons/internal/kernel"
+)
+
+// Display tuning. Jupyter sends each update to the browser as one message.
+const (
+	// updateGap is the least time between two updates of a live answer: at
+	// most about 10 updates a second, whatever the token rate. A token that
+	// arrives after a quiet spell of updateGap is shown at once.
+	updateGap = 100 * time.Millisecond
+	// MaxBlockBytes bounds the Markdown re-rendered by one update: when the
+	// live output grows past it, its finished blocks are sent one last time
+	// and stay as they are, and a new output takes the rest. Outputs are this
+	// big, not one per paragraph, because JupyterLab shows only the first 50
+	// outputs of a cell (more hide behind a "Show more outputs" button).
+	MaxBlockBytes = 16 << 10
+	// BlockGrowth lets outputs grow past MaxBlockBytes for very long answers
+	// (to a sixteenth of the text already sent), so that even an answer of
+	// several megabytes needs well under 50 outputs.
+	BlockGrowth = 16
+	// reasoningPreviewBytes is how much of the latest reasoning shows while
+	// the model thinks.
+	reasoningPreviewBytes = 400
+	// maxReasoningBytes bounds the reasoning kept in the final collapsed
+	// section (its end is kept).
+	maxReasoningBytes = 256 << 10
+)
+
+// Kind is the type of an output's content.
+type Kind int
+
+const (
+	// KindHTML is HTML written by the helpers, with every text in it escaped.
+	KindHTML Kind = iota
+	// KindMarkdown is a piece of a model's answer, as Markdown, while it
+	// still grows: shown as HTML made safe by renderAnswer.
+	KindMarkdown
+	// KindMarkdownFinal is a piece of an answer in its final form: shown
+	// like KindMarkdown, and kept as Markdown text too, for saved notebooks
+	// and exports that read text/plain.
+	KindMarkdownFinal
+)
+
+// IsMarkdown reports whether k is a piece of a model's answer.
+func (k Kind) IsMarkdown() bool { return k == KindMarkdown || k == KindMarkdownFinal }
+
+// Sink receives display updates. Each call replaces the content of the output
+// with the given id, creating the output, below the earlier ones, on first
+// use. In a notebook each call is one Jupyter message.
+type Sink interface {
+	Show(id string, kind Kind, content string)
+}
+
+// NotebookSink returns the Sink that shows outputs in the notebook, by
+// display id.
+func NotebookSink() Sink { return notebookSink{} }
+
+// notebookSink shows outputs in the notebook through GoNB display ids.
+type notebookSink struct{}
+
+// Show implements Sink.
+func (notebookSink) Show(id string, kind Kind, content string) {
+	kernel.Show(output(id, kind, content))
+}
+
+// output returns an output's forms: always text/html, never text/markdown
+// (JupyterLab would render a model's Markdown with raw HTML in it, and
+// trusts what a running kernel sends).
+func output(id string, kind Kind, content string) kernel.Output {
+	if !kind.IsMarkdown() {
+		return kernel.Output{ID: id, HTML: inertHTML(content)}
+	}
+	o := kernel.Output{ID: id, HTML: string(renderAnswer(nil, []byte(content)))}
+	if kind == KindMarkdownFinal {
+		o.Text = content
+	}
+	return o
+}
+
+// inertHTML wraps HTML written by the helpers in an element that MathJax
+// skips, so a "$" in a quoted answer or error stays a dollar sign.
+func inertHTML(s string) string {
+	if s == "" {
+		return s
+	}
+	return `<div class="` + inertClass + `">` + s + `</div>`
+}
+
+// newDisplayPrefix returns a new random prefix for display ids.
+func newDisplayPrefix(name string) string { return name + "_" + kernel.UniqueID() + "_" }
+
+// View shows a stream as it arrives (NewLive, NewPlain). Run calls begin
+// once, update after new chunks, tick when deadline passes, and finish once.
+type View interface {
+	begin(st *streamState, t time.Time)
+	update(st *streamState, t time.Time)
+	tick(st *streamState, t time.Time)
+	deadline() time.Time // zero when no tick is wanted
+	finish(st *streamState, t time.Time)
+}
+
+// Phases of the status output.
+const (
+	phaseWaiting   = iota // no text yet
+	phaseThinking         // reasoning arriving
+	phaseAnswering        // answer arriving
+	phaseDone
+)
+
+// liveView renders a stream in a notebook as Markdown updated in place:
+//
+//   - a status output on top: "Thinking…" with a preview of the reasoning
+//     while the model thinks, then a collapsed "Thought for N s" section
+//     holding the reasoning;
+//   - the answer as a sequence of outputs of up to MaxBlockBytes each: only
+//     the last one is re-rendered, the ones before it never change again;
+//   - a footer at the end: a note when the answer did not end normally, and
+//     the stats line.
+//
+// Updates are coalesced: one is sent at once when none was sent for gap,
+// otherwise at the end of the gap, so at most about 1/gap a second.
+type liveView struct {
+	sink     Sink
+	gap      time.Duration
+	maxBlock int
+
+	prefix string
+	nextID int
+
+	lastSend time.Time // time of the last coalesced update
+	due      time.Time // when a pending update is sent; zero when none
+
+	statusID      string
+	phase         int
+	statusSent    string
+	statusReason  int       // reasoning bytes in the last status sent
+	thought       bool      // the "Thought for" section was built
+	statusRefresh time.Time // next refresh of the "Thinking… N s" counter
+
+	blockID string // the live answer block's output; "" until needed
+	frozen  int    // bytes of the answer sent in finished outputs
+	fence   fence  // code block open at frozen
+	shown   int    // bytes of the answer on screen
+
+	buf []byte // scratch for rendering
+}
+
+// NewLive returns the View of a notebook: Markdown updated in place through s.
+func NewLive(s Sink) View { return newLiveView(s) }
+
+func newLiveView(s Sink) *liveView {
+	return &liveView{sink: s, gap: updateGap, maxBlock: MaxBlockBytes, prefix: newDisplayPrefix("stream")}
+}
+
+func (v *liveView) newID() string {
+	v.nextID++
+	return v.prefix + strconv.Itoa(v.nextID)
+}
+
+func (v *liveView) begin(st *streamState, t time.Time) {
+	v.statusID = v.newID()
+	v.sendStatus(st, t)
+}
+
+func (v *liveView) update(st *streamState, t time.Time) {
+	if t.Sub(v.lastSend) >= v.gap {
+		v.flush(st, t)
+	} else if v.due.IsZero() {
+		v.due = v.lastSend.Add(v.gap)
+	}
+}
+
+func (v *liveView) tick(st *streamState, t time.Time) {
+	if !v.due.IsZero() && !t.Before(v.due) {
+		v.flush(st, t)
+		return
+	}
+	if v.phase < phaseAnswering && !v.statusRefresh.IsZero() && !t.Before(v.statusRefresh) {
+		v.sendStatus(st, t)
+	}
+}
+
+func (v *liveView) deadline() time.Time {
+	d := v.due
+	if v.phase < phaseAnswering && !v.statusRefresh.IsZero() && (d.IsZero() || v.statusRefresh.Before(d)) {
+		d = v.statusRefresh
+	}
+	return d
+}
+
+// flush sends what changed since the last update.
+func (v *liveView) flush(st *streamState, t time.Time) {
+	v.due = time.Time{}
+	v.lastSend = t
+	v.sendStatus(st, t)
+	if len(st.text) > v.frozen {
+		if more := v.sendAnswer(st, false); more {
+			v.due = t.Add(v.gap)
+		}
+	}
+}
+
+func (v *liveView) finish(st *streamState, t time.Time) {
+	v.phase = phaseDone
+	v.sendStatus(st, t)
+	v.sendAnswer(st, true)
+	v.sink.Show(v.newID(), KindHTML, footerHTML(st.result()))
+}
+
+// sendAnswer sends the unsent answer text. While the live output holds at
+// most blockLimit bytes it is re-rendered whole. Past that, its finished
+// blocks (up to blockLimit bytes) are sent as its final content and a new
+// output is started for the rest, which, unless final, waits for the next
+// update (it reports true then).
+func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
+	for {
+		tail := st.text[v.frozen:]
+		if len(tail) == 0 {
+			return false
+		}
+		if v.blockID == "" {
+			v.blockID = v.newID()
+		}
+		limit := max(v.maxBlock, v.frozen/BlockGrowth)
+		cut, after := 0, v.fence
+		if len(tail) > limit {
+			cut, after = findCut(tail, v.fence, limit)
+		}
+		if cut == 0 {
+			if v.shown == len(st.text) && !final {
+				return false // on screen already
+			}
+			v.buf = segmentMarkdown(v.buf[:0], tail, v.fence, fence{})
+			kind := KindMarkdown
+			if final {
+				kind = KindMarkdownFinal
+			}
+			v.sink.Show(v.blockID, kind, string(v.buf))
+			v.shown = len(st.text)
+			return false
+		}
+		v.buf = segmentMarkdown(v.buf[:0], tail[:cut], v.fence, after)
+		v.sink.Show(v.blockID, KindMarkdownFinal, string(v.buf))
+		v.frozen += cut
+		v.fence = after
+		v.blockID = ""
+		if !final {
+			return true
+		}
+	}
+}
+
+// sendStatus sends the status output when it changed.
+func (v *liveView) sendStatus(st *streamState, t time.Time) {
+	if v.phase != phaseDone {
+		switch {
+		case !st.firstContent.IsZero():
+			v.phase = phaseAnswering
+		case len(st.reasoning) > 0:
+			v.phase = phaseThinking
+		}
+	}
+	var s string
+	if v.phase < phaseAnswering {
+		elapsed := t.Sub(st.start)
+		s = thinkingHTML(st.reasoning, elapsed)
+		// Refresh the counter at the next whole second.
+		v.statusRefresh = st.start.Add((elapsed/time.Second + 1) * time.Second)
+	} else {
+		v.statusRefresh = time.Time{}
+		if v.thought && v.statusReason == len(st.reasoning) {
+			return // the collapsed section is up to date
+		}
+		s = thoughtHTML(st)
+		v.thought = true
+	}
+	v.statusReason = len(st.reasoning)
+	if s == v.statusSent {
+		return
+	}
+	v.statusSent = s
+	v.sink.Show(v.statusID, KindHTML, s)
+}
+
+// thinkingHTML is the status while no answer text has arrived.
+func thinkingHTML(reasoning []byte, elapsed time.Duration) string {
+	label := "💭 Thinking…"
+	if elapsed >= time.Second {
+		label += " " + strconv.Itoa(int(elapsed/time.Second)) + " s"
+	}
+	preview := ""
+	if len(reasoning) > 0 {
+		// The newest lines show: the box is aligned to its bottom and clips the top.
+		preview = tailString(reasoning, reasoningPreviewBytes)
+	}
+	return renderView("thinking", struct{ Label, Preview string }{label, preview})
+}
+
+// thoughtHTML is the status once the answer started or the stream ended: the
+// reasoning in a collapsed section, or nothing when there was none.
+func thoughtHTML(st *streamState) string {
+	if len(st.reasoning) == 0 {
+		return ""
+	}
+	end := st.firstContent
+	if end.IsZero() {
+		end = st.end
+	}
+	if end.IsZero() {
+		end = now()
+	}
+	return renderView("thought", struct{ Seconds, Reasoning string }{
+		seconds(end.Sub(st.start)), tailString(st.reasoning, maxReasoningBytes)})
+}
+
+// footerHTML is the last output: the note, if any, and the stats line.
+func footerHTML(r Result) string {
+	return renderView("footer", struct {
+		Note, Stats string
+		Stopped     bool
+	}{r.Note(), r.Stats(), r.Stopped})
+}
+
+// tailString returns the last n bytes of b (whole characters), with "…" in
+// front when it cut something.
+func tailString(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	i := len(b) - n
+	for i < len(b) && !utf8.RuneStart(b[i]) {
+		i++
+	}
+	return "…" + string(b[i:])
+}
