@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/internal/lessontest"
 	"github.com/k12notebooks/golessons/relay"
 )
 
@@ -27,48 +27,6 @@ const (
 	prefix       = "/services/class-view/"
 	clientID     = "service-class-view"
 )
-
-// The lesson's three questions, as in cmd/gradebook's tests.
-var (
-	seedFree = "{ “question_type”: “freeform”, “question”: “What parameter do you set to True in the API call to enable streaming?”, “answer”: “stream”, “submitted_answer”: “” }"
-	seedTF   = "{ “question_type”: “true_false”, “question”: “Without streaming, the full response must be completely generated before any text is displayed.”, “answer”: “True”, “submitted_answer”: “” }"
-	seedMC   = "{ “question_type”: “multiple_choice”, “question”: “What does chunk.choices[0].delta.content contain during streaming?”, “options”: [ { “key”: “a”, “text”: “The entire completed response” }, { “key”: “b”, “text”: “A small piece of the response text (one or more tokens)” } ], “answer”: “b”, “submitted_answer”: “” }"
-)
-
-func questions(t *testing.T) (free, tf, mc *quiz.Question) {
-	t.Helper()
-	var qs []*quiz.Question
-	for _, s := range []string{seedFree, seedTF, seedMC} {
-		q, err := quiz.ParseOne(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		qs = append(qs, q)
-	}
-	return qs[0], qs[1], qs[2]
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// writeLesson writes the lesson notebook with the three questions.
-func writeLesson(t *testing.T, path string) {
-	t.Helper()
-	var cells []map[string]any
-	for _, s := range []string{seedFree, seedTF, seedMC} {
-		cells = append(cells, map[string]any{"cell_type": "code", "metadata": map[string]any{}, "outputs": []any{},
-			"source": "%%\nhelpers.Question(`" + s + "`)"})
-	}
-	data, _ := json.Marshal(map[string]any{"cells": cells, "metadata": map[string]any{}, "nbformat": 4, "nbformat_minor": 5})
-	writeFile(t, path, string(data))
-}
 
 // answer writes a student's answers file by hand, as a student with an
 // editor could: every field, "correct" included, is the student's choice.
@@ -80,7 +38,7 @@ func answer(t *testing.T, home, rel string, answers map[string]string, claimCorr
 			"history": []any{map[string]any{"answer": a, "correct": claimCorrect, "time": "2025-03-04T10:00:00Z"}}}
 	}
 	data, _ := json.Marshal(map[string]any{"version": 1, "notebook": "openai-streaming.ipynb", "answers": recs})
-	writeFile(t, filepath.Join(home, rel), string(data))
+	lessontest.WriteFile(t, filepath.Join(home, rel), string(data))
 }
 
 // fakeHub plays JupyterHub's part: the OAuth provider (authorize, token)
@@ -200,7 +158,7 @@ func newClass(t *testing.T, change func(*Config)) *class {
 	t.Helper()
 	dir := t.TempDir()
 	c := &class{t: t, hub: newFakeHub(t), homes: filepath.Join(dir, "home"), lessons: filepath.Join(dir, "notebooks")}
-	writeLesson(t, filepath.Join(c.lessons, "openai-streaming.ipynb"))
+	lessontest.WriteLesson(t, filepath.Join(c.lessons, "openai-streaming.ipynb"))
 	if err := os.MkdirAll(c.homes, 0o755); err != nil {
 		t.Fatal(err)
 	}

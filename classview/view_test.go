@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/lessontest"
 	"github.com/k12notebooks/golessons/relay"
 )
 
@@ -48,7 +49,7 @@ func questionRowOf(t *testing.T, page, text string) string {
 // marks correct counts as wrong, a right one marked wrong counts as right.
 func TestRegradeIgnoresTheFilesCorrect(t *testing.T) {
 	c := newClass(t, nil)
-	free, tf, mc := questions(t)
+	free, tf, mc := lessontest.Questions(t)
 	answer(t, filepath.Join(c.homes, "mallory"), "openai-streaming.answers.json",
 		map[string]string{free.ID: "streaming", mc.ID: "a", tf.ID: "True"}, true)
 	answer(t, filepath.Join(c.homes, "modest"), "notebooks/openai-streaming.answers.json",
@@ -157,7 +158,7 @@ func (s *sseClient) next(t *testing.T) string {
 // A page open while students work sees the share change, without a reload.
 func TestLiveUpdateReachesTheEventStream(t *testing.T) {
 	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(20 * time.Millisecond) })
-	free, _, _ := questions(t)
+	free, _, _ := lessontest.Questions(t)
 	c.hub.addUser(HubUser{Name: "alice"})
 	c.hub.addUser(HubUser{Name: "bob"})
 	c.run()
@@ -189,7 +190,7 @@ func TestLiveUpdateReachesTheEventStream(t *testing.T) {
 // the downloads and the hub's user list as text.
 func TestHostileNamesAndAnswersAreEscaped(t *testing.T) {
 	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(20 * time.Millisecond) })
-	free, _, mc := questions(t)
+	free, _, mc := lessontest.Questions(t)
 	names := []string{`<img src=x onerror=alert(1)>`, `"><svg onload=alert(2)>`, "evil\r\nevent: live\r\ndata: {}"}
 	answers := []string{"</q><script>alert(3)</script>", "\"><iframe src=javascript:alert(4)>", "x\r\n\r\nevent: signedout\r\ndata: {}\r\n\r\n"}
 	for i, n := range names {
@@ -251,7 +252,7 @@ func TestPageNeedsNothingInline(t *testing.T) {
 
 func TestDownloads(t *testing.T) {
 	c := newClass(t, nil)
-	free, _, _ := questions(t)
+	free, _, _ := lessontest.Questions(t)
 	answer(t, filepath.Join(c.homes, "alice"), "openai-streaming.answers.json", map[string]string{free.ID: "stream"}, false)
 	answer(t, filepath.Join(c.homes, "bob"), "openai-streaming.answers.json", map[string]string{free.ID: "=1+1"}, true)
 	c.hub.addUser(HubUser{Name: "carol"}) // on the hub, nothing answered yet
@@ -318,7 +319,7 @@ func TestOnlineUsageAndQueue(t *testing.T) {
 			"2000-01-01": {Counts: relay.Counts{Requests: 50}}}},
 	}}
 	data, _ := json.Marshal(doc)
-	writeFile(t, usage, string(data))
+	lessontest.WriteFile(t, usage, string(data))
 	active := now.Add(-time.Minute)
 	c.hub.addUser(HubUser{Name: "alice", LastActivity: &active, Servers: map[string]HubServer{"": {Ready: true, LastActivity: &active}}})
 	spawn := "spawn"
@@ -375,7 +376,7 @@ func TestNoticesSayWhatToDo(t *testing.T) {
 func TestHomesRefuseLinksFIFOsAndBigFiles(t *testing.T) {
 	name := "openai-streaming.answers.json"
 	c := newClass(t, func(cfg *Config) { cfg.AnswersPaths = []string{name, "notebooks/" + name, "*/" + name} })
-	free, tf, _ := questions(t)
+	free, tf, _ := lessontest.Questions(t)
 	answer(t, filepath.Join(c.homes, "alice"), name, map[string]string{free.ID: "stream"}, true)
 	answer(t, filepath.Join(c.homes, "bob"), "notebooks/"+name, map[string]string{tf.ID: "True"}, true)
 	// eve links to alice's answers, and to alice's folder.
@@ -389,7 +390,7 @@ func TestHomesRefuseLinksFIFOsAndBigFiles(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Skip("no FIFOs:", err)
 	}
-	writeFile(t, filepath.Join(c.homes, "mal", "notebooks", name), "{"+strings.Repeat(" ", 1<<20)+"}")
+	lessontest.WriteFile(t, filepath.Join(c.homes, "mal", "notebooks", name), "{"+strings.Repeat(" ", 1<<20)+"}")
 	// A link a wildcard matches is skipped without a warning.
 	mustSymlink(t, filepath.Join(c.homes, "bob", "notebooks"), filepath.Join(c.homes, "eve", "linked"))
 	// A home that is a link.
@@ -434,7 +435,7 @@ func mustSymlink(t *testing.T, target, link string) {
 // answers_paths patterns match one name per component, never a hidden one.
 func TestAnswersPathPatterns(t *testing.T) {
 	c := newClass(t, func(cfg *Config) { cfg.AnswersPaths = []string{"*/lesson-*/*.answers.json"} })
-	free, tf, _ := questions(t)
+	free, tf, _ := lessontest.Questions(t)
 	home := filepath.Join(c.homes, "alice")
 	answer(t, home, "course/lesson-1/openai-streaming.answers.json", map[string]string{free.ID: "stream"}, false)
 	answer(t, home, "course/lesson-2/openai-streaming.answers.json", map[string]string{tf.ID: "True"}, false)
@@ -451,7 +452,7 @@ func TestAnswersPathPatterns(t *testing.T) {
 // While nobody looks, the homes are not read; the next page reads them first.
 func TestIdleWhileNobodyLooks(t *testing.T) {
 	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(10 * time.Millisecond) })
-	free, _, _ := questions(t)
+	free, _, _ := lessontest.Questions(t)
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	c.view.now = func() time.Time { return time.Unix(0, clock.Load()) }

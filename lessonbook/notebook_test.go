@@ -1,7 +1,6 @@
 package lessonbook
 
 import (
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -9,62 +8,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k12notebooks/golessons/internal/lessontest"
 	"github.com/k12notebooks/golessons/quiz"
 )
 
-// writeNotebook writes an .ipynb with the given cells ("md:" prefix for a
-// markdown cell) and returns its path. Sources are stored as lists of lines,
-// as Jupyter does.
-func writeNotebook(t *testing.T, dir, name string, cells ...string) string {
+// writeNotebook writes the notebook dir/name with a code cell for each
+// source, or a markdown cell for a source starting with "md:".
+func writeNotebook(t *testing.T, dir, name string, sources ...string) string {
 	t.Helper()
-	type cell struct {
-		CellType string         `json:"cell_type"`
-		Metadata map[string]any `json:"metadata"`
-		Source   []string       `json:"source"`
-		Outputs  []any          `json:"outputs,omitempty"`
-	}
-	var nb struct {
-		Cells    []cell         `json:"cells"`
-		Metadata map[string]any `json:"metadata"`
-		Nbformat int            `json:"nbformat"`
-		Minor    int            `json:"nbformat_minor"`
-	}
-	nb.Nbformat, nb.Minor, nb.Metadata = 4, 5, map[string]any{}
-	for _, c := range cells {
-		typ := "code"
-		if rest, ok := strings.CutPrefix(c, "md:"); ok {
-			typ, c = "markdown", rest
+	var cells []lessontest.Cell
+	for _, s := range sources {
+		if md, ok := strings.CutPrefix(s, "md:"); ok {
+			cells = append(cells, lessontest.MD(md))
+		} else {
+			cells = append(cells, lessontest.Code(s))
 		}
-		lines := strings.SplitAfter(c, "\n")
-		if lines[len(lines)-1] == "" {
-			lines = lines[:len(lines)-1]
-		}
-		nb.Cells = append(nb.Cells, cell{CellType: typ, Metadata: map[string]any{}, Source: lines})
 	}
-	data, err := json.MarshalIndent(nb, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// seedBlocks returns the three questions of the original lesson, as quiz's
-// tests keep them.
-func seedBlocks(t *testing.T) []string {
-	t.Helper()
-	data, err := os.ReadFile("../quiz/testdata/seed_blocks.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(blocks) != 3 {
-		t.Fatalf("seed_blocks.txt has %d blocks, want 3", len(blocks))
-	}
-	return blocks
+	return lessontest.WriteNotebook(t, filepath.Join(dir, name), cells...)
 }
 
 func TestFindQuestionCalls(t *testing.T) {
@@ -105,7 +65,7 @@ func TestFindQuestionCallsBacktickInJSON(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
-	seed := seedBlocks(t)
+	seed := []string{lessontest.Freeform, lessontest.TrueFalse, lessontest.MultipleChoice}
 	good := writeNotebook(t, dir, "good.ipynb",
 		"md:# Title",
 		"%%\nhelpers.Question(`"+seed[0]+"`)",

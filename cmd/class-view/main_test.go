@@ -14,19 +14,15 @@ import (
 	"time"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
+	"github.com/k12notebooks/golessons/internal/lessontest"
 )
-
-const lessonJSON = "{ “question_type”: “freeform”, “question”: “What parameter do you set to True in the API call to enable streaming?”, “answer”: “stream”, “submitted_answer”: “” }"
 
 // setup writes a lesson, a home and a config, points the JupyterHub
 // variables at a fake hub that lists one user, and returns the config file.
 func setup(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	nb, _ := json.Marshal(map[string]any{"cells": []any{map[string]any{"cell_type": "code", "metadata": map[string]any{}, "outputs": []any{},
-		"source": "%%\nhelpers.Question(`" + lessonJSON + "`)"}}, "metadata": map[string]any{}, "nbformat": 4, "nbformat_minor": 5})
-	must(t, os.MkdirAll(filepath.Join(dir, "notebooks"), 0o755))
-	must(t, os.WriteFile(filepath.Join(dir, "notebooks", "openai-streaming.ipynb"), nb, 0o644))
+	lessontest.WriteNotebook(t, filepath.Join(dir, "notebooks", "openai-streaming.ipynb"), lessontest.Quiz(lessontest.Freeform))
 	must(t, os.MkdirAll(filepath.Join(dir, "home", "alice"), 0o755))
 	hub := hubtest.NewHub(t)
 	hub.ServiceToken("svc")

