@@ -16,6 +16,7 @@
 #   DIR/gocache/        a warm Go build cache, the template each student's own
 #                       GOCACHE is copied from at their first start (never shared)
 #   DIR/go.env          the Go environment of students' kernels (the warm-up used it too)
+#   DIR/build-slots/    lock files cell builds take turns on (tools/gonb-go/go), read-only
 #
 # The hub's private state (DIR/hub, 0700 root) and the relay's (DIR/relay, 0700,
 # its own user) are made by classroom/start.sh, not here.
@@ -192,6 +193,13 @@ mkdir -p "$dir/venv/share/jupyter/lab/settings"
 cat >"$dir/venv/share/jupyter/lab/settings/overrides.json" <<'EOF'
 {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}
 EOF
+
+# --- The class's build slots: lock files that cell builds take turns on
+# (tools/gonb-go/go; how many are used is CLASSROOM_BUILD_SLOTS, at the hub's start).
+# Students can open them only to read (which flock needs), never replace them. ---
+mkdir -p "$dir/build-slots"
+for i in $(seq 0 63); do [ -f "$dir/build-slots/slot-$i" ] || : >"$dir/build-slots/slot-$i"; done
+chmod 0755 "$dir/build-slots" && chmod 0444 "$dir/build-slots"/slot-*
 
 # --- Scripts students' servers run. ---
 { echo "#!$dir/venv/bin/python"; cat classroom/student-start.py; } >"$dir/bin/student-start.new"

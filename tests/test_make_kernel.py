@@ -4,6 +4,8 @@ import json
 import os
 import re
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -49,6 +51,7 @@ echo "go $* | GOFLAGS=$GOFLAGS GOGC=${GOGC:-}${CGO_ENABLED:+ CGO_ENABLED=$CGO_EN
 case "$1" in
   get) [ "$FAKE_GET" = fail ] && { echo "go: example.com/x@v1: module lookup disabled by GOPROXY=off"; exit 1; }; : > "$GOT" ;;
   build|test)
+    [ -n "${TIMES:-}" ] && { date +%s.%N >> "$TIMES"; sleep "${FAKE_SLEEP:-0}"; date +%s.%N >> "$TIMES"; }
     if [ "$FAKE_BUILD" = missing ] && [ ! -e "$GOT" ]; then
       echo 'main.go:3:8: no required module provides package example.com/x; to add it:'; exit 1
     fi
@@ -131,3 +134,61 @@ def test_missing_module_offline_says_run_make_setup(fake):
     assert "in /the/project, run\n\n    make setup\n" in out
     assert "module lookup disabled by GOPROXY=off" in out  # the details stay, below the advice
     assert "no required module provides package example.com/x" in out
+
+
+def build_times(fake_env_runs, tmp_path, **extra):
+    """Runs fake builds at once (each a dict of extra env); returns their (start, end) times."""
+    times = [tmp_path / f"times-{i}" for i in range(len(fake_env_runs))]
+    for t in times:
+        t.unlink(missing_ok=True)
+    threads = [threading.Thread(target=fake, args=("build", "-o", "bin"),
+                                kwargs={"TIMES": str(t), **extra, **e})
+               for (fake, e), t in zip(fake_env_runs, times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return [tuple(float(x) for x in t.read_text().split()) for t in times]
+
+
+@pytest.fixture
+def slots(tmp_path):
+    """A build-slots folder with two slot files, as the classroom's install makes."""
+    d = tmp_path / "build-slots"
+    d.mkdir()
+    for i in range(2):
+        (d / f"slot-{i}").write_text("")
+        (d / f"slot-{i}").chmod(0o444)
+    return d
+
+
+def test_builds_take_turns_with_one_slot(fake, tmp_path, slots):
+    """Two cell builds at once with one build slot: the second starts after the first ends;
+    without slots they overlap."""
+    env = {"GOLESSONS_BUILD_SLOTS": "1", "GOLESSONS_BUILD_SLOTS_DIR": str(slots), "FAKE_SLEEP": "1"}
+    (s1, e1), (s2, e2) = sorted(build_times([(fake, {}), (fake, {})], tmp_path, **env))
+    assert s2 >= e1 - 0.05, f"the builds overlapped: {s1:.2f}-{e1:.2f} and {s2:.2f}-{e2:.2f}"
+    env["GOLESSONS_BUILD_SLOTS"] = "0"
+    (s1, e1), (s2, e2) = sorted(build_times([(fake, {}), (fake, {})], tmp_path, **env))
+    assert s2 < e1, "without build slots the builds should run at once"
+    env["GOLESSONS_BUILD_SLOTS"] = "2"
+    (s1, e1), (s2, e2) = sorted(build_times([(fake, {}), (fake, {})], tmp_path, **env))
+    assert s2 < e1, "two slots: two builds at once"
+
+
+def test_a_held_slot_delays_a_build_only_until_the_wait_ends(fake, slots):
+    """A student holding the only slot (flock on the read-only file) delays others'
+    builds by GOLESSONS_BUILD_WAIT seconds at most; then they build anyway."""
+    holder = subprocess.Popen(["flock", "-n", str(slots / "slot-0"), "sleep", "30"])
+    try:
+        time.sleep(0.3)
+        assert holder.poll() is None, "the test could not take the slot"
+        t0 = time.time()
+        rc, out, calls = fake("build", "-o", "bin", GOLESSONS_BUILD_SLOTS="1",
+                              GOLESSONS_BUILD_SLOTS_DIR=str(slots), GOLESSONS_BUILD_WAIT="2")
+        waited = time.time() - t0
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rc == 0 and out.strip() == "built"
+    assert 1.8 <= waited < 6, f"the build waited {waited:.1f} s for the held slot (want about 2 s)"
