@@ -691,15 +691,33 @@ func (b *builder) correct(e *value) bool {
 	return v
 }
 
+// jqEntry is an entry of a jupyterquiz "answers" list, with its index.
+type jqEntry struct {
+	i int
+	e *value
+}
+
+// jqEntries returns the entries of a jupyterquiz "answers" list that are
+// objects, after checking their keys against keys (what names such an
+// entry); every other entry is an error naming main, the entry's main key.
+func (b *builder) jqEntries(list *value, main string, keys []string, what string) []jqEntry {
+	var out []jqEntry
+	for i, e := range list.elems {
+		if e.kind != kindObject {
+			b.errorf(e.start, "each answer is an object {%q: ..., \"correct\": ...}, not %s", main, e.kind)
+			continue
+		}
+		b.fields(e, keys, what)
+		out = append(out, jqEntry{i, e})
+	}
+	return out
+}
+
 func (b *builder) jqChoices(q *Question, list *value) {
 	var right []string
 	seen := map[string]int{}
-	for i, e := range list.elems {
-		if e.kind != kindObject {
-			b.errorf(e.start, "each answer is an object {\"answer\": ..., \"correct\": ...}, not %s", e.kind)
-			continue
-		}
-		b.fields(e, jqChoiceKeys, "an answer")
+	for _, entry := range b.jqEntries(list, "answer", jqChoiceKeys, "an answer") {
+		i, e := entry.i, entry.e
 		o := Option{Key: choiceKey(i)}
 		if text, at, ok := b.str(e, "answer", true); ok {
 			o.Text = text
@@ -733,36 +751,13 @@ func (b *builder) jqChoices(q *Question, list *value) {
 }
 
 func (b *builder) jqNumbers(q *Question, list *value) {
-	for _, e := range list.elems {
-		if e.kind != kindObject {
-			b.errorf(e.start, "each answer is an object {\"value\": ..., \"correct\": ...}, not %s", e.kind)
-			continue
-		}
-		b.fields(e, jqNumericKeys, "a numeric answer")
+	for _, entry := range b.jqEntries(list, "value", jqNumericKeys, "a numeric answer") {
+		e := entry.e
 		if b.defaultEntry(q, e) {
 			continue
 		}
-		var n NumberAnswer
-		rm, vm := e.get("range"), e.get("value")
-		switch {
-		case rm != nil:
-			if rm.val.kind != kindArray || len(rm.val.elems) != 2 || rm.val.elems[0].kind != kindNumber || rm.val.elems[1].kind != kindNumber {
-				b.errorf(rm.val.start, "\"range\" must be a list of two numbers [low, high]")
-				continue
-			}
-			n.IsRange = true
-			n.Min, n.Max = rm.val.elems[0].num, rm.val.elems[1].num
-			if n.Min > n.Max {
-				b.errorf(rm.val.start, "\"range\" goes from low to high: %s is above %s", rm.val.elems[0].raw, rm.val.elems[1].raw)
-			}
-		case vm != nil:
-			if vm.val.kind != kindNumber {
-				b.errorf(vm.val.start, "\"value\" must be a number, not %s", vm.val.kind)
-				continue
-			}
-			n.Value = vm.val.num
-		default:
-			b.errorf(e.start, "a numeric answer needs \"value\" or \"range\" (or \"type\": \"default\" with \"feedback\")")
+		n, ok := b.jqNumber(e)
+		if !ok {
 			continue
 		}
 		if t := e.get("type"); t != nil && (t.val.kind != kindString || (t.val.str != "value" && t.val.str != "range")) {
@@ -784,13 +779,36 @@ func (b *builder) jqNumbers(q *Question, list *value) {
 	}
 }
 
-func (b *builder) jqStrings(q *Question, list *value) {
-	for _, e := range list.elems {
-		if e.kind != kindObject {
-			b.errorf(e.start, "each answer is an object {\"answer\": ..., \"correct\": ...}, not %s", e.kind)
-			continue
+// jqNumber reads the "range" or "value" of a numeric answer.
+func (b *builder) jqNumber(e *value) (n NumberAnswer, ok bool) {
+	rm, vm := e.get("range"), e.get("value")
+	switch {
+	case rm != nil:
+		if rm.val.kind != kindArray || len(rm.val.elems) != 2 || rm.val.elems[0].kind != kindNumber || rm.val.elems[1].kind != kindNumber {
+			b.errorf(rm.val.start, "\"range\" must be a list of two numbers [low, high]")
+			return n, false
 		}
-		b.fields(e, jqStringKeys, "a string answer")
+		n.IsRange = true
+		n.Min, n.Max = rm.val.elems[0].num, rm.val.elems[1].num
+		if n.Min > n.Max {
+			b.errorf(rm.val.start, "\"range\" goes from low to high: %s is above %s", rm.val.elems[0].raw, rm.val.elems[1].raw)
+		}
+	case vm != nil:
+		if vm.val.kind != kindNumber {
+			b.errorf(vm.val.start, "\"value\" must be a number, not %s", vm.val.kind)
+			return n, false
+		}
+		n.Value = vm.val.num
+	default:
+		b.errorf(e.start, "a numeric answer needs \"value\" or \"range\" (or \"type\": \"default\" with \"feedback\")")
+		return n, false
+	}
+	return n, true
+}
+
+func (b *builder) jqStrings(q *Question, list *value) {
+	for _, entry := range b.jqEntries(list, "answer", jqStringKeys, "a string answer") {
+		e := entry.e
 		if b.defaultEntry(q, e) {
 			continue
 		}

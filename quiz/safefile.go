@@ -61,34 +61,19 @@ func RefusalReason(mode fs.FileMode) string {
 //  4. at most limit+1 bytes are read, so a file that grows is refused too.
 func ReadRegularFile(root *os.Root, name string, limit int64) ([]byte, error) {
 	path := filepath.Join(root.Name(), name)
-	before, err := root.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if reason := RefusalReason(before.Mode()); reason != "" {
-		return nil, &RefusedError{Path: path, Reason: reason}
-	}
-	if before.Size() > limit {
-		return nil, &RefusedError{Path: path, Reason: tooLarge(before.Size(), limit)}
-	}
-	if testHookAfterLstat != nil {
-		testHookAfterLstat(name)
-	}
-	f, err := root.OpenFile(name, os.O_RDONLY|openNonBlocking, 0)
+	f, err := openChecked(root, name, func(info fs.FileInfo) string {
+		if reason := RefusalReason(info.Mode()); reason != "" {
+			return reason
+		}
+		if info.Size() > limit {
+			return tooLarge(info.Size(), limit)
+		}
+		return ""
+	})
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	opened, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if testHookAfterOpen != nil {
-		testHookAfterOpen(name)
-	}
-	if !opened.Mode().IsRegular() || !os.SameFile(before, opened) {
-		return nil, &RefusedError{Path: path, Reason: "it was replaced while being read; run again when nobody is changing the folder"}
-	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
@@ -97,6 +82,42 @@ func ReadRegularFile(root *os.Root, name string, limit int64) ([]byte, error) {
 		return nil, &RefusedError{Path: path, Reason: fmt.Sprintf("it grew over %s while being read", sizeText(limit))}
 	}
 	return data, nil
+}
+
+// openChecked opens name inside root when refuse, given what Lstat says of
+// it, returns "" (else a *RefusedError with its reason): without following
+// a link at name, with O_NONBLOCK (on Unix) so that a FIFO or a device
+// swapped in after the check does not block, and only if the file opened is
+// still the one checked and of the same type (Fstat, os.SameFile).
+func openChecked(root *os.Root, name string, refuse func(fs.FileInfo) string) (*os.File, error) {
+	path := filepath.Join(root.Name(), name)
+	before, err := root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if reason := refuse(before); reason != "" {
+		return nil, &RefusedError{Path: path, Reason: reason}
+	}
+	if testHookAfterLstat != nil {
+		testHookAfterLstat(name)
+	}
+	f, err := root.OpenFile(name, os.O_RDONLY|openNonBlocking, 0)
+	if err != nil {
+		return nil, err
+	}
+	opened, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if testHookAfterOpen != nil {
+		testHookAfterOpen(name)
+	}
+	if opened.Mode().Type() != before.Mode().Type() || !os.SameFile(before, opened) {
+		f.Close()
+		return nil, &RefusedError{Path: path, Reason: "it was replaced while being read; run again when nobody is changing the folder"}
+	}
+	return f, nil
 }
 
 // Test hooks, to change a file between the checks of ReadRegularFile.
@@ -139,29 +160,22 @@ func ReadAnswersIn(root *os.Root, name string) (*Answers, error) {
 // folder gives a *RefusedError. The entries' types are not followed: a link
 // in the folder is listed as a link.
 func ReadDirIn(root *os.Root, name string) ([]fs.DirEntry, error) {
-	path := filepath.Join(root.Name(), name)
-	before, err := root.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !before.IsDir() {
-		return nil, &RefusedError{Path: path, Reason: RefusalReason(before.Mode())}
-	}
-	f, err := root.OpenFile(name, os.O_RDONLY|openNonBlocking, 0)
+	f, err := openChecked(root, name, func(info fs.FileInfo) string {
+		switch {
+		case info.IsDir():
+			return ""
+		case info.Mode().IsRegular():
+			return "it is a file, not a folder"
+		}
+		return RefusalReason(info.Mode())
+	})
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	opened, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if !opened.IsDir() || !os.SameFile(before, opened) {
-		return nil, &RefusedError{Path: path, Reason: "it was replaced while being read; run again when nobody is changing the folder"}
-	}
 	entries, err := f.ReadDir(-1)
 	if err != nil {
-		return nil, fmt.Errorf("reading the folder %s: %w", path, err)
+		return nil, fmt.Errorf("reading the folder %s: %w", filepath.Join(root.Name(), name), err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	return entries, nil

@@ -111,6 +111,11 @@ func TestReadRegularFileStaysInRoot(t *testing.T) {
 	}
 	_, err := ReadDirIn(root, "student")
 	wantRefused(t, err, filepath.Join(dir, "student"), "symbolic link")
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadDirIn(root, "file")
+	wantRefused(t, err, filepath.Join(dir, "file"), "it is a file, not a folder")
 }
 
 func TestReadRegularFileReplacedOrGrown(t *testing.T) {

@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sashabaranov/go-openai"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
 )
@@ -275,6 +278,29 @@ func noSecrets(t *testing.T, what, text string) {
 	for _, s := range allSecrets {
 		if strings.Contains(text, s) {
 			t.Errorf("%s holds the secret %q: %q", what, s, text)
+		}
+	}
+}
+
+// readStream reads a go-openai stream to its end and returns the answer's
+// text and the usage chunk's counts (nil without one).
+func readStream(t testing.TB, stream *openai.ChatCompletionStream) (string, *openai.Usage) {
+	t.Helper()
+	var text strings.Builder
+	var usage *openai.Usage
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return text.String(), usage
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(chunk.Choices) > 0 {
+			text.WriteString(chunk.Choices[0].Delta.Content)
+		}
+		if chunk.Usage != nil {
+			usage = chunk.Usage
 		}
 	}
 }

@@ -3,7 +3,6 @@ package relay
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,26 +45,10 @@ func TestOfflineUpstreamWithGoOpenAI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var text strings.Builder
-	var usage *openai.Usage
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(chunk.Choices) > 0 {
-			text.WriteString(chunk.Choices[0].Delta.Content)
-		}
-		if chunk.Usage != nil {
-			usage = chunk.Usage
-		}
-	}
+	text, usage := readStream(t, stream)
 	stream.Close()
-	if !strings.Contains(text.String(), "Offline sample") || usage == nil {
-		t.Fatalf("stream: %q, usage %v", text.String(), usage)
+	if !strings.Contains(text, "Offline sample") || usage == nil {
+		t.Fatalf("stream: %q, usage %v", text, usage)
 	}
 	if c := tr.usage.Snapshot().Students["alice"]; c.CompletionTokens != int64(usage.CompletionTokens) || c.Estimated != 0 {
 		t.Errorf("recorded %+v, the stream said %+v", c.Counts, usage)

@@ -273,20 +273,7 @@ func TestGoOpenAIThroughWaitingStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stream.Close()
-	var text strings.Builder
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(chunk.Choices) > 0 {
-			text.WriteString(chunk.Choices[0].Delta.Content)
-		}
-	}
-	if text.String() != "Feed your **Bankhar** twice a day." {
-		t.Errorf("go-openai read %q", text.String())
+	if text, _ := readStream(t, stream); text != "Feed your **Bankhar** twice a day." {
+		t.Errorf("go-openai read %q", text)
 	}
 }
