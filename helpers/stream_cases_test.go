@@ -304,16 +304,26 @@ func TestCase07FinishReasons(t *testing.T) {
 
 // Case 8: HTTP errors, each with one friendly message.
 func TestCase08HTTPErrors(t *testing.T) {
+	for _, c := range httpErrorCases() {
+		t.Run(c.name, func(t *testing.T) { checkHTTPError(t, c) })
+	}
+}
+
+// httpErrorCase is an error response and what its message must say.
+type httpErrorCase struct {
+	name   string
+	w      wire
+	model  string
+	noKey  bool
+	want   []string
+	reject []string
+}
+
+// httpErrorCases are the error responses OpenRouter sends, byte for byte.
+func httpErrorCases() []httpErrorCase {
 	resetAt := time.Now().Add(42 * time.Second)
 	tomorrow := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
-	cases := []struct {
-		name   string
-		w      wire
-		model  string
-		noKey  bool
-		want   []string
-		reject []string
-	}{
+	return []httpErrorCase{
 		{name: "401 bad key", w: wire{status: 401, header: map[string]string{"Content-Type": "application/json"},
 			parts: []string{`{"error":{"message":"User not found.","code":401}}`}},
 			want: []string{"API key was refused", "User not found", "OPENROUTER_API_KEY", "restart the kernel"}},
@@ -352,41 +362,42 @@ func TestCase08HTTPErrors(t *testing.T) {
 			parts: []string{"<!DOCTYPE html>\n<html>\n<head><title>502 Bad Gateway | openrouter.ai | Cloudflare</title></head>\n<body><h1>Bad gateway</h1><p>Error code 502</p></body>\n</html>\n"}},
 			want: []string{"web page", "502 Bad Gateway", "/v1"}, reject: []string{"<html", "<body"}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			srv := serve(t, c.w)
-			client := connectTo(t, srv.URL+"/api/v1")
-			if c.noKey {
-				t.Setenv(connect.KeyEnv, "")
-				os.Unsetenv(connect.KeyEnv)
-				client = openai.NewClientWithConfig(Connect(openai.DefaultConfig("")))
+}
+
+// checkHTTPError sends the lesson's request, streamed and not, to a server
+// answering c, and checks both messages.
+func checkHTTPError(t *testing.T, c httpErrorCase) {
+	srv := serve(t, c.w)
+	client := connectTo(t, srv.URL+"/api/v1")
+	if c.noKey {
+		t.Setenv(connect.KeyEnv, "")
+		os.Unsetenv(connect.KeyEnv)
+		client = openai.NewClientWithConfig(Connect(openai.DefaultConfig("")))
+	}
+	req := lessonRequest()
+	if c.model != "" {
+		req.Model = c.model
+	}
+	_, err := client.CreateChatCompletionStream(context.Background(), req)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	req.Stream = false
+	_, err2 := client.CreateChatCompletion(context.Background(), req)
+	for i, e := range []error{err, err2} {
+		msg := explainer.Explain(e)
+		for _, w := range c.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("request %d: Explain = %q, want %q", i, msg, w)
 			}
-			req := lessonRequest()
-			if c.model != "" {
-				req.Model = c.model
+		}
+		for _, w := range c.reject {
+			if strings.Contains(msg, w) {
+				t.Errorf("request %d: Explain = %q, must not contain %q", i, msg, w)
 			}
-			_, err := client.CreateChatCompletionStream(context.Background(), req)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			req.Stream = false
-			_, err2 := client.CreateChatCompletion(context.Background(), req)
-			for i, e := range []error{err, err2} {
-				msg := explainer.Explain(e)
-				for _, w := range c.want {
-					if !strings.Contains(msg, w) {
-						t.Errorf("request %d: Explain = %q, want %q", i, msg, w)
-					}
-				}
-				for _, w := range c.reject {
-					if strings.Contains(msg, w) {
-						t.Errorf("request %d: Explain = %q, must not contain %q", i, msg, w)
-					}
-				}
-				noKey(t, msg)
-				noStackTrace(t, msg)
-			}
-		})
+		}
+		noKey(t, msg)
+		noStackTrace(t, msg)
 	}
 }
 

@@ -39,11 +39,16 @@ type errorRecord struct {
 	body        []byte // the first bytes of the body (connect.MaxErrorBody)
 }
 
-// errorLog is a small ring of the latest error records.
+// logSize is how many error records an errorLog keeps.
+const logSize = 16
+
+// errorLog is a small ring of the latest error records. It is made on first
+// use, so that a program that sees no error (or holds an Explainer in a
+// package variable) carries none.
 type errorLog struct {
 	mu   sync.Mutex
-	recs [16]errorRecord
-	n    int // records added so far
+	recs []errorRecord // a ring of logSize, made on first use
+	n    int           // records added so far
 }
 
 // add stores r, stamping its time.
@@ -52,6 +57,9 @@ func (l *errorLog) add(r errorRecord) {
 		r.when = now()
 	}
 	l.mu.Lock()
+	if l.recs == nil {
+		l.recs = make([]errorRecord, logSize)
+	}
 	l.recs[l.n%len(l.recs)] = r
 	l.n++
 	l.mu.Unlock()

@@ -83,20 +83,8 @@ func TestLiveViewRandomMarkdown(t *testing.T) {
 		}
 		st.stop(nil, tNow.Add(time60s))
 		v.finish(st, tNow.Add(time60s))
-		if got := joinedOutputs(sink); got != s {
+		if got := sink.AnswerMarkdown(); got != s {
 			t.Fatalf("run %d: displayed\n%q\nwant\n%q", run, got, s)
 		}
 	}
-}
-
-// joinedOutputs joins the final Markdown outputs of sink.
-func joinedOutputs(sink *Recorder) string {
-	ids, last := sink.Outputs()
-	var b strings.Builder
-	for _, id := range ids {
-		if last[id].Kind.IsMarkdown() {
-			b.WriteString(last[id].Content)
-		}
-	}
-	return b.String()
 }
