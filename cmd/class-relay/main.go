@@ -35,7 +35,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -56,17 +55,13 @@ var interrupt = serve.Interrupt
 // run runs the relay as args say and returns the exit status: 0 after a
 // clean stop, 1 on an error, 2 on a usage error.
 func run(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("class-relay", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := serve.NewFlags("class-relay", stderr,
+		"usage: class-relay [-config relay.json] [-listen host:port] [-check] [-print-config]",
+		"Serves the class relay: students use their JupyterHub token; the teacher's key stays here.")
 	file := fl.String("config", os.Getenv(relay.EnvConfig), "JSON config file (see the relay package documentation; none: defaults)")
-	listen := fl.String("listen", "", "address to listen on, overriding the config (host:port; port 0 picks a free one)")
+	listen := serve.ListenFlag(fl)
 	check := fl.Bool("check", false, "check the config and the key, print what the relay would do, and exit")
 	printConfig := fl.Bool("print-config", false, "print the default config as JSON and exit")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: class-relay [-config relay.json] [-listen host:port] [-check] [-print-config]")
-		fmt.Fprintln(stderr, "Serves the class relay: students use their JupyterHub token; the teacher's key stays here.")
-		fl.PrintDefaults()
-	}
 	if exit, ok := serve.Parse(fl, args); !ok {
 		return exit
 	}

@@ -2,15 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/relay"
@@ -56,47 +54,17 @@ func jsonString(s string) string {
 func TestRunServesAndStops(t *testing.T) {
 	hubEnv(t)
 	cfgFile := writeConfig(t, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	interrupt = func() (context.Context, context.CancelFunc) { return ctx, cancel }
-	var stdout, stderr hubtest.SyncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run([]string{"-config", cfgFile}, &stdout, &stderr) }()
-
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		for _, line := range strings.Split(stdout.String(), "\n") {
-			if rest, ok := strings.CutPrefix(line, "Students' OPENAI_BASE_URL: "); ok {
-				base, _, _ = strings.Cut(rest, " ")
-			}
-		}
-	}
-	if base == "" || !strings.HasSuffix(base, "/services/class-relay/v1") {
-		t.Fatalf("no base URL printed: stdout %q stderr %q", stdout.String(), stderr.String())
-	}
+	cmd := hubtest.StartCommand(t, &interrupt, run, "-config", cfgFile)
+	base := cmd.WaitFor(t, regexp.MustCompile(`Students' OPENAI_BASE_URL: (\S+/services/class-relay/v1) `))
+	stdout, stderr := &cmd.Stdout, &cmd.Stderr
 	if !strings.Contains(stdout.String(), "offline sample provider") {
 		t.Errorf("stdout does not say the offline provider answers: %q", stdout.String())
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions",
-		strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
-	req.Header.Set("Authorization", "Bearer "+studentToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if status, body := hubtest.Chat(t, base, studentToken); status != 200 || !strings.HasSuffix(body, "data: [DONE]\n\n") {
+		t.Errorf("chat through the relay: %d %q", status, body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), "data: [DONE]\n\n") {
-		t.Errorf("chat through the relay: %d %q", resp.StatusCode, body)
-	}
-
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d; stderr %q", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop")
+	if code := cmd.Stop(t); code != 0 {
+		t.Errorf("exit %d; stderr %q", code, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "Stopped; usage saved.") {
 		t.Errorf("stdout %q", stdout.String())

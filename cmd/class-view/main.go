@@ -39,7 +39,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -61,16 +60,12 @@ var interrupt = serve.Interrupt
 // run runs the class view as args say and returns the exit status: 0 after a
 // clean stop, 1 on an error, 2 on a usage error.
 func run(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("class-view", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := serve.NewFlags("class-view", stderr,
+		"usage: class-view [-config class-view.json] [-listen host:port] [-check]",
+		"Serves the teacher's live view of the class, for hub admins, as a JupyterHub service.")
 	file := fl.String("config", os.Getenv(classview.EnvConfig), "JSON config file; it must list the lessons (see the classview package documentation)")
-	listen := fl.String("listen", "", "address to listen on, overriding the config (host:port; port 0 picks a free one)")
+	listen := serve.ListenFlag(fl)
 	check := fl.Bool("check", false, "check the config, read the class once, print what was found, and exit")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: class-view [-config class-view.json] [-listen host:port] [-check]")
-		fmt.Fprintln(stderr, "Serves the teacher's live view of the class, for hub admins, as a JupyterHub service.")
-		fl.PrintDefaults()
-	}
 	if exit, ok := serve.Parse(fl, args); !ok {
 		return exit
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/internal/lessontest"
@@ -90,24 +88,8 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 // The command serves until interrupted, then stops cleanly.
 func TestServeAndStop(t *testing.T) {
 	file := setup(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	old := interrupt
-	interrupt = func() (context.Context, context.CancelFunc) { return ctx, cancel }
-	t.Cleanup(func() { interrupt = old })
-	var stdout, stderr hubtest.SyncBuffer
-	done := make(chan int)
-	go func() { done <- run([]string{"-config", file, "-listen", "127.0.0.1:0"}, &stdout, &stderr) }()
-	addr := regexp.MustCompile(`Listening on (http://[0-9.:]+)/services/class-view/`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && base == ""; time.Sleep(10 * time.Millisecond) {
-		if m := addr.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		cancel()
-		t.Fatalf("not listening:\n%s\n%s", stdout.String(), stderr.String())
-	}
+	cmd := hubtest.StartCommand(t, &interrupt, run, "-config", file, "-listen", "127.0.0.1:0")
+	base := cmd.WaitFor(t, regexp.MustCompile(`Listening on (http://[0-9.:]+)/services/class-view/`))
 	resp, err := http.Get(base + "/services/class-view/health")
 	if err != nil {
 		t.Fatal(err)
@@ -117,13 +99,7 @@ func TestServeAndStop(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "ok") {
 		t.Errorf("health: %d %q", resp.StatusCode, body)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 || !strings.Contains(stdout.String(), "Stopped.") {
-			t.Errorf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("did not stop")
+	if code := cmd.Stop(t); code != 0 || !strings.Contains(cmd.Stdout.String(), "Stopped.") {
+		t.Errorf("exit %d\n%s\n%s", code, cmd.Stdout.String(), cmd.Stderr.String())
 	}
 }

@@ -24,7 +24,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -89,8 +88,8 @@ type flags struct {
 // parseFlags reads the command line; when ok is false, exit is the exit
 // status.
 func parseFlags(args []string, stderr io.Writer) (f flags, exit int, ok bool) {
-	fl := flag.NewFlagSet("offline-provider", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+	fl := serve.NewFlags("offline-provider", stderr, "Usage: offline-provider [flags]", "",
+		"Serves the lesson's offline sample provider (OpenAI-compatible, OpenRouter wire format).", "")
 	fl.StringVar(&f.opts.Addr, "addr", "127.0.0.1:8808", "address to listen on (host:port; port 0 picks a free one)")
 	fl.Float64Var(&f.opts.TokensPerSecond, "rate", offline.DefaultTokensPerSecond, "tokens per second (negative: no pauses)")
 	fl.DurationVar(&f.think, "think", offline.DefaultThinkTime, "pause before the first token, with keep-alive comments (0: none)")
@@ -100,10 +99,6 @@ func parseFlags(args []string, stderr io.Writer) (f flags, exit int, ok bool) {
 	fl.BoolVar(&f.opts.Bench, "bench", false, "bench mode: tokens carry a sequence number and their send time")
 	fl.IntVar(&f.opts.Tokens, "tokens", offline.DefaultBenchTokens, "number of tokens in bench mode")
 	fl.BoolVar(&f.quiet, "quiet", false, "do not log requests")
-	fl.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: offline-provider [flags]\n\nServes the lesson's offline sample provider (OpenAI-compatible, OpenRouter wire format).\n\n")
-		fl.PrintDefaults()
-	}
 	if exit, ok := serve.Parse(fl, args); !ok {
 		return f, exit, false
 	}

@@ -1,9 +1,12 @@
 package hubtest
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -114,5 +117,35 @@ func TestHandleAndSyncBuffer(t *testing.T) {
 	wg.Wait()
 	if n := strings.Count(b.String(), "\n"); n != 10 {
 		t.Errorf("%d lines: %q", n, b.String())
+	}
+}
+
+// A command started in the background is waited for and interrupted as its
+// main would be; its interrupt variable is restored after the test.
+func TestStartCommand(t *testing.T) {
+	interrupt := func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }
+	run := func(args []string, stdout, stderr io.Writer) int {
+		ctx, stop := interrupt()
+		defer stop()
+		fmt.Fprintf(stdout, "Listening on %s\n", args[0])
+		<-ctx.Done()
+		fmt.Fprintln(stderr, "stopped")
+		return 3
+	}
+	var restored bool
+	t.Run("command", func(t *testing.T) {
+		c := StartCommand(t, &interrupt, run, "127.0.0.1:99")
+		if got := c.WaitFor(t, regexp.MustCompile(`Listening on (\S+)`)); got != "127.0.0.1:99" {
+			t.Errorf("WaitFor = %q", got)
+		}
+		if code := c.Stop(t); code != 3 || c.Stderr.String() != "stopped\n" {
+			t.Errorf("exit %d, stderr %q", code, c.Stderr.String())
+		}
+	})
+	ctx, cancel := interrupt()
+	defer cancel()
+	restored = ctx.Err() == nil
+	if !restored {
+		t.Error("the interrupt variable was not restored")
 	}
 }

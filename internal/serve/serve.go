@@ -24,6 +24,25 @@ func Interrupt() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+// NewFlags returns the flag set of the command name: errors go to stderr,
+// and -help prints the usage lines, then the flags.
+func NewFlags(name string, stderr io.Writer, usage ...string) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		for _, line := range usage {
+			fmt.Fprintln(stderr, line)
+		}
+		fl.PrintDefaults()
+	}
+	return fl
+}
+
+// ListenFlag defines -listen, an address that overrides the config's.
+func ListenFlag(fl *flag.FlagSet) *string {
+	return fl.String("listen", "", "address to listen on, overriding the config (host:port; port 0 picks a free one)")
+}
+
 // Parse parses args with fl, which has no positional arguments, and says
 // whether the command goes on; when it does not, exit is its exit status: 0
 // for -help, 2 for a bad flag or an argument left over (named on fl's

@@ -3,7 +3,6 @@ package serve
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -20,17 +19,17 @@ func TestParse(t *testing.T) {
 		out  string
 	}{
 		{[]string{"-n", "3"}, 0, true, ""},
-		{[]string{"-help"}, 0, false, "Usage of cmd"},
+		{[]string{"-help"}, 0, false, "usage: cmd [-n N]\nDoes things.\n  -listen string\n"},
 		{[]string{"-nosuch"}, 2, false, "flag provided but not defined"},
 		{[]string{"extra"}, 2, false, `cmd: unexpected argument "extra"; see -help`},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer
-		fl := flag.NewFlagSet("cmd", flag.ContinueOnError)
-		fl.SetOutput(&out)
+		fl := NewFlags("cmd", &out, "usage: cmd [-n N]", "Does things.")
+		listen := ListenFlag(fl)
 		fl.Int("n", 0, "a number")
 		exit, ok := Parse(fl, c.args)
-		if exit != c.exit || ok != c.ok || !strings.Contains(out.String(), c.out) {
+		if exit != c.exit || ok != c.ok || !strings.Contains(out.String(), c.out) || *listen != "" {
 			t.Errorf("%q: exit %d, ok %v, output %q", c.args, exit, ok, out.String())
 		}
 	}
