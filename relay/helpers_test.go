@@ -104,16 +104,7 @@ type wire struct {
 func play(w wire) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		if w.cut {
-			conn, buf, err := rw.(http.Hijacker).Hijack()
-			if err != nil {
-				return
-			}
-			defer conn.Close()
-			buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-			for _, p := range w.parts {
-				fmt.Fprintf(buf, "%x\r\n%s\r\n", len(p), p)
-				buf.Flush()
-			}
+			hubtest.WriteCut(rw, 0, w.parts...)
 			return
 		}
 		h := rw.Header()

@@ -4,8 +4,8 @@
 // pages, as the hub pages them) and read at GET /hub/api/users/{name} with a
 // service's token, and a hub that can be taken down. It also provides
 // SyncBuffer, a buffer for a server's log that a test reads while the server
-// writes, and Command, a service command run in the background until the
-// test interrupts it.
+// writes, Command, a service command run in the background until the test
+// interrupts it, and WriteCut, an upstream's event stream cut short.
 //
 // A test of a JupyterHub service starts a hub, tells it who is who, and
 // points the service at its API:

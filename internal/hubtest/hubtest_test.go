@@ -3,13 +3,16 @@ package hubtest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // get requests path of the hub with token and returns the status and body.
@@ -147,5 +150,24 @@ func TestStartCommand(t *testing.T) {
 	restored = ctx.Err() == nil
 	if !restored {
 		t.Error("the interrupt variable was not restored")
+	}
+}
+
+// A cut stream reaches the client whole up to the cut, then fails.
+func TestWriteCut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := WriteCut(w, time.Millisecond, "data: 1\n\n", "data: 2\n\n"); err != nil {
+			t.Error(err)
+		}
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if string(body) != "data: 1\n\ndata: 2\n\n" || !errors.Is(err, io.ErrUnexpectedEOF) || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("body %q, err %v, header %v", body, err, resp.Header)
 	}
 }
