@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -177,16 +178,8 @@ func TestUsageEndpointAdminOnly(t *testing.T) {
 	get := func(token string) (int, string) {
 		resp := tr.do(t, http.MethodGet, "/services/class-relay/usage", token, "")
 		defer resp.Body.Close()
-		var b strings.Builder
-		buf := make([]byte, 4096)
-		for {
-			n, err := resp.Body.Read(buf)
-			b.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		return resp.StatusCode, b.String()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
 	}
 	if status, body := get(aliceToken); status != 403 || errorOf(t, body).Type != TypeForbidden {
 		t.Errorf("student: %d %s", status, body)
