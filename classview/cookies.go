@@ -12,12 +12,16 @@ import (
 
 // randomID returns n random bytes, URL-safe base64 without padding (as
 // Python's secrets.token_urlsafe).
-func randomID(n int) string {
+func randomID(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
+
+// randomBytes returns n bytes from crypto/rand; it panics without
+// randomness, as no session or key would then be safe.
+func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic("classview: no randomness: " + err.Error())
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	return b
 }
 
 // cookieJar sets and reads the class view's cookies: signed with a key made
@@ -32,10 +36,7 @@ type cookieJar struct {
 }
 
 func newCookieJar(cfg *Config) *cookieJar {
-	j := &cookieJar{key: make([]byte, 32), path: cfg.Prefix, hostPrefix: cfg.cookieHostPrefix, secure: cfg.SecureCookies}
-	if _, err := rand.Read(j.key); err != nil {
-		panic("classview: no randomness: " + err.Error())
-	}
+	j := &cookieJar{key: randomBytes(32), path: cfg.Prefix, hostPrefix: cfg.cookieHostPrefix, secure: cfg.SecureCookies}
 	if j.hostPrefix {
 		j.path, j.secure = "/", true
 	}
