@@ -74,6 +74,12 @@ func Chat(t testing.TB, base, key string) (int, string) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions",
 		strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
 	req.Header.Set("Authorization", "Bearer "+key)
+	return send(t, req)
+}
+
+// send sends req and returns the status and the whole body.
+func send(t testing.TB, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -25,13 +25,7 @@ func get(t *testing.T, h *Hub, path, token string, paged bool) (int, string) {
 	if paged {
 		req.Header.Set("Accept", "application/jupyterhub-pagination+json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return send(t, req)
 }
 
 func TestTokensAndUsers(t *testing.T) {
