@@ -92,7 +92,7 @@ func (l *Lessons) add(path string) {
 		for _, cq := range qs {
 			k := qkey{name, cq.ID}
 			if l.keys[k] {
-				continue // a duplicate id, reported by CheckNotebook: the first one grades
+				continue // a duplicate id, reported by lessonbook.Check: the first one grades
 			}
 			l.keys[k] = true
 			l.byID[cq.ID] = append(l.byID[cq.ID], k)

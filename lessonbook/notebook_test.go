@@ -118,7 +118,7 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestCheckNotebookMalformedFile(t *testing.T) {
+func TestCheckMalformedFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "broken.ipynb")
 	if err := os.WriteFile(path, []byte("{\n \"cells\": [\n  {\"cell_type\": \"code\",, }\n ]\n}"), 0o644); err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestCheckNotebookMalformedFile(t *testing.T) {
 
 // A teacher who imports the helpers under another name still gets every
 // question checked; a dot import is named as a problem, not skipped.
-func TestCheckNotebookAliasedImport(t *testing.T) {
+func TestCheckAliasedImport(t *testing.T) {
 	dir := t.TempDir()
 	path := writeNotebook(t, dir, "alias.ipynb",
 		"import h \""+HelpersPath+"\"",
