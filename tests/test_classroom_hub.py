@@ -14,6 +14,8 @@ AI provider on 127.0.0.1 that records the Authorization headers it gets.
   relay's key file or environment.
 - One student's token reaches neither another's server nor their files; an
   over-limit request shows the lesson's 429 message.
+- The teacher's class view, open in Chromium and never reloaded, shows each answer
+  three students give in JupyterLab (markup in an answer stays text); students get 403.
 
 Needs root (CI runs as root): it creates Unix users and removes them, their homes
 and their processes afterwards, even when a check fails. The shared install goes
@@ -566,6 +568,362 @@ def test_signup_with_teacher_approval(classroom, artifacts):
                         "import accounts; accounts.ensure_unix_user('daemon')"],
                        cwd=os.path.join(ROOT, "classroom"), env=hub.env, capture_output=True, text=True)
     assert p.returncode != 0 and "not in the class group" in p.stderr, p.stderr
+
+
+# --- The teacher's live class view while three students answer in Chromium. ---
+
+HOSTILE_IMG = '<img src=x onerror="window.__pwned=1">'
+HOSTILE_SCRIPT = "</script><script>window.__pwned=1</script>"
+# What each student does with the lesson's three quiz widgets, in order:
+# (question index, answer, the widget's verdict).
+QUIZ_PLAN = [
+    ("a", [(0, "Stream: true", "correct"), (1, "True", "correct")]),
+    ("b", [(0, HOSTILE_IMG, "incorrect"), (2, "a", "incorrect")]),
+    ("c", [(0, HOSTILE_SCRIPT, "incorrect"), (0, "stream=True", "correct"), (2, "a", "incorrect")]),
+]
+AXE = os.path.join(ROOT, "tests", "node_modules", "axe-core", "axe.min.js")
+
+# The class view as its page shows it, read from the DOM (textContent, so that
+# closed <details> count too), and the marks that say whether it was reloaded.
+CLASS_VIEW_STATE = r"""() => {
+    const t = e => e ? e.textContent.replace(/\s+/g, ' ').trim() : '';
+    const questions = Array.from(document.querySelectorAll('#questions tbody tr'), tr => {
+        const td = tr.querySelectorAll('td');
+        return {text: tr.querySelector('th').firstChild.textContent.trim(), answered: t(td[0]), correct: t(td[1]),
+                meters: Array.from(tr.querySelectorAll('meter'), m => m.value),
+                wrong: Array.from(tr.querySelectorAll('.wrong-answers li'), t)};
+    });
+    const table = Array.from(document.querySelectorAll('section[aria-labelledby=students-h] tbody tr'), tr => {
+        const td = Array.from(tr.querySelectorAll('td'), t);
+        return {name: t(tr.querySelector('th')), server: td[0], totals: td.slice(-3)};
+    });
+    const students = Array.from(document.querySelectorAll('#live details'), d => ({
+        id: d.id, open: d.open, summary: t(d.querySelector('summary')),
+        answers: Array.from(d.querySelectorAll('tbody tr'), tr => {
+            const td = tr.querySelectorAll('td');
+            return {question: t(tr.querySelector('th')), answered: !td[0].classList.contains('muted'),
+                    right: !!td[0].querySelector(':scope > .right'), latest: t(td[0].querySelector(':scope > q')),
+                    attempts: t(td[1]), history: tr.querySelectorAll('.history li').length};
+        })}));
+    return {questions, table, students, pwned: typeof window.__pwned, images: document.images.length,
+            scripts: Array.from(document.scripts, s => s.src), noReload: window.__noReload,
+            origin: performance.timeOrigin, url: location.href,
+            connection: t(document.getElementById('connection')), updated: t(document.getElementById('updated'))};
+}"""
+
+
+def share(n, of):
+    return f"{n} of {of} ({100 * n / of:.0f}%)"
+
+
+def view_of(state):
+    """What the test compares of the page: per question and per student."""
+    answers = {}
+    for s in state["students"]:
+        m = re.match(r"(.+?): (\d+) of \d+ correct, .*?(\d+) attempts", s["summary"])
+        assert m, s["summary"]
+        answers[m.group(1)] = {"summary": (int(m.group(2)), int(m.group(3))), **{
+            a["question"]: (a["answered"], a["right"], a["latest"], a["attempts"], a["history"]) for a in s["answers"]}}
+    return {"questions": [(q["text"], q["answered"], q["correct"], q["wrong"]) for q in state["questions"]],
+            "table": {r["name"]: r["totals"] for r in state["table"]}, "answers": answers}
+
+
+def model_of(state):
+    """{student: {question text: {answered, right, latest, attempts}}} from the page as it is."""
+    return {s["summary"].split(":")[0]: {a["question"]: {
+        "answered": a["answered"], "right": a["right"], "latest": a["latest"], "attempts": int(a["attempts"])}
+        for a in s["answers"]} for s in state["students"]}
+
+
+def expected_view(model, texts):
+    """view_of the page that shows model: the shares, the three most common wrong
+    answers, each student's totals and answers."""
+    n, questions, table, answers = len(model), [], {}, {}
+    for qt in texts:
+        cells = [m[qt] for m in model.values()]
+        wrong = {}
+        for c in cells:
+            if c["answered"] and not c["right"]:
+                wrong[c["latest"]] = wrong.get(c["latest"], 0) + 1
+        top = sorted(wrong.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        questions.append((qt, share(sum(c["answered"] for c in cells), n), share(sum(c["right"] for c in cells), n),
+                          [f"{a} × {k}" for a, k in top]))
+    for name, m in model.items():
+        right, done, tries = (sum(c[k] for c in m.values()) for k in ("right", "answered", "attempts"))
+        table[name] = [f"{right} of {len(texts)}", str(done), str(tries)]
+        answers[name] = {"summary": (right, tries), **{
+            qt: (c["answered"], c["right"], c["latest"], str(c["attempts"]), c["attempts"]) for qt, c in m.items()}}
+    return {"questions": questions, "table": table, "answers": answers}
+
+
+def wait_view(page, want, marks, timeout=30):
+    """Poll the page (never reloading it) until it shows want; the state it shows."""
+    deadline = time.time() + timeout
+    while True:
+        state = page.evaluate(CLASS_VIEW_STATE)
+        assert (state["noReload"], state["origin"]) == marks, "the class view page was reloaded"
+        got = view_of(state)
+        if got == want:
+            return state
+        if time.time() > deadline:
+            raise AssertionError("the class view did not show the change in %d s:\nwant %s\ngot  %s" % (
+                timeout, json.dumps(want, ensure_ascii=False), json.dumps(got, ensure_ascii=False)))
+        time.sleep(0.3)
+
+
+def display(q, answer):
+    """An answer as the class view shows it (a choice's key with its text)."""
+    if q["question_type"] == "multiple_choice":
+        return next(f"{o['key']}: {o['text']}" for o in q["options"] if o["key"] == answer)
+    return answer
+
+
+def saved_answer(name, question):
+    """(answer, attempts) of question in name's answers file of the lesson."""
+    path = os.path.join(pwd.getpwnam(name).pw_dir, "lessons", "openai-streaming.answers.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            records = json.load(f).get("answers", {})
+    except (OSError, ValueError):
+        return None, 0
+    r = next((r for r in records.values() if r.get("question") == question), {})
+    return r.get("answer"), r.get("attempts", 0)
+
+
+def hub_login(page, hub, user, password):
+    page.goto(hub.url + "/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+
+
+def run_quiz_cells(page):
+    """Run the lesson's connect cell (its import of helpers) and three quiz cells (sources
+    collapsed) in JupyterLab; wait for the new widgets (not those a saved notebook shows)."""
+    page.evaluate("document.querySelectorAll('.gq-quiz').forEach(e => e.dataset.old = '1')")
+    indexes = [lesson.cell_index("connect")] + lesson.cell_indexes("quiz")
+    for i in indexes:
+        # JupyterLab attaches cells out of view lazily: scroll towards it, find it by its index.
+        page.evaluate("i => document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer').scrollTop = i ? 1e9 : 0",
+                      i != indexes[0])
+        cell = page.locator(f'.jp-NotebookPanel [data-windowed-list-index="{i}"]')
+        cell.wait_for(timeout=60_000)
+        cell.scroll_into_view_if_needed()
+        if cell.locator(".jp-InputPlaceholder").count():
+            cell.locator(".jp-InputPlaceholder").click()
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")  # runs it in place (Shift+Enter adds a cell at the end)
+    deadline = time.time() + TIMEOUT
+    while True:
+        ready, errors = page.evaluate("""cells => [
+            document.querySelectorAll('.gq-quiz:not([data-old])[data-gq-ready=true]').length === 3
+                && document.querySelectorAll('.gq-quiz').length === 3,
+            cells.flatMap(i => Array.from(document.querySelectorAll(
+                `.jp-NotebookPanel [data-windowed-list-index="${i}"] [data-mime-type="application/vnd.jupyter.stderr"]`),
+                e => e.innerText)).join('\\n')]""", indexes)
+        assert not errors, f"the lesson's cells failed: {errors[:2000]}"
+        if ready:
+            return
+        assert time.time() < deadline, f"the quiz widgets were not ready in {TIMEOUT} s"
+        time.sleep(0.5)
+
+
+def refused_to_student(context, hub, name):
+    """A student signed in to the hub opens the class view, its event stream and its
+    downloads in a new tab: the status of each, as the browser got it."""
+    got, page = {}, context.new_page()
+    others = [n for n in STUDENTS.values() if n != name]
+    for path in ("", "events", "gradebook.zip", "gradebook.csv", "gradebook.html"):
+        r = page.goto(f"{hub.url}/services/class-view/{path}")
+        body = page.inner_text("body")
+        assert "Class view" not in body and not any(n in body for n in others), (path, body[:500])
+        got[path] = (r.status, r.headers.get("content-type", "").split(";")[0])
+    page.close()
+    return got
+
+
+def keyboard_download(page, artifacts):
+    """Tab from the top of the class view: the skip link, sign-out, then the three
+    downloads, each with a visible focus; Enter on the CSV link downloads it."""
+    import csv
+
+    page.evaluate("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur()")
+    page.mouse.click(3, 3)  # the body's margin: Tab starts from the top
+    seen = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("""() => { const e = document.activeElement;
+            return [e.tagName, e.innerText.trim(), e.getAttribute('href') || '', getComputedStyle(e).outlineStyle]; }"""))
+    want = [("A", "#questions"), ("BUTTON", ""), ("A", "gradebook.zip"), ("A", "gradebook.csv"), ("A", "gradebook.html")]
+    assert [(tag, href.rsplit("/", 1)[-1]) for tag, _, href, _ in seen] == want, seen
+    assert all(outline != "none" for *_, outline in seen), f"a focused control shows no outline: {seen}"
+    page.keyboard.press("Shift+Tab")  # back to the CSV link
+    with page.expect_download() as dl:
+        page.keyboard.press("Enter")
+    path = os.path.join(artifacts, "classroom-class-view-gradebook.csv")
+    dl.value.save_as(path)
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def run_axe(page, artifacts):
+    """axe-core over the whole class view page; its violations (results saved)."""
+    with open(AXE, encoding="utf-8") as f:
+        # page.evaluate is not bound by the page's CSP (an inline script tag would be).
+        assert page.evaluate(f.read() + "\n;typeof axe") == "object"
+    r = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    with open(os.path.join(artifacts, "axe-class-view.json"), "w") as f:
+        json.dump(r, f, indent=1)
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in r["violations"]]
+
+
+def open_class_view(browser, hub, incidents):
+    """The teacher signs in through the hub's login page and opens the class view: the
+    page, once its live updates are on, and the marks a reload would lose. Dialogs,
+    script errors, refusals by the page's CSP and page loads after this go to incidents."""
+    teacher = browser.new_context(viewport={"width": 1280, "height": 1600}).new_page()
+    teacher.on("dialog", lambda d: (incidents.append(("dialog", d.message)), d.dismiss()))
+    teacher.on("pageerror", lambda e: incidents.append(("error", str(e))))
+    teacher.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text
+               and incidents.append(("csp", m.text)))
+    password = open(os.path.join(hub.state, "hub", "teacher-password.txt")).read().strip()
+    hub_login(teacher, hub, TEACHER, password)
+    teacher.wait_for_url(re.compile(r"/(hub|user)/"), timeout=60_000)
+    r = teacher.goto(hub.url + "/services/class-view/")
+    assert r.status == 200 and "script-src 'self'" in r.headers.get("content-security-policy", ""), r.status
+    # A function, not a string: the page's CSP refuses the eval a polled string needs.
+    teacher.wait_for_function("() => document.getElementById('connection').textContent.includes('Live updates are on')",
+                              timeout=30_000)
+    marks = (1, teacher.evaluate("window.__noReload = 1; performance.timeOrigin"))
+    teacher.on("load", lambda pg: incidents.append(("load", pg.url)))
+    return teacher, marks
+
+
+class LiveView:
+    """The teacher's class view as the test watches it, and what it should show."""
+
+    def __init__(self, page, marks, questions):
+        self.page, self.marks, self.questions = page, marks, questions
+        self.texts = [q["question"] for q in questions]
+        self.state = page.evaluate(CLASS_VIEW_STATE)
+        self.model = model_of(self.state)
+        assert [q["text"] for q in self.state["questions"]] == self.texts, self.state["questions"]
+        self.lag = 0.0
+        self.wait()
+
+    def wait(self, timeout=30):
+        t = time.time()
+        self.state = wait_view(self.page, expected_view(self.model, self.texts), self.marks, timeout)
+        self.lag = max(self.lag, time.time() - t)
+        assert self.state["pwned"] == "undefined" and self.state["images"] == 0, self.state
+        assert [s.rsplit("/", 1)[-1] for s in self.state["scripts"]] == ["classview.js"], self.state["scripts"]
+
+    def answered(self, name, i, answer, right, attempts):
+        """Wait until the page shows name's answer to question i."""
+        self.model[name][self.texts[i]] = {"answered": True, "right": right,
+                                           "latest": display(self.questions[i], answer), "attempts": attempts}
+        self.wait()
+
+
+def student_answers(browser, hub, password, name, steps, view, incidents):
+    """name logs in through the hub's login page in a browser context of their own, runs
+    the quiz in JupyterLab and gives each answer of steps; after each, the teacher's page
+    shows it. Then the class view refuses them. Their context is closed."""
+    from conftest import ARTIFACTS
+    from harness.quizlab import give_answer
+
+    context = browser.new_context(viewport={"width": 1200, "height": 2000})
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda d: (incidents.append((name, d.message)), d.dismiss()))
+        hub_login(page, hub, name, password)
+        page.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=TIMEOUT * 1000)
+        page.wait_for_function(
+            "() => { const b = document.querySelector('#jp-main-statusbar');"
+            " return b && /Go \\(gonb\\) \\| (Idle|Unknown)/.test(b.innerText); }", timeout=TIMEOUT * 1000)
+        run_quiz_cells(page)
+        for i, answer, verdict in steps:
+            _, before = saved_answer(name, view.texts[i])
+            give_answer(page, i, view.questions[i], answer, verdict)
+            deadline = time.time() + 30
+            while saved_answer(name, view.texts[i]) != (answer, before + 1):  # in their home, by the widget
+                assert time.time() < deadline, f"{name}'s answer was not saved: {saved_answer(name, view.texts[i])}"
+                time.sleep(0.2)
+            view.answered(name, i, answer, verdict == "correct", before + 1)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        got = refused_to_student(context, hub, name)
+        assert got == {"": (403, "text/html"), "events": (401, "text/plain"), "gradebook.zip": (403, "text/html"),
+                       "gradebook.csv": (403, "text/html"), "gradebook.html": (403, "text/html")}, got
+    except Exception:
+        for pg in context.pages:
+            pg.screenshot(path=os.path.join(ARTIFACTS, "classroom-class-view-student-failed.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+
+
+def test_teacher_sees_students_answer_live_in_class_view(classroom, artifacts):
+    """The teacher opens the class view (cmd/class-view) in Chromium and never reloads
+    it while Ada, Bob and Cy log in through the hub's login page, one after another,
+    and answer the lesson's quiz in JupyterLab: after each answer the page shows it
+    (answered and right share per question, most common wrong answers, each student's
+    answers and attempts). Bob's and Cy's wrong answers are markup, shown as text. A
+    student gets 403 from the view and its downloads, 401 from its event stream. Then
+    axe-core finds no violation and the downloads are reached and used by keyboard."""
+    from playwright.sync_api import sync_playwright
+    from harness.lab import launch
+    from harness.quizlab import lesson_questions
+
+    hub, timings = classroom["hub"], classroom["timings"]
+    if not os.path.exists(os.path.join(INSTALL, "bin", "class-view")):
+        pytest.fail("the shared install has no bin/class-view: classroom/install.sh did not build cmd/class-view")
+    incidents, students = [], [STUDENTS[k] for k in "abc"]
+    with sync_playwright() as p:
+        browser = launch(p)
+        teacher = None
+        try:
+            teacher, marks = open_class_view(browser, hub, incidents)
+            view = LiveView(teacher, marks, [q for _, q in lesson_questions()])
+            assert all(n in view.model for n in students), view.model.keys()
+            for name in students:  # each student's answers, opened by keyboard
+                teacher.focus(f"#{classview_anchor(name)} > summary")
+                teacher.keyboard.press("Enter")
+            t0 = time.time()
+            for key, steps in QUIZ_PLAN:
+                name = STUDENTS[key]
+                student_answers(browser, hub, classroom["passwords"][name]["password"], name, steps, view, incidents)
+                timings[f"class_view_student_{key}"] = time.time() - t0
+            timings["class_view_lag_max"] = view.lag
+            assert HOSTILE_IMG in teacher.inner_text("#questions") and HOSTILE_SCRIPT in teacher.inner_text("#live")
+            assert all(s["open"] for s in view.state["students"] if s["summary"].split(":")[0] in students), \
+                "a live update closed a student's answers"
+            teacher.wait_for_function(
+                "names => names.every(n => Array.from(document.querySelectorAll('section[aria-labelledby=students-h] tbody tr'))"
+                ".some(tr => tr.querySelector('th').textContent.trim() === n && tr.querySelector('td').textContent.trim() === 'online'))",
+                arg=students, timeout=30_000)
+            teacher.screenshot(path=os.path.join(artifacts, "classroom-class-view-live.png"), full_page=True)
+            violations = run_axe(teacher, artifacts)
+            assert not violations, violations
+            rows = keyboard_download(teacher, artifacts)
+            bob = [r for r in rows if r[0] == STUDENTS["b"] and r[3] == view.texts[0]]
+            assert bob and bob[0][4] == HOSTILE_IMG and bob[0][5] == "FALSE", rows[:5]
+            assert teacher.evaluate("[window.__noReload, performance.timeOrigin, typeof window.__pwned]") == [
+                *marks, "undefined"], "the class view page was reloaded"
+            assert not incidents, incidents
+        except Exception:
+            if teacher is not None:
+                teacher.screenshot(path=os.path.join(artifacts, "classroom-class-view-failed.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    print("\nclass view timings (s):", json.dumps({k: round(v, 1) for k, v in timings.items() if k.startswith("class_view")}))
+
+
+def classview_anchor(name):
+    """The HTML id of a student's answers on the class view (classview.anchor)."""
+    import hashlib
+
+    return "s-" + hashlib.sha256(name.encode()).hexdigest()[:12]
 
 
 def test_restart_without_key_answers_offline(classroom):
