@@ -30,7 +30,7 @@ type Secrets struct {
 	list []string
 }
 
-// Redact hides secrets in s: every API key, URL password and token s has
+// Redact hides secrets in text: every API key, URL password and token s has
 // been told of, a URL's user:password, query parameters such as key= and
 // token=, and Authorization headers or bearer tokens a server echoed back.
 // Each becomes "[hidden]". A nil Secrets hides only what looks like a
