@@ -38,7 +38,7 @@ FIND_BROWSER := CHROMIUM="$$(tools/find_browser.sh)" || exit 1; export CHROMIUM;
 
 say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup warm lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells classroom classroom-install students login-cards classroom-lock test-classroom test-deploy lint-deploy
+.PHONY: help setup warm lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells bench-classroom classroom classroom-install students login-cards classroom-lock test-classroom test-deploy lint-deploy
 
 help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
@@ -157,6 +157,10 @@ bench: setup ## Benchmark the streamed answer three ways in JupyterLab, and the 
 bench-cells: setup ## Only the cell-cost part of the benchmark (about 3 minutes); updates its section of BENCHMARKS.md.
 	$(call say,Benchmark: the cost of a cell, GoNB vs ipykernel (about 3 minutes))
 	$(BIN)/python bench/cells.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
+
+bench-classroom: setup ## How many students one server holds: a class (30) on the real classroom hub presses Run at once (as root; about 6 minutes); updates its section of BENCHMARKS.md.
+	$(call say,Benchmark: a class on the classroom hub pressing Run at once (as root; about 6 minutes))
+	$(BIN)/python bench/classroom.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
 
 bench-tiny: setup ## Check that the benchmark runs (tiny configuration, about 2 minutes; no timing is checked).
 	$(call say,Benchmark check: tiny configuration)

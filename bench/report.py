@@ -547,6 +547,11 @@ def write(results, md_path, svg_path=None):
     if os.path.exists(notes):
         with open(notes, encoding="utf-8") as f:
             L.append(f.read().strip() + "\n")
+    # The class section (make bench-classroom, bench/classroom.py) is kept as it was.
+    import classroom_report
+    class_section = classroom_report.kept(md_path)
+    if class_section:
+        L.append(class_section)
     L.append("## How it is measured\n")
     L.append("- **Provider**: `offline-provider -bench -think 0 -rate R -tokens N`, one process per "
              "configuration. Each token is ` ⟦seq|unix µs⟧` (a blank line every 40 tokens), stamped when sent.")

@@ -198,8 +198,8 @@ EOF
 # (tools/gonb-go/go; how many are used is CLASSROOM_BUILD_SLOTS, at the hub's start).
 # Students can open them only to read (which flock needs), never replace them. ---
 mkdir -p "$dir/build-slots"
-for i in $(seq 0 63); do [ -f "$dir/build-slots/slot-$i" ] || : >"$dir/build-slots/slot-$i"; done
-chmod 0755 "$dir/build-slots" && chmod 0444 "$dir/build-slots"/slot-*
+for f in queue $(seq -f 'slot-%g' 0 63); do [ -f "$dir/build-slots/$f" ] || : >"$dir/build-slots/$f"; done
+chmod 0755 "$dir/build-slots" && chmod 0444 "$dir/build-slots"/*
 
 # --- Scripts students' servers run. ---
 { echo "#!$dir/venv/bin/python"; cat classroom/student-start.py; } >"$dir/bin/student-start.new"

@@ -65,15 +65,20 @@ class Kernel:
     def __init__(self, hub, user, token):
         import websocket  # websocket-client, in tools/requirements.txt
 
-        self._ws_timeout = websocket.WebSocketTimeoutException
-        self.user, self.token = user, token
+        self._websocket = websocket
+        self.hub, self.user, self.token = hub, user, token
         status, k = http("POST", f"{hub.url}/user/{user}/api/kernels", token, {"name": "gonb"})
         assert status == 201, (status, k)
         self.id = k["id"]
         self.session = uuid.uuid4().hex
-        self.ws = websocket.create_connection(
-            f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{self.id}/channels",
-            header=[f"Authorization: token {token}"], timeout=5,
+        self.connect()
+
+    def connect(self):
+        """(Re)open the kernel's websocket. The server closes one that has not answered its
+        pings for 90 s: a kernel left without execute() that long needs this first."""
+        self.ws = self._websocket.create_connection(
+            f"ws://127.0.0.1:{self.hub.port}/user/{self.user}/api/kernels/{self.id}/channels",
+            header=[f"Authorization: token {self.token}"], timeout=5,
         )
 
     def send(self, code):
@@ -98,9 +103,12 @@ class Kernel:
             if time.time() - start > timeout:
                 raise AssertionError(f"{self.user}: the cell did not finish in {timeout} s; output so far: {''.join(texts)[-2000:]}")
             try:
-                msg = json.loads(self.ws.recv())
-            except self._ws_timeout:
+                raw = self.ws.recv()
+            except self._websocket.WebSocketTimeoutException:
                 continue
+            if not raw:
+                raise AssertionError(f"{self.user}: the kernel's websocket was closed; output so far: {''.join(texts)[-2000:]}")
+            msg = json.loads(raw)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
@@ -143,10 +151,12 @@ class Hub:
     """classroom/start.sh from the shared install at install, on 127.0.0.1 with free ports,
     its state and homes under tmp, its output in log. relay_config is merged over
     classroom/relay.json; key (the teacher's, if any) goes to the relay's key file.
-    An admin service token (admin_token) creates students' tokens and servers."""
+    An admin service token (admin_token) creates students' tokens and servers.
+    root: the project whose classroom/ scripts run (default: this one)."""
 
-    def __init__(self, tmp, log, install, names, relay_config, key=None, extra_env=None, extra_config=""):
-        self.tmp, self.install, self.names = tmp, install, names
+    def __init__(self, tmp, log, install, names, relay_config, key=None, extra_env=None, extra_config="",
+                 root=ROOT):
+        self.tmp, self.install, self.names, self.root = tmp, install, names, root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_token = secrets.token_hex(24)
@@ -185,7 +195,7 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
 
     def start(self):
         self.proc = subprocess.Popen(
-            ["bash", os.path.join(ROOT, "classroom", "start.sh")], cwd=ROOT, env=self.env,
+            ["bash", os.path.join(self.root, "classroom", "start.sh")], cwd=self.root, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.time() + 120
@@ -213,7 +223,7 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
 
     def accounts(self, *args):
         p = subprocess.run([os.path.join(self.install, "venv", "bin", "python"),
-                            os.path.join(ROOT, "classroom", "accounts.py"), *args],
+                            os.path.join(self.root, "classroom", "accounts.py"), *args],
                            env=self.env, capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
         return p.stdout

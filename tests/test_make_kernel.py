@@ -153,12 +153,12 @@ def build_times(fake_env_runs, tmp_path, **extra):
 
 @pytest.fixture
 def slots(tmp_path):
-    """A build-slots folder with two slot files, as the classroom's install makes."""
+    """A build-slots folder with its queue and two slot files, as the classroom's install makes."""
     d = tmp_path / "build-slots"
     d.mkdir()
-    for i in range(2):
-        (d / f"slot-{i}").write_text("")
-        (d / f"slot-{i}").chmod(0o444)
+    for name in ("queue", "slot-0", "slot-1"):
+        (d / name).write_text("")
+        (d / name).chmod(0o444)
     return d
 
 
