@@ -6,7 +6,6 @@ import (
 	"go/scanner"
 	"go/token"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,7 +67,10 @@ func selectorsOf(src string, pkg map[string]bool) map[string]int {
 // exists, and every quiz cell parses.
 func TestLessonNotebooks(t *testing.T) {
 	exported := exportedNames(t)
-	paths, _ := filepath.Glob("../notebooks/*.ipynb")
+	paths, errs := lessonbook.Find("../notebooks")
+	for _, err := range errs {
+		t.Error(err)
+	}
 	if len(paths) == 0 {
 		t.Fatal("no lessons in ../notebooks")
 	}

@@ -15,26 +15,12 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/k12notebooks/golessons/internal/connect"
+	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/internal/sse"
 	"github.com/k12notebooks/golessons/internal/streamview"
 	"github.com/k12notebooks/golessons/offline"
 	"github.com/k12notebooks/golessons/relay"
 )
-
-// hubFor fakes JupyterHub's GET /hub/api/user for the given tokens.
-func hubFor(t *testing.T, users map[string]string) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "token ")
-		if name, ok := users[token]; ok && r.URL.Path == "/hub/api/user" {
-			io.WriteString(w, `{"kind":"user","name":"`+name+`","admin":false,"scopes":[]}`)
-			return
-		}
-		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, `{"status":403,"message":"Forbidden"}`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // A class on the real relay, in front of the offline provider, with one
 // upstream request at a time: the second student's cell shows where it
@@ -43,9 +29,11 @@ func hubFor(t *testing.T, users map[string]string) *httptest.Server {
 func TestClassRelayQueueShowsWaiting(t *testing.T) {
 	resetConfig(t)
 	const alice, bob = "alice-hub-token-for-helpers-0001", "bob-hub-token-for-helpers-0002"
-	hub := hubFor(t, map[string]string{alice: "alice", bob: "bob"})
+	hub := hubtest.NewHub(t)
+	hub.Student(alice, "alice")
+	hub.Student(bob, "bob")
 	cfg := relay.DefaultConfig()
-	cfg.HubAPIURL = hub.URL + "/hub/api"
+	cfg.HubAPIURL = hub.APIURL()
 	cfg.StateDir = t.TempDir()
 	cfg.Prefix = "/services/class-relay/"
 	cfg.Upstream.MaxConcurrent = 1
@@ -116,9 +104,10 @@ func TestClassRelayQueueShowsWaiting(t *testing.T) {
 // The relay's refusals read as a class's, not as an OpenRouter account's.
 func TestClassRelayErrorsInClassWords(t *testing.T) {
 	resetConfig(t)
-	hub := hubFor(t, map[string]string{"carol-hub-token-for-helpers-3": "carol"})
+	hub := hubtest.NewHub(t)
+	hub.Student("carol-hub-token-for-helpers-3", "carol")
 	cfg := relay.DefaultConfig()
-	cfg.HubAPIURL = hub.URL + "/hub/api"
+	cfg.HubAPIURL = hub.APIURL()
 	cfg.StateDir = t.TempDir()
 	cfg.Student.RequestsPerMinute = 1
 	r, err := relay.New(cfg, relay.Options{Offline: offline.Options{TokensPerSecond: -1, ThinkTime: -1}})

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/k12notebooks/golessons/internal/connect"
+	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/internal/streamview"
 	"github.com/sashabaranov/go-openai"
 )
@@ -45,7 +46,9 @@ func serve(t *testing.T, w wire) *httptest.Server {
 		}
 		io.Copy(io.Discard, r.Body)
 		if w.cut {
-			writeCut(t, rw, w)
+			if err := hubtest.WriteCut(rw, w.gap, w.parts...); err != nil {
+				t.Error(err)
+			}
 			return
 		}
 		h := rw.Header()
@@ -73,23 +76,6 @@ func serve(t *testing.T, w wire) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// writeCut writes a chunked event stream by hand and closes the connection
-// without the terminating chunk, as a dropped connection looks.
-func writeCut(t *testing.T, rw http.ResponseWriter, w wire) {
-	conn, buf, err := rw.(http.Hijacker).Hijack()
-	if err != nil {
-		t.Errorf("hijack: %v", err)
-		return
-	}
-	defer conn.Close()
-	buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-	for _, p := range w.parts {
-		fmt.Fprintf(buf, "%x\r\n%s\r\n", len(p), p)
-		buf.Flush()
-		time.Sleep(w.gap)
-	}
 }
 
 // resetConfig clears the environment variables the lessons read, and the

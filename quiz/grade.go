@@ -32,7 +32,7 @@ const edgeChars = ".,;:!?…"
 //  4. letters are lower-cased.
 //
 // Other characters are kept: "stream=True" is not "stream", "C#" is not "C".
-// The widget's script (helpers/assets/quiz.js) does the same in the browser.
+// The widget's script (internal/quizwidget/assets/quiz.js) does the same in the browser.
 func Normalize(s string) string { return normalize(s, false) }
 
 func normalize(s string, matchCase bool) string {

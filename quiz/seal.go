@@ -18,8 +18,8 @@ import (
 // after the cell's program has exited, but the page must not carry the right
 // answers, the explanation or the feedback in readable form. Seal turns a
 // Question into the data the widget's script gets; the script
-// (helpers/assets/quiz.js) grades with it exactly as Question.Grade does, and
-// so does Sealed.Grade here (helpers/quiz_script_test.go checks all three
+// (internal/quizwidget/assets/quiz.js) grades with it exactly as Question.Grade does, and
+// so does Sealed.Grade here (internal/quizwidget/quiz_script_test.go checks all three
 // agree).
 //
 // Every hash is SHA-256 (in the page a small pure-JavaScript SHA-256, since
