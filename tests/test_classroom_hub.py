@@ -768,6 +768,8 @@ def keyboard_download(page, artifacts):
 
 def run_axe(page, artifacts):
     """axe-core over the whole class view page; its violations (results saved)."""
+    if not os.path.exists(AXE):
+        pytest.fail(f"{AXE} is missing: run `cd tests && npm ci` (tests/package.json pins axe-core)")
     with open(AXE, encoding="utf-8") as f:
         # page.evaluate is not bound by the page's CSP (an inline script tag would be).
         assert page.evaluate(f.read() + "\n;typeof axe") == "object"
