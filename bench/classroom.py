@@ -3,7 +3,7 @@ on the lesson's streaming cell at the same moment.
 
     make bench-classroom                                # as root: 30 students, about 5 minutes
     make bench-classroom BENCH_ARGS='--students 5'      # quicker
-    .venv/bin/python bench/classroom.py --students 30 --build-slots 0 --report BENCHMARKS.md
+    .venv/bin/python bench/classroom.py --students 30 --build-slots 0 --storms 2   # no build slots
 
 What it does (harness/classroom.py drives the hub as tests/test_classroom_hub.py does):
 
@@ -372,7 +372,7 @@ def start_hub(res, args, tmp, src, names, provider):
     """The classroom hub, its relay in front of provider (no class-wide limit: the bench measures
     the server, not OpenRouter's free tier), the build slots as args say."""
     relay_config = {"upstream": {"base_url": provider.base_url, "requests_per_minute": 0, "max_concurrent": 0}}
-    env = {"CLASSROOM_BUILD_SLOTS": str(args.build_slots)} if args.build_slots is not None else {}
+    env = {"CLASSROOM_BUILD_SLOTS": str(args.build_slots)}
     if args.build_wait is not None:
         env["CLASSROOM_BUILD_WAIT"] = str(args.build_wait)
     t0 = time.time()
@@ -422,7 +422,7 @@ def measure(res, args, hub, provider, students, probes):
     res["home_mb"] = home_mb(homes[one])
     log("relay latency at rest (first content token straight vs. through the relay)")
     res["relay_probes_rest"] = relay_latency(hub, provider, tokens[probes[0]], PROBE_PAIRS)
-    slots = args.build_slots if args.build_slots is not None else (os.cpu_count() or 1)
+    slots = args.build_slots
     res["build_slots"] = slots
     modes = [("slots", "no slots")[i % 2] for i in range(args.storms)] if slots else ["no slots"] * args.storms
     res["storms"] = run_storms(hub, kernels, who, students, tokens[probes[1]], modes, provider, expected)
@@ -476,8 +476,9 @@ def main():
     ap.add_argument("--students", type=int, default=30, help="students in the class (default 30)")
     ap.add_argument("--storms", type=int, default=4, help="how many times they all press Run (default 4: with "
                     "and without build slots in turn)")
-    ap.add_argument("--build-slots", type=int, help="cell builds at once across the class (0: no limit; "
-                    "default: the hub's, one per core)")
+    ap.add_argument("--build-slots", type=int, default=2 * (os.cpu_count() or 1),
+                    help="cell builds at once across the class in the storms with build slots (CLASSROOM_BUILD_SLOTS; "
+                    "default: two per core; 0: only storms without)")
     ap.add_argument("--build-wait", type=float, help="seconds a build waits for a slot (default: the hub's)")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="folder for classroom.json")
     ap.add_argument("--report", help="update the class section of this Markdown report")

@@ -85,7 +85,7 @@ def table(res, modes):
         lambda c: "–" if c["relay_ms"] is None else f"{c['relay_ms']:+.0f} ms")
     row("CPU in the storm: hub / proxy / relay", lambda c: " / ".join(
         f"{c['cpu'].get(k, 0):.1f} s" for k in ("hub", "proxy", "relay")))
-    row("CPU: students' cell builds (go, compile, link) / cell programs",
+    row("CPU: students' cell builds (goimports, go, compile, link) / cell programs",
         lambda c: f"{c['cpu'].get('student build', 0):.1f} s / {c['cpu'].get('student cell', 0):.1f} s")
     row("CPU: students' Jupyter servers / GoNB kernels",
         lambda c: f"{c['cpu'].get('student server', 0):.1f} s / {c['cpu'].get('student kernel', 0):.1f} s")
@@ -128,66 +128,91 @@ def facts(res):
 
 
 def sizing(res, cols):
-    n, slots = res["students"], res["build_slots"]
+    n = res["students"]
     student, base = per_student(res)
-    main = cols.get("slots") or cols.get("no slots")
+    main = cols.get("no slots") or cols.get("slots")  # the hub's default: no build slots
     build_cpu = (main["children"] - main["cpu"].get("student cell", 0)) / n
     per_student_cpu = sum(v for k, v in main["cpu"].items() if k.startswith("student")) / n
     model = model_first_token(res)
     peak_build = main["peak_build"]
     budget = TARGET_S - model
+    storm_gb = (30 * (student + peak_build) + base) / 1024
     L = ["### Sizing rule for a school's server", ""]
-    L.append(f"- **Memory** ≈ N × {student:,.0f} MB + {base:,.0f} MB, plus the cell builds running at once: "
-             f"about {peak_build:,.0f} MB each"
-             + (f", so with the build slots (at most {slots} at once) + {slots * peak_build:,.0f} MB; without them "
-                f"N × {peak_build:,.0f} MB more when the whole class presses Run ({n} students: "
-                f"{n * peak_build / 1024:.1f} GB)." if slots else
-                f", N × {peak_build:,.0f} MB when the whole class presses Run.")
-             + f" For 30 students: {30 * student / 1024 + base / 1024 + (slots or 30) * peak_build / 1024:.1f} GB; "
-             f"leave the system's own and 20-40% headroom on top, as TLJH advises.")
-    L.append(f"- **CPU for a Run storm**: each student's Run costs about {build_cpu:.2f} CPU-s of cell build "
+    L.append(f"- **Memory** ≈ N × ({student:,.0f} MB at rest + {peak_build:,.0f} MB for the cell build while the "
+             f"class presses Run) + {base:,.0f} MB for the hub, proxy and relay. For 30 students: "
+             f"{storm_gb:.1f} GB at the moment of a Run storm ({(30 * student + base) / 1024:.1f} GB at rest); add the "
+             f"system's own and 20-40% headroom, as TLJH advises. Measured here: all {n} students' processes "
+             f"used {mb(main['peak_class'])} (RSS) at the storm's peak.")
+    L.append(f"- **CPU for a Run storm**: each student's Run costs about {build_cpu:.2f} CPU-s of building "
              f"(goimports, go, compiler, linker) before their first token, and {per_student_cpu:.2f} CPU-s in all "
-             f"while their answer streams (build, program, kernel, Jupyter server). The first tokens of N students "
-             f"who press Run together therefore come after about N × {build_cpu:.2f} s ÷ cores of building, plus "
-             f"the model's own time. To keep that build part within T seconds: cores ≥ N × {build_cpu:.2f} ÷ T; "
-             f"30 students within 3 s: {30 * build_cpu / 3:.0f} cores; within 10 s: {30 * build_cpu / 10:.0f}.")
+             f"while their answer streams (build, program, kernel, Jupyter server). N students who press Run "
+             f"together get their first tokens after about N × {build_cpu:.2f} s ÷ cores of building, plus the "
+             f"model's own time. To keep the building within T seconds: **cores ≥ N × {build_cpu:.2f} ÷ T**; for 30 "
+             f"students within 3 s: {30 * build_cpu / 3:.0f} cores, within 10 s: {30 * build_cpu / 10:.0f}. This "
+             f"2-core machine keeps it within 3 s for about {2 * 3 / build_cpu:.0f} students pressing Run together.")
+    L.append(f"- **Disk**: {res['home_mb']:,.0f} MB a student (their copy of the warm build cache) plus their "
+             f"work, for every student of the school, not only those working at once.")
     verdict = "met" if main["p95"] is not None and main["p95"] <= TARGET_S else "**missed**"
     L.append(f"- **The target** (first token p95 ≤ 3 s for {n} students pressing Run together) is {verdict} on "
              f"this 2-core machine: p95 {s(main['p95'])}. "
              + (f"The model alone takes {model:.2f} s to its first answer token at the offline provider's "
-                f"realistic pace, which leaves {budget:.2f} s for the server: even one student alone misses it "
-                f"({s(res['alone']['first_token_s'], 2)}). " if res["alone"]["first_token_s"] > TARGET_S else "")
-             + f"What limits it is the **compile storm**: {n} × {build_cpu:.2f} CPU-s of builds ÷ 2 cores = "
-             f"{n * build_cpu / 2:.1f} s before the last student's program can even send its request. Memory is not "
-             f"the limit (the peak stayed far below the machine's 23.5 GiB), nor are the hub, proxy and relay "
-             f"(together {sum(main['cpu'].get(k, 0) for k in ('hub', 'proxy', 'relay')):.1f} CPU-s in a storm).")
+                f"realistic pace (a reasoning model thinks before it answers), which leaves {budget:.2f} s for the "
+                f"server: even one student alone misses it ({s(res['alone']['first_token_s'], 2)}). "
+                if res["alone"]["first_token_s"] > TARGET_S else "")
+             + f"What limits it beyond that is the **compile storm**: {n} × {build_cpu:.2f} CPU-s of building ÷ 2 "
+             f"cores = {n * build_cpu / 2:.1f} s before the last student's program can send its request. Memory "
+             f"is not the limit (the peak stayed far below the machine's 23.5 GiB), nor are the hub, proxy and relay "
+             f"(together {sum(main['cpu'].get(k, 0) for k in ('hub', 'proxy', 'relay')):.1f} CPU-s in a storm), nor "
+             f"is the relay's queue (no class-wide limit was set; it added {relay_added_ms(res['relay_probes_rest']):+.0f} ms).")
     return L
+
+
+def slots_note(res, cols):
+    a, b, k = cols["slots"], cols["no slots"], res["build_slots"]
+    better_p95 = a["p95"] is not None and b["p95"] is not None and a["p95"] < b["p95"]
+    return [f"**The build slots** (opt-in: `CLASSROOM_BUILD_SLOTS`, tools/gonb-go/go, README \"The key and the "
+            f"limits\"), here at most {k} cell builds at once, waiting at most {res['build_wait']:g} s: first token "
+            f"p50 {s(a['p50'])} with them against {s(b['p50'])} without, p95 {s(a['p95'])} against {s(b['p95'])}; "
+            f"the most memory all students' processes used at once {mb(a['peak_class'])} against "
+            f"{mb(b['peak_class'])}; CPU of the kernels' children {a['children'] / res['students']:.2f} against "
+            f"{b['children'] / res['students']:.2f} s per student. "
+            + ("They help the p95 too." if better_p95 else
+               "They let the first students start sooner and save memory, but the last students wait longer: "
+               "while builds take turns, the class's other work (each kernel's goimports, the answers already "
+               "streaming, the Jupyter servers, and here other people's tests) takes CPU the waiting builds could "
+               "have used, and builds still waiting when the wait ends then run all at once. So they are off by "
+               "default, for a server short of memory only.")]
 
 
 def tljh(res):
     student, base = per_student(res)
+    build = max(st["peak_build_mb"]["max"] or 0 for st in res["storms"])
     return [
         "### Against The Littlest JupyterHub's rule",
         "",
         f"TLJH's guide ([Estimate Memory / CPU / Disk needed]({TLJH})) gives *Recommended Memory = (Max concurrent "
-        "users × Max mem per user) + 128MB*, the 128 MB being overhead for TLJH and related services, with 20-40% "
-        "headroom on each user's measured maximum, and *Recommended CPU = (Max concurrent users × Max CPU usage per "
-        "user) + 20%*. It measures memory per user with jupyter-resource-usage and says CPU estimation is more "
-        "forgiving: too little CPU makes computation slow but does not stop it.",
+        "users × Max mem per user) + 128MB*, the 128 MB being \"overhead for TLJH and related services\", where the "
+        "memory per user is the most a typical session used plus 20-40% headroom (the guide suggests measuring "
+        "it with jupyter-resource-usage), and the concurrent users \"between 40-60% of your total class size to start "
+        "with\"; *Recommended CPU = (Max concurrent users × Max CPU usage per user) + 20%*, 20% of one CPU being "
+        "the overhead; *Recommended Disk Size = (Total users × Max disk usage per user) + 2GB*. It calls CPU "
+        "estimation \"more forgiving\": too little CPU makes computation slow, but does not stop it.",
         "",
-        f"The same form fits here, with our own terms: per user {student:,.0f} MB at rest (a Jupyter server and a "
-        f"GoNB kernel) plus a cell build's {max(st['peak_build_mb']['max'] or 0 for st in res['storms']):,.0f} MB "
-        f"while it runs, and an overhead of {base:,.0f} MB (JupyterHub, the proxy and the class relay), larger "
-        "than TLJH's 128 MB. What differs is CPU: a GoNB cell is compiled and linked before it runs, so a class "
-        "that presses Run together needs CPU all at once; the rule above sizes the cores for that moment, which "
-        "TLJH's per-user average does not show. The build slots turn the extra memory of a storm from "
-        "N × one build into slots × one build.",
+        f"The memory rule has the same form here, with measured terms: {student:,.0f} MB a user at rest (a Jupyter "
+        f"server and a GoNB kernel; with 40% headroom {student * 1.4:,.0f} MB) plus {build:,.0f} MB for each cell "
+        f"build running at the moment, and {base:,.0f} MB of overhead (JupyterHub, the proxy and the class relay) "
+        "instead of TLJH's 128 MB. In a lesson every student of the class is working at once, not 40-60%. CPU is "
+        "where GoNB differs: every cell is compiled and linked before it runs, so a class pressing Run together "
+        "needs about one core per student at that moment, and TLJH's rule with the peak per user (one CPU) "
+        "would ask for 30 cores + 20% for 30 students. The rule above sizes for a first token within a few "
+        "seconds instead (cores ≥ N × build CPU-s ÷ seconds), and adds to the memory the builds that run at that "
+        "moment, which a per-user average measured in a quiet session does not show.",
     ]
 
 
 def section(runs):
     res = runs[-1]
-    modes = [m for m in ("slots", "no slots") if by_mode(res, m)]
+    modes = [m for m in ("no slots", "slots") if by_mode(res, m)]
     tab, cols = table(res, modes)
     slots = res["build_slots"]
     L = [BEGIN, "## A class on one server: how many students it holds", "",
@@ -201,8 +226,8 @@ def section(runs):
          "creates N students through the hub's API, starts all their servers at once, opens a GoNB kernel per "
          "student through the proxy's websocket and runs the lesson's setup cells. Then every student's kernel "
          "gets the lesson's streaming cell (tag stream-loop) at the same moment, "
-         + (f"in turn with the hub's build slots (at most {slots} cell builds at once, "
-            f"waiting at most {res['build_wait']:g} s for one) and without them (no limit), " if slots else "")
+         + (f"in turn without build slots (the hub's default) and with them (at most {slots} cell builds at "
+            f"once, waiting at most {res['build_wait']:g} s for one), " if slots else "")
          + "and each answer is compared with the provider's prepared one. /proc is sampled every 0.2 s for the "
          "CPU and memory of each process (bench/procwatch.py). First tokens are the first output of the answer "
          "at the kernel's websocket, as a browser would get it.", ""]
@@ -216,13 +241,8 @@ def section(runs):
     L.append("")
     L += sizing(res, cols)
     L.append("")
-    if slots and "no slots" in cols:
-        a, b = cols["slots"], cols["no slots"]
-        L.append(f"**The build slots** (tools/gonb-go/go, `CLASSROOM_BUILD_SLOTS`, README \"The key and the limits\"): "
-                 f"first token p50 {s(a['p50'])} with them against {s(b['p50'])} without, p95 {s(a['p95'])} against "
-                 f"{s(b['p95'])}; the most memory all students' processes used at once {mb(a['peak_class'])} against "
-                 f"{mb(b['peak_class'])}; builds' CPU {a['children'] / res['students']:.2f} against "
-                 f"{b['children'] / res['students']:.2f} s per student.")
+    if "slots" in cols and "no slots" in cols:
+        L += slots_note(res, cols)
         L.append("")
     L += tljh(res)
     L += ["", END]

@@ -99,11 +99,13 @@ student_env.update(
         "OPENAI_BASE_URL": "http://127.0.0.1:%d/services/%s/v1" % (RELAY_PORT, RELAY_NAME),
         "GOLESSONS_CLASS_RELAY": "1",
         "GOLESSONS_CLASSROOM_DIR": DIR,
-        # At most this many cell builds at once across the class (tools/gonb-go/go): when
-        # the whole class presses Run together, builds take turns, one per core, instead
-        # of all sharing the cores (and memory) at once. A build waits for a turn at most
-        # CLASSROOM_BUILD_WAIT seconds. CLASSROOM_BUILD_SLOTS=0: no limit.
-        "GOLESSONS_BUILD_SLOTS": os.environ.get("CLASSROOM_BUILD_SLOTS", str(os.cpu_count() or 1)),
+        # CLASSROOM_BUILD_SLOTS=N: at most N cell builds at once across the class
+        # (tools/gonb-go/go), for a server short of memory: when the whole class presses
+        # Run together, builds take turns instead of all running at once (about 220 MB
+        # each). A build waits for a turn at most CLASSROOM_BUILD_WAIT seconds. Off (0)
+        # by default: measured, it delays the last students' first token (BENCHMARKS.md,
+        # "A class on one server").
+        "GOLESSONS_BUILD_SLOTS": os.environ.get("CLASSROOM_BUILD_SLOTS", "0"),
         "GOLESSONS_BUILD_SLOTS_DIR": os.path.join(DIR, "build-slots"),
         "GOLESSONS_BUILD_WAIT": os.environ.get("CLASSROOM_BUILD_WAIT", "10"),
     }
