@@ -160,7 +160,7 @@ bench-cells: setup ## Only the cell-cost part of the benchmark (about 3 minutes)
 
 bench-classroom: setup ## How many students one server holds: a class (30) on the real classroom hub presses Run at once (as root; about 6 minutes); updates its section of BENCHMARKS.md.
 	$(call say,Benchmark: a class on the classroom hub pressing Run at once (as root; about 6 minutes))
-	$(BIN)/python bench/classroom.py --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
+	@$(FIND_BROWSER) $(BIN)/python bench/classroom.py --browser --out $(BUILD)/bench --report BENCHMARKS.md $(BENCH_ARGS)
 
 bench-tiny: setup ## Check that the benchmark runs (tiny configuration, about 2 minutes; no timing is checked).
 	$(call say,Benchmark check: tiny configuration)

@@ -19,6 +19,9 @@ What it does (harness/classroom.py drives the hub as tests/test_classroom_hub.py
 5. the storm: every student's kernel gets the streaming cell (tag stream-loop) at the same
    moment (a barrier); per student, the time to the first token of the answer, the whole
    answer compared with the provider's prepared one (tokens lost), the end;
+   With --browser (make bench-classroom passes it), one more student in headless Chromium
+   logs in at the hub's login page and presses Run with the class in a storm of its own
+   (bench/classroom_browser.py): the first token as the page shows it;
 6. samples /proc while it runs (bench/procwatch.py): CPU of the hub, proxy, relay and of each
    student's server, kernel, cell builds and cell programs; memory (PSS of servers and
    kernels at rest, the peak of a cell build, the machine's memory in use).
@@ -54,6 +57,7 @@ from harness import lesson  # noqa: E402
 from harness.classroom import Hub, Kernel, Names, remove_stale_users, remove_users  # noqa: E402
 from harness.env import Provider  # noqa: E402
 import procwatch  # noqa: E402
+from classroom_browser import BrowserSample, add_account  # noqa: E402
 
 INSTALL = os.environ.get("CLASSROOM_BENCH_DIR", "/opt/golessons-bench")
 KEY = "fake-or-v1-BENCH-" + "0" * 40  # the offline provider accepts any key
@@ -315,10 +319,12 @@ class NoSlots:
             os.rename(self.path + ".off", self.path)
 
 
-def run_storms(hub, kernels, who, names, probe_token, modes, provider, expected):
+def run_storms(hub, kernels, who, names, probe_token, modes, provider, expected, sample=None):
     """The storms (each: every student presses Run at once), one per mode ("slots": with the
     hub's build slots, "no slots": without), with a relay probe during each; expected is
-    the provider's prepared answer."""
+    the provider's prepared answer. sample, a BrowserSample, presses Run in the "browser" storm
+    (without build slots; reported on its own, so that Chromium's CPU on the server's cores
+    stays out of the other storms)."""
     code = lesson.source("stream-loop")
     out = []
     for i, mode in enumerate(modes):
@@ -338,14 +344,20 @@ def run_storms(hub, kernels, who, names, probe_token, modes, provider, expected)
                     log(f"  relay probe failed: {e}")
 
         t = threading.Thread(target=probe, daemon=True)
-        with NoSlots(mode == "no slots"), procwatch.Sampler(who) as sampler:
+        with NoSlots(mode != "slots"), procwatch.Sampler(who) as sampler:
             t.start()
+            if mode == "browser":
+                sample.go.set()  # the browser's Shift+Enter, with the class's
             results = storm(kernels, code + f"\n// storm {i + 1}", expected)
             done.set()
         t.join(60)
         fig = storm_figures(results, sampler, names)
         fig["mode"] = mode
         fig["relay_probes_during"] = probes
+        if mode == "browser":
+            sample.done.wait(120)
+            fig["browser"] = dict(sample.result)
+            log(f"  the browser sample: {fig['browser']}")
         fig["load_after"] = loadavg()
         out.append(fig)
         f = {k: "-" if v is None else f"{v:.2f} s" for k, v in fig["first_token_s"].items()}
@@ -416,6 +428,15 @@ def measure(res, args, hub, provider, students, probes):
     res["memory_at_rest"] = at_rest_memory(who, students)
     res["machine_used_mb"]["class_at_rest"] = procwatch.mem_used() / (1 << 20)
     expected = provider.complete(lesson.lesson_messages(), key=KEY, model=lesson.model())
+    sample = None
+    if args.browser:
+        log("the browser sample logs in and runs the setup cells")
+        sample = BrowserSample(hub, args.browser, add_account(hub, args.browser, hub.tmp), expected)
+        sample.ready.wait(300)
+        res["browser_login_to_lesson_s"] = sample.result.get("login_to_lesson_s")
+        if "error" in sample.result:
+            log(f"  the browser sample failed: {sample.result['error']}")
+            sample = None
     one = students[0]
     res["alone"] = storm({one: kernels[one]}, lesson.source("stream-loop") + "\n// alone", expected)[one]
     log(f"one student alone: first token {res['alone']['first_token_s']:.2f} s")
@@ -424,8 +445,10 @@ def measure(res, args, hub, provider, students, probes):
     res["relay_probes_rest"] = relay_latency(hub, provider, tokens[probes[0]], PROBE_PAIRS)
     slots = args.build_slots
     res["build_slots"] = slots
-    modes = [("slots", "no slots")[i % 2] for i in range(args.storms)] if slots else ["no slots"] * args.storms
-    res["storms"] = run_storms(hub, kernels, who, students, tokens[probes[1]], modes, provider, expected)
+    modes = [("no slots", "slots")[i % 2] for i in range(args.storms)] if slots else ["no slots"] * args.storms
+    if sample is not None:
+        modes.append("browser")
+    res["storms"] = run_storms(hub, kernels, who, students, tokens[probes[1]], modes, provider, expected, sample)
     for k in kernels.values():
         k.close()
 
@@ -442,6 +465,8 @@ def run(args):
     names = Names("b")
     students = [names.student(f"s{i:02d}") for i in range(args.students)]
     probes = [names.student("probe1"), names.student("probe2")]
+    web = names.student("web")
+    args.browser = web if args.browser else None
     hub = provider = None
     try:
         src = install(res, tmp)
@@ -460,7 +485,7 @@ def run(args):
             hub.stop()
         if provider is not None:
             provider.stop()
-        remove_users(students + probes + [names.teacher, names.relay_user], names.group)
+        remove_users(students + probes + [web, names.teacher, names.relay_user], names.group)
         remove_users([], names.relay_user)
         shutil.rmtree(tmp, ignore_errors=True)
     res["loadavg_end"] = loadavg()
@@ -480,6 +505,8 @@ def main():
                     help="cell builds at once across the class in the storms with build slots (CLASSROOM_BUILD_SLOTS; "
                     "default: two per core; 0: only storms without)")
     ap.add_argument("--build-wait", type=float, help="seconds a build waits for a slot (default: the hub's)")
+    ap.add_argument("--browser", action="store_true", help="one more student in headless Chromium ($CHROMIUM) "
+                    "logs in and presses Run with the class in a storm of its own, after the others")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="folder for classroom.json")
     ap.add_argument("--report", help="update the class section of this Markdown report")
     args = ap.parse_args()

@@ -124,6 +124,17 @@ def facts(res):
         f"provider (median of {len(res['relay_probes_rest'])} pairs; the model's own first token "
         f"{model_first_token(res):.2f} s: 600 ms of thinking, then its reasoning at 40 tokens/s before the answer).",
     ]
+    web = by_mode(res, "browser")
+    if web and "first_token_s" in web[0].get("browser", {}):
+        b, st = web[0]["browser"], web[0]
+        rest.append(
+            f"- **The browser sample** (one more student in headless Chromium on the same server, after logging in at "
+            f"the hub's login page: lesson open in {s(res.get('browser_login_to_lesson_s'))}): in a storm of its own "
+            f"without build slots, Shift+Enter → the answer's first text on the page {s(b['first_token_s'], 2)}, "
+            f"its end {s(b['end_s'])}; the {n} kernel clients of the same storm p50 {s(st['first_token_s']['p50'], 2)}, "
+            f"max {s(st['first_token_s']['max'], 2)} at the websocket.")
+    elif web:
+        rest.append(f"- The browser sample failed: {web[0].get('browser', {}).get('error', 'no result')}.")
     return rest
 
 
@@ -228,7 +239,8 @@ def section(runs):
          "gets the lesson's streaming cell (tag stream-loop) at the same moment, "
          + (f"in turn without build slots (the hub's default) and with them (at most {slots} cell builds at "
             f"once, waiting at most {res['build_wait']:g} s for one), " if slots else "")
-         + "and each answer is compared with the provider's prepared one. /proc is sampled every 0.2 s for the "
+         + "and each answer is compared with the provider's prepared one; in one more storm, a student in "
+         "headless Chromium presses Run with them. /proc is sampled every 0.2 s for the "
          "CPU and memory of each process (bench/procwatch.py). First tokens are the first output of the answer "
          "at the kernel's websocket, as a browser would get it.", ""]
     L += tab
