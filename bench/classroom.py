@@ -69,6 +69,17 @@ def log(msg):
     print(f"[bench-classroom {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def machine():
+    """Cores, memory and CPU model of this machine."""
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cores": os.cpu_count(), "mem_gib": procwatch.meminfo()["MemTotal"] / (1 << 30), "cpu": cpu}
+
+
 def loadavg():
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
@@ -458,7 +469,7 @@ def run(args):
     at the end, also when it fails or is stopped (Ctrl-C, SIGTERM)."""
     res = {"students": args.students, "build_wait": 10 if args.build_wait is None else args.build_wait,  # the hub's default
            "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "loadavg_start": loadavg(), "install": INSTALL}
+           "loadavg_start": loadavg(), "install": INSTALL, "machine": machine()}
     remove_stale_users(INSTALL, "b")
     os.makedirs(args.out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="bench-classroom-")

@@ -138,8 +138,15 @@ def facts(res):
     return rest
 
 
+def machine(res):
+    """(cores, GiB, CPU name) of the machine the run was on."""
+    m = res.get("machine", {})
+    return m.get("cores", 2), m.get("mem_gib", 23.5), m.get("cpu", "?")
+
+
 def sizing(res, cols):
     n = res["students"]
+    cores, mem_gib, _ = machine(res)
     student, base = per_student(res)
     main = cols.get("no slots") or cols.get("slots")  # the hub's default: no build slots
     build_cpu = (main["children"] - main["cpu"].get("student cell", 0)) / n
@@ -160,19 +167,20 @@ def sizing(res, cols):
              f"together get their first tokens after about N × {build_cpu:.2f} s ÷ cores of building, plus the "
              f"model's own time. To keep the building within T seconds: **cores ≥ N × {build_cpu:.2f} ÷ T**; for 30 "
              f"students within 3 s: {30 * build_cpu / 3:.0f} cores, within 10 s: {30 * build_cpu / 10:.0f}. This "
-             f"2-core machine keeps it within 3 s for about {2 * 3 / build_cpu:.0f} students pressing Run together.")
+             f"{cores}-core machine keeps it within 3 s for about {cores * 3 / build_cpu:.0f} students pressing Run "
+             f"together.")
     L.append(f"- **Disk**: {res['home_mb']:,.0f} MB a student (their copy of the warm build cache) plus their "
              f"work, for every student of the school, not only those working at once.")
     verdict = "met" if main["p95"] is not None and main["p95"] <= TARGET_S else "**missed**"
     L.append(f"- **The target** (first token p95 ≤ 3 s for {n} students pressing Run together) is {verdict} on "
-             f"this 2-core machine: p95 {s(main['p95'])}. "
+             f"this {cores}-core machine: p95 {s(main['p95'])}. "
              + (f"The model alone takes {model:.2f} s to its first answer token at the offline provider's "
                 f"realistic pace (a reasoning model thinks before it answers), which leaves {budget:.2f} s for the "
                 f"server: even one student alone misses it ({s(res['alone']['first_token_s'], 2)}). "
                 if res["alone"]["first_token_s"] > TARGET_S else "")
-             + f"What limits it beyond that is the **compile storm**: {n} × {build_cpu:.2f} CPU-s of building ÷ 2 "
-             f"cores = {n * build_cpu / 2:.1f} s before the last student's program can send its request. Memory "
-             f"is not the limit (the peak stayed far below the machine's 23.5 GiB), nor are the hub, proxy and relay "
+             + f"What limits it beyond that is the **compile storm**: {n} × {build_cpu:.2f} CPU-s of building ÷ {cores} "
+             f"cores = {n * build_cpu / cores:.1f} s before the last student's program can send its request. Memory "
+             f"is not the limit (the peak stayed far below the machine's {mem_gib:.1f} GiB), nor are the hub, proxy and relay "
              f"(together {sum(main['cpu'].get(k, 0) for k in ('hub', 'proxy', 'relay')):.1f} CPU-s in a storm), nor "
              f"is the relay's queue (no class-wide limit was set; it added {relay_added_ms(res['relay_probes_rest']):+.0f} ms).")
     return L
@@ -246,7 +254,8 @@ def section(runs):
     L += tab
     L.append("")
     L += facts(res)
-    L.append(f"- Run {res['started']} on this 2-core machine (AMD EPYC, 23.5 GiB), commit {res['commit']}; "
+    cores, mem_gib, cpu = machine(res)
+    L.append(f"- Run {res['started']} on this {cores}-core machine ({cpu}, {mem_gib:.1f} GiB), commit {res['commit']}; "
              f"load average {res['loadavg_start']} at the start, {res['loadavg_end']} at the end "
              "(other people's tests ran on the same cores, so the times are likely higher than on a machine of "
              "the class's own).")
