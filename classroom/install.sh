@@ -188,6 +188,28 @@ if [ "$warm_before" != "$(cat "$dir/.stamp-warm")" ]; then
 fi
 rm -rf "$dir/.warm-home"
 
+# --- The lessons' cell programs, pre-built once for the class (the cell cache of
+# tools/gonb-go/go): when the class presses Run together, a cell whose code is the
+# lesson's is copied, not built. Made again whenever the source, Go, the kernel or
+# the lessons change; CLASSROOM_CELL_CACHE=0 goes without it. Students can read it,
+# never write it. ---
+cells_key=$(hash_of "$dir/.stamp-src" "$dir/.stamp-bin" "$dir/.stamp-kernel" "$dir/go.env" \
+  "$dir/src/tools/gonb-go/go" "$dir/src/tools/fill_cell_cache.py")
+if [ "${CLASSROOM_CELL_CACHE:-1}" = 0 ]; then
+  rm -rf "$dir/cellcache" "$dir/.stamp-cells"
+elif ! stamp_ok cells "$cells_key" || [ ! -f "$dir/cellcache/STAMP" ]; then
+  say "Pre-building the lessons' cells for the class (a second or two a cell)"
+  rm -rf "$dir/cellcache.new" && mkdir -p "$dir/cellcache.new"
+  echo "$cells_key" >"$dir/cellcache.new/STAMP"
+  env -i PATH="$student_path" GOCACHE="$dir/gocache" $(cat "$dir/go.env") \
+    "$dir/venv/bin/python" "$dir/src/tools/fill_cell_cache.py" "$dir/cellcache.new" "$dir"/src/notebooks/*.ipynb
+  chmod 0755 "$dir/cellcache.new" && chmod -R a+rX "$dir/cellcache.new" "$dir/gocache"
+  rm -rf "$dir/cellcache.old"
+  [ -d "$dir/cellcache" ] && mv "$dir/cellcache" "$dir/cellcache.old"
+  mv "$dir/cellcache.new" "$dir/cellcache" && rm -rf "$dir/cellcache.old"
+  stamp cells "$cells_key"
+fi
+
 # --- JupyterLab for students: no "get Jupyter news?" question, no update checks. ---
 mkdir -p "$dir/venv/share/jupyter/lab/settings"
 cat >"$dir/venv/share/jupyter/lab/settings/overrides.json" <<'EOF'

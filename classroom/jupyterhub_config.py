@@ -108,6 +108,10 @@ student_env.update(
         "GOLESSONS_BUILD_SLOTS": os.environ.get("CLASSROOM_BUILD_SLOTS", "0"),
         "GOLESSONS_BUILD_SLOTS_DIR": os.path.join(DIR, "build-slots"),
         "GOLESSONS_BUILD_WAIT": os.environ.get("CLASSROOM_BUILD_WAIT", "10"),
+        # The lessons' cell programs, pre-built by the install (read-only): a cell whose
+        # code is the lesson's is copied, not built (tools/gonb-go/go; README, "A class
+        # on one server"). Without DIR/cellcache/STAMP every cell is built as usual.
+        "GOLESSONS_CELL_CACHE": os.path.join(DIR, "cellcache"),
     }
 )
 c.Spawner.environment = student_env

@@ -392,6 +392,45 @@ def test_two_students_stream_at_once_through_the_queue(classroom):
     assert "Waiting for a free turn" not in first_outputs["c" if waiter == "b" else "b"]
 
 
+def sha256_of(path):
+    import hashlib
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def test_lesson_cells_are_copied_from_the_install_not_built(classroom):
+    """The install pre-built the lesson's cells (tools/fill_cell_cache.py into the cell
+    cache tools/gonb-go/go reads): a student's kernel that runs the lesson's cells gets the
+    install's very program, not a build of its own; no student can add or replace one."""
+    hub = classroom["hub"]
+    cache = os.path.join(INSTALL, "cellcache")
+    st = os.stat(cache)
+    assert st.st_uid == 0 and not st.st_mode & 0o022, oct(st.st_mode)
+    programs = {sha256_of(os.path.join(cache, f)): f for f in os.listdir(cache) if len(f) == 64}
+    assert len(programs) >= 4, f"the install pre-built {len(programs)} cells"
+    name = STUDENTS["c"]
+    kernel = (classroom.get("kernels") or {}).get("c")
+    if kernel is None:  # this test alone: run the lesson's first cell
+        hub.start_server(name)
+        kernel = Kernel(hub, name, hub.token_for(name))
+        out, err, _ = kernel.execute(lesson_code()[CONNECT])
+        assert err is None, out
+    # The program of the student's last cell, in their kernel's GoNB folder.
+    uid = pwd.getpwnam(name).pw_uid
+    folders = [os.path.join("/tmp", d) for d in os.listdir("/tmp") if d.startswith("gonb_")]
+    binaries = [os.path.join(d, os.path.basename(d)) for d in folders if os.stat(d).st_uid == uid]
+    binaries = [b for b in binaries if os.path.isfile(b)]
+    assert binaries, f"no GoNB folder of {name} in /tmp"
+    assert any(sha256_of(b) in programs for b in binaries), "the student's cell was built, not copied"
+    assert all(os.stat(b).st_uid == uid for b in binaries)  # the copy is the student's own file
+    key = next(iter(programs.values()))
+    for cmd in (f"echo x > {cache}/new", f"cp /bin/true {cache}/{key}", f"rm -f {cache}/{key}",
+                f"mv {cache}/STAMP {cache}/x"):
+        p = as_user(name, "sh", "-c", cmd)
+        assert p.returncode != 0, f"a student could: {cmd}"
+    assert sha256_of(os.path.join(cache, key)) in programs
+
+
 def test_over_limit_request_shows_the_lessons_429_message(classroom):
     """Two requests a minute per student (this test's relay.json): Bob's next run is refused."""
     k = classroom["kernels"]["b"]

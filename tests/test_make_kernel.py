@@ -56,6 +56,8 @@ case "$1" in
       echo 'main.go:3:8: no required module provides package example.com/x; to add it:'; exit 1
     fi
     [ "$FAKE_BUILD" = compile ] && { echo './main.go:7:2: undefined: nope'; exit 1; }
+    # The program: what it was built from (a real build's output depends on it too).
+    [ "$1 $2" = "build -o" ] && { cat main.go > "$3"; } 2>/dev/null
     echo "built" ;;
   *) echo "real go ran: $*" ;;
 esac
@@ -192,3 +194,98 @@ def test_a_held_slot_delays_a_build_only_until_the_wait_ends(fake, slots):
         holder.wait()
     assert rc == 0 and out.strip() == "built"
     assert 1.8 <= waited < 6, f"the build waited {waited:.1f} s for the held slot (want about 2 s)"
+
+
+# --- The classroom's cell cache: programs pre-built by the install (tools/fill_cell_cache.py). ---
+
+def gonb_folder(tmp_path, kernel_id, main="package main\nfunc main() {}\n"):
+    """A GoNB folder as GoNB writes it for a cell: main.go, go.mod (its module is the
+    kernel's own name) and go.work."""
+    d = tmp_path / f"gonb_{kernel_id}"
+    d.mkdir(exist_ok=True)
+    (d / "main.go").write_text(main)
+    (d / "go.mod").write_text(f"module gonb_{kernel_id}\n\ngo 1.26.8\n\nreplace example.com/lessons => /opt/lessons/src\n")
+    (d / "go.work").write_text("go 1.26.8\n\nuse (\n\t.\n\t/opt/lessons/src\n)\n")
+    return d
+
+
+@pytest.fixture
+def cellcache(tmp_path):
+    d = tmp_path / "cellcache"
+    d.mkdir()
+    (d / "STAMP").write_text("install 1\n")
+    return d
+
+
+def programs(cache):
+    return sorted(p.name for p in cache.iterdir() if len(p.name) == 64)
+
+
+def test_cell_cache_fill_then_another_kernel_copies_the_program(fake, tmp_path, cellcache):
+    """The install builds the lesson's cell once (FILL); a student's kernel, in a folder
+    of another name, with the same cell gets a copy of that program and no build."""
+    a = gonb_folder(tmp_path, "aaaa1111")
+    rc, out, calls = fake("build", "-o", str(a / "gonb_aaaa1111"), cwd=a, GONB_TMP_DIR=str(a),
+                          GOLESSONS_CELL_CACHE=str(cellcache), GOLESSONS_CELL_CACHE_FILL="1")
+    assert rc == 0 and len(calls) == 1, (out, calls)
+    [key] = programs(cellcache)
+    assert (cellcache / key).read_text() == (a / "main.go").read_text()
+    assert os.access(cellcache / key, os.X_OK)
+
+    b = gonb_folder(tmp_path, "bbbb2222")
+    rc, out, calls = fake("build", "-o", str(b / "gonb_bbbb2222"), cwd=b, GONB_TMP_DIR=str(b),
+                          GOLESSONS_CELL_CACHE=str(cellcache))
+    assert rc == 0 and calls == [], f"the cell was built again: {calls}"
+    assert (b / "gonb_bbbb2222").read_text() == (a / "main.go").read_text()
+    assert os.access(b / "gonb_bbbb2222", os.X_OK)
+    assert programs(cellcache) == [key]  # a student's kernel never writes the cache
+
+
+def test_cell_cache_misses_when_anything_the_build_reads_differs(fake, tmp_path, cellcache):
+    a = gonb_folder(tmp_path, "aaaa1111")
+    fill = dict(cwd=a, GONB_TMP_DIR=str(a), GOLESSONS_CELL_CACHE=str(cellcache), GOLESSONS_CELL_CACHE_FILL="1")
+    assert fake("build", "-o", str(a / "gonb_aaaa1111"), **fill)[0] == 0
+    b = gonb_folder(tmp_path, "bbbb2222")
+    student = dict(cwd=b, GONB_TMP_DIR=str(b), GOLESSONS_CELL_CACHE=str(cellcache))
+    binary = str(b / "gonb_bbbb2222")
+
+    def built(**extra):
+        rc, out, calls = fake("build", "-o", binary, **{**student, **extra})
+        assert rc == 0, out
+        return len(calls) == 1
+
+    assert not built()
+    (b / "main.go").write_text("package main\nfunc main() { println(1) }\n")  # the student changed the cell
+    assert built()
+    gonb_folder(tmp_path, "bbbb2222")
+    (b / "extra.go").write_text("package main\n")  # another file in the folder
+    assert built()
+    (b / "extra.go").unlink()
+    assert not built()
+    assert built(GOFLAGS="-race")  # other build settings
+    assert built(CGO_ENABLED="1")
+    assert built(GOARCH="arm64")
+    (b / "go.work").write_text("go 1.26.8\n\nuse (\n\t.\n\t/elsewhere\n)\n")  # other sources
+    assert built()
+    gonb_folder(tmp_path, "bbbb2222")
+    (cellcache / "STAMP").write_text("install 2\n")  # a new install: the old programs are not used
+    assert built()
+    (cellcache / "STAMP").unlink()
+    assert built()  # no STAMP: no cache at all
+
+
+def test_cell_cache_is_only_for_go_build_and_survives_a_read_only_cache(fake, tmp_path, cellcache):
+    a = gonb_folder(tmp_path, "aaaa1111")
+    env = dict(cwd=a, GONB_TMP_DIR=str(a), GOLESSONS_CELL_CACHE=str(cellcache))
+    assert fake("build", "-o", str(a / "gonb_aaaa1111"), GOLESSONS_CELL_CACHE_FILL="1", **env)[0] == 0
+    # A test cell (go test -c) is always built.
+    rc, out, calls = fake("test", "-c", "-o", str(a / "gonb_aaaa1111"), **env)
+    assert rc == 0 and len(calls) == 1
+    # A kernel that cannot write the cache (a student who sets FILL) still builds its cell.
+    cellcache.chmod(0o555)
+    try:
+        (a / "main.go").write_text("package main\nfunc main() { println(2) }\n")
+        rc, out, calls = fake("build", "-o", str(a / "gonb_aaaa1111"), GOLESSONS_CELL_CACHE_FILL="1", **env)
+        assert rc == 0 and len(calls) == 1
+    finally:
+        cellcache.chmod(0o755)
