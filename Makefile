@@ -38,13 +38,13 @@ FIND_BROWSER := CHROMIUM="$$(tools/find_browser.sh)" || exit 1; export CHROMIUM;
 
 say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup warm lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells bench-classroom classroom classroom-install students login-cards classroom-lock test-classroom test-deploy lint-deploy
+.PHONY: help setup warm cells lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells bench-classroom classroom classroom-install students login-cards classroom-lock test-classroom test-deploy lint-deploy
 
 help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(VENV)/.python-ok $(BIN)/goimports $(KERNEL_JSON) warm ## Install everything the lesson needs (idempotent).
+setup: $(VENV)/.python-ok $(BIN)/goimports $(KERNEL_JSON) warm cells ## Install everything the lesson needs (idempotent).
 
 $(VENV)/.python-ok: tools/requirements.txt
 	$(call say,Checking Go and Python)
@@ -75,7 +75,7 @@ KERNEL_STALE := $(shell grep -qs -- '-go_work=$(CURDIR)"' $(KERNEL_JSON) || echo
 $(KERNEL_JSON): $(BIN)/gonb $(BIN)/goimports $(VENV)/.python-ok tools/kernel_env.py tools/gonb-go/go Makefile $(KERNEL_STALE)
 	$(call say,Installing the GoNB kernel $(GONB_VERSION) for this project's JupyterLab)
 	@$(BIN)/gonb --install --force_deps --go_work=$(CURDIR) >$(VENV)/gonb-install.log 2>&1 || { cat $(VENV)/gonb-install.log; exit 1; }
-	$(BIN)/python tools/kernel_env.py $@ $(CURDIR) "$(BIN):$(shell $(GO) env GOROOT)/bin"
+	$(BIN)/python tools/kernel_env.py $@ $(CURDIR) "$(BIN):$(shell $(GO) env GOROOT)/bin" $(CELL_CACHE)
 	@grep -q -- '-go_work=$(CURDIR)"' $@ || { echo "kernel.json does not point at $(CURDIR): see $(VENV)/gonb-install.log"; exit 1; }
 
 # Every module the kernel's go commands need, downloaded for offline use, and the
@@ -83,6 +83,20 @@ $(KERNEL_JSON): $(BIN)/gonb $(BIN)/goimports $(VENV)/.python-ok tools/kernel_env
 # Run is fast and works without internet. Quick (a check) once done.
 warm:
 	@tools/warm_kernel.sh $(VENV)/.warm
+
+# The lessons' cell programs, pre-built (tools/fill_cell_cache.py runs every code cell
+# once): a lesson cell as the lesson has it then runs in a few milliseconds instead
+# of being compiled and linked (tools/gonb-go/go). Made again when the project's Go
+# code, the lessons, Go or the kernel change; a Go file changed since puts it aside.
+CELL_CACHE := $(BUILD)/cellcache
+cells: $(KERNEL_JSON) warm
+	@key=$$( { $(GO) version; cat go.mod go.sum $(KERNEL_JSON) tools/gonb-go/go tools/fill_cell_cache.py notebooks/*.ipynb; \
+	  git ls-files -co --exclude-standard -- '*.go' 2>/dev/null | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-32 ); \
+	if [ "$$(cat $(CELL_CACHE)/STAMP 2>/dev/null)" != "$$key" ]; then \
+	  printf '\033[1m==> %s\033[0m\n' "Pre-building the lesson's cells (a few seconds)"; \
+	  rm -rf $(CELL_CACHE) && mkdir -p $(CELL_CACHE) && echo "$$key" >$(CELL_CACHE)/STAMP && \
+	  $(BIN)/python tools/fill_cell_cache.py $(CELL_CACHE) notebooks/*.ipynb; \
+	fi
 
 lab: setup ## Open the lesson in JupyterLab (offline sample answers when no key is set).
 	@if [ -z "$$OPENROUTER_API_KEY$$OPENAI_API_KEY$$OPENAI_BASE_URL" ] && ! grep -qs 'API_KEY=.' .env; then \

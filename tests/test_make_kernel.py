@@ -289,3 +289,26 @@ def test_cell_cache_is_only_for_go_build_and_survives_a_read_only_cache(fake, tm
         assert rc == 0 and len(calls) == 1
     finally:
         cellcache.chmod(0o755)
+
+
+def test_cell_cache_is_put_aside_when_the_projects_go_code_changed(fake, tmp_path, cellcache):
+    """On a computer where the project is being worked on (GOLESSONS_CELL_CACHE_SOURCES, as
+    make setup's kernel.json sets it), a Go file changed after the cache was made means its
+    programs may be stale: every cell is built until make setup makes the cache again."""
+    project = tmp_path / "project"
+    (project / "helpers").mkdir(parents=True)
+    (project / "helpers" / "h.go").write_text("package helpers\n")
+    (project / ".venv").mkdir()
+    past = time.time() - 60
+    os.utime(project / "helpers" / "h.go", (past, past))
+    a = gonb_folder(tmp_path, "aaaa1111")
+    env = dict(cwd=a, GONB_TMP_DIR=str(a), GOLESSONS_CELL_CACHE=str(cellcache),
+               GOLESSONS_CELL_CACHE_SOURCES=str(project))
+    binary = str(a / "gonb_aaaa1111")
+    assert fake("build", "-o", binary, GOLESSONS_CELL_CACHE_FILL="1", **env)[0] == 0
+    assert fake("build", "-o", binary, **env)[2] == []  # copied
+    (project / ".venv" / "x.go").write_text("package x\n")  # not the project's code
+    assert fake("build", "-o", binary, **env)[2] == []
+    (project / "helpers" / "h.go").write_text("package helpers // changed\n")
+    assert len(fake("build", "-o", binary, **env)[2]) == 1  # built
+    assert "GOLESSONS_CELL_CACHE" in json.load(open(KERNEL_JSON))["env"], "make setup's kernel has no cell cache"

@@ -14,7 +14,8 @@ CACHE_DIR must hold a STAMP file (what the programs were built from). The
 environment is the caller's: classroom/install.sh passes the students' Go
 environment, so that the builds here and in students' kernels have the same
 settings. No API key is passed: the helpers answer from the offline provider,
-without its simulated model time. A cell that fails is reported and skipped.
+without its simulated model time, and no .env is in reach (each kernel runs in
+an empty folder with an empty .env). A cell that fails is reported.
 """
 import json
 import os
@@ -25,6 +26,7 @@ import tempfile
 import time
 
 import jupyter_client
+import jupyter_client.kernelspec
 
 CELL_TIMEOUT = 180  # seconds; a cell build on a busy 2-core server is about 1 s
 
@@ -40,23 +42,30 @@ def code_cells(path):
                 yield src
 
 
-def run_notebook(path, env):
-    """Runs path's code cells in a new kernel; returns (cells run, cells that failed)."""
+def run_notebook(path, env, home):
+    """Runs path's code cells in a new kernel; returns (cells run, cells that failed).
+
+    The kernel runs in an empty folder of its own (under home) with an empty .env:
+    the helpers look for a key in a .env from the notebook's folder up, and the
+    programs are the same wherever the notebook is."""
     cells = list(code_cells(path))
+    work = tempfile.mkdtemp(dir=home)
+    open(os.path.join(work, ".env"), "w").close()
     km = jupyter_client.KernelManager(kernel_name="gonb")
-    km.start_kernel(env=env, cwd=os.path.dirname(os.path.abspath(path)),
+    km.start_kernel(env=env, cwd=work,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # the kernel's log
     kc = km.client()
     kc.start_channels()
     failed = 0
     try:
         kc.wait_for_ready(timeout=120)
+        t0 = time.time()
         for i, src in enumerate(cells, 1):
             reply = kc.execute_interactive(src, timeout=CELL_TIMEOUT, output_hook=lambda msg: None)
             if reply["content"].get("status") != "ok":
                 failed += 1
-                print(f"  cell {i}: {reply['content'].get('ename', 'error')} (not pre-built)", flush=True)
-            print(f"  {os.path.basename(path)}: {i}/{len(cells)} cells", end="\r", flush=True)
+                print(f"  cell {i}: {reply['content'].get('ename', 'error')} (pre-built only if it compiled)", flush=True)
+            print(f"  {os.path.basename(path)}: {i}/{len(cells)} cells ({time.time() - t0:.0f} s)", end="\r", flush=True)
         print(flush=True)
     finally:
         kc.stop_channels()
@@ -70,9 +79,18 @@ def main(argv):
     cache, notebooks = os.path.abspath(argv[0]), argv[1:]
     if not os.path.isfile(os.path.join(cache, "STAMP")):
         sys.exit(f"{cache} has no STAMP file: classroom/install.sh makes the cell cache")
+    spec_cache = jupyter_client.kernelspec.KernelSpecManager().get_kernel_spec("gonb").env.get("GOLESSONS_CELL_CACHE")
+    if spec_cache and os.path.abspath(spec_cache) != cache:
+        sys.exit(f"the gonb kernel's own GOLESSONS_CELL_CACHE is {spec_cache}, not {cache}: fill that one")
+    # The Go folders as the caller's go finds them (HOME changes below).
+    go_env = {}
+    for name in ("GOCACHE", "GOMODCACHE", "GOPATH"):
+        if not os.environ.get(name):
+            go_env[name] = subprocess.run(["go", "env", name], capture_output=True, text=True, check=True).stdout.strip()
     home = tempfile.mkdtemp(prefix="golessons-fill-")
     env = {k: v for k, v in os.environ.items()
            if k not in ("OPENROUTER_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GOLESSONS_CLASS_RELAY")}
+    env.update(go_env)
     env.update({
         "HOME": home, "GOLESSONS_CELL_CACHE": cache, "GOLESSONS_CELL_CACHE_FILL": "1",
         "OFFLINE_THINK_TIME": "0", "OFFLINE_TOKENS_PER_SECOND": "-1",
@@ -81,7 +99,7 @@ def main(argv):
     total = bad = 0
     try:
         for path in notebooks:
-            n, failed = run_notebook(path, env)
+            n, failed = run_notebook(path, env, home)
             total, bad = total + n, bad + failed
     finally:
         shutil.rmtree(home, ignore_errors=True)

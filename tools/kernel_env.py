@@ -1,6 +1,6 @@
 """Set the GoNB kernel's environment in its kernel.json.
 
-Usage: kernel_env.py KERNEL_JSON PROJECT_DIR DIRS
+Usage: kernel_env.py KERNEL_JSON PROJECT_DIR DIRS [CELL_CACHE]
 
 - PATH: tools/gonb-go (the `go` GoNB calls, see tools/gonb-go/go), then DIRS
   (the project's pinned goimports, gonb and Go), then the PATH JupyterLab was
@@ -18,6 +18,11 @@ Usage: kernel_env.py KERNEL_JSON PROJECT_DIR DIRS
   or GOGC the kernel was started with wins.
 - GOLESSONS_ROOT: the project folder, named in the message that says to run
   `make setup` when a module is missing.
+- With CELL_CACHE (make setup's build/cellcache): GOLESSONS_CELL_CACHE, the
+  lessons' cell programs pre-built by tools/fill_cell_cache.py, which
+  tools/gonb-go/go copies instead of building a cell the lesson has as it is;
+  and GOLESSONS_CELL_CACHE_SOURCES, the project folder: a Go file changed there
+  since puts the cache aside. (The classroom's hub sets its own cache instead.)
 """
 import json
 import os
@@ -45,12 +50,17 @@ def main():
         for k, v in BUILD_ENV.items():
             print(f"KERNEL_{k}='{v}'")
         return
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
-    path, root, dirs = sys.argv[1:]
+    path, root, dirs = sys.argv[1:4]
     with open(path, encoding="utf-8") as f:
         spec = json.load(f)
-    spec.setdefault("env", {}).update(kernel_env(root, dirs))
+    env = spec.setdefault("env", {})
+    env.update(kernel_env(root, dirs))
+    for name in ("GOLESSONS_CELL_CACHE", "GOLESSONS_CELL_CACHE_SOURCES"):
+        env.pop(name, None)
+    if len(sys.argv) == 5:
+        env.update({"GOLESSONS_CELL_CACHE": sys.argv[4], "GOLESSONS_CELL_CACHE_SOURCES": root})
     with open(path, "w", encoding="utf-8") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
