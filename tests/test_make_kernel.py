@@ -307,6 +307,7 @@ def test_cell_cache_is_put_aside_when_the_projects_go_code_changed(fake, tmp_pat
     binary = str(a / "gonb_aaaa1111")
     assert fake("build", "-o", binary, GOLESSONS_CELL_CACHE_FILL="1", **env)[0] == 0
     assert fake("build", "-o", binary, **env)[2] == []  # copied
+    assert len(fake("build", "-o", binary, GOLESSONS_CELL_CACHE_OFF="1", **env)[2]) == 1  # turned off: built
     (project / ".venv" / "x.go").write_text("package x\n")  # not the project's code
     assert fake("build", "-o", binary, **env)[2] == []
     (project / "helpers" / "h.go").write_text("package helpers // changed\n")
