@@ -34,6 +34,9 @@ the lesson's print loop. Each run's cells differ from the last run's by a
 comment, so every cell is compiled and linked anew, as a new cell is.
 The kernels build against a copy of the project's Go source made at the start
 (other people's edits during the run neither break it nor mix versions).
+Then, for the installed kernel only, "pre-built": the lesson's cells as the lesson
+has them, each run in a new kernel, whose programs tools/gonb-go/go copies from the
+cell cache `make setup` filled (a student's first Run of the lesson).
 bench/run.py runs this too, so `make bench` writes the same section.
 """
 import argparse
@@ -313,6 +316,8 @@ def measure(runs=7, variants=None, warmups=2, log_dir=None):
                 for vid, _, _ in variants)
             log(f"run {r + 1}/{runs} (load {la}): lesson cell / first token medians so far: {line}; "
                 f"ipykernel {fmt_ms(stat(res, 'ipykernel', 'ipykernel'))}")
+        if any(v == "now" for v, _, _ in variants):
+            measure_prebuilt(res, runs, env, tmp, klog)
     finally:
         for k in kernels.values():
             k.stop()
@@ -323,6 +328,36 @@ def measure(runs=7, variants=None, warmups=2, log_dir=None):
     res["gonb"] = gonb_version()
     res["busy"] = other_load()
     return res
+
+
+def measure_prebuilt(res, runs, env, tmp, klog):
+    """The lesson's cells as the lesson has them, each run in a new kernel of the installed
+    spec: their programs come from the cell cache make setup filled (tools/gonb-go/go), as a
+    student's first Run of the lesson does. Adds samples "lesson_prebuilt" (the first cell)
+    and "first_token_prebuilt" (the print loop after the setup cells) to res, as variant "now"."""
+    setup, first, loop = lesson_sources()
+    ksm = KernelSpecManager(kernel_dirs=[os.path.join(os.environ["JUPYTER_DATA_DIR"], "kernels")])
+    for r in range(runs):
+        cwd = os.path.join(tmp, f"prebuilt-{r}")
+        os.makedirs(cwd)
+        la = loadavg()
+        k = Kernel("gonb", ksm, cwd, env, klog)
+        try:
+            for cell, code in [("lesson_prebuilt", first)] + [(None, c) for c in setup[1:]] + [("first_token_prebuilt", loop)]:
+                rt, first_out, out, err = k.run(code)
+                if cell is None:
+                    continue
+                s = {"variant": "now", "cell": cell, "run": r + 1, "round_trip_ms": rt * 1000,
+                     "first_output_ms": None if first_out is None else first_out * 1000, "loadavg": la,
+                     "cpu_ms": None if k.last_cpu is None else k.last_cpu * 1000}
+                if err:
+                    s["error"] = err
+                    res["errors"].append(f"pre-built {cell} run {r + 1}: {err[-200:]}")
+                res["samples"].append(s)
+        finally:
+            k.stop()
+    log(f"pre-built lesson cells: first cell {fmt_ms(stat(res, 'now', 'lesson_prebuilt'))}, first token "
+        f"{fmt_ms(stat(res, 'now', 'first_token_prebuilt', 'first_output_ms'))}")
 
 
 def stat(res, variant, cell, key="round_trip_ms"):
