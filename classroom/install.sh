@@ -201,9 +201,22 @@ elif ! stamp_ok cells "$cells_key" || [ ! -f "$dir/cellcache/STAMP" ]; then
   say "Pre-building the lessons' cells for the class (a second or two a cell)"
   rm -rf "$dir/cellcache.new" && mkdir -p "$dir/cellcache.new"
   echo "$cells_key" >"$dir/cellcache.new/STAMP"
-  env -i PATH="$student_path" GOCACHE="$dir/gocache" $(cat "$dir/go.env") \
+  # The lessons' code runs here: as root, it runs as nobody, with a build cache of its own
+  # (the students' template stays as the warm-up made it); the programs become root's after.
+  fill=$(mktemp -d)
+  mkdir -p "$fill/gocache" "$fill/home" "$fill/tmp"
+  cp -R "$dir/gocache/." "$fill/gocache/"
+  as_fill=()
+  if [ "$is_root" = 1 ]; then
+    chown -R nobody "$fill" "$dir/cellcache.new"
+    as_fill=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+  fi
+  "${as_fill[@]}" env -i HOME="$fill/home" TMPDIR="$fill/tmp" PATH="$student_path" GOCACHE="$fill/gocache" \
+    $(cat "$dir/go.env") \
     "$dir/venv/bin/python" "$dir/src/tools/fill_cell_cache.py" "$dir/cellcache.new" "$dir"/src/notebooks/*.ipynb
-  chmod 0755 "$dir/cellcache.new" && chmod -R a+rX "$dir/cellcache.new" "$dir/gocache"
+  rm -rf "$fill"
+  [ "$is_root" = 1 ] && chown -R root:root "$dir/cellcache.new"
+  chmod 0755 "$dir/cellcache.new" && chmod -R a+rX,go-w "$dir/cellcache.new"
   rm -rf "$dir/cellcache.old"
   [ -d "$dir/cellcache" ] && mv "$dir/cellcache" "$dir/cellcache.old"
   mv "$dir/cellcache.new" "$dir/cellcache" && rm -rf "$dir/cellcache.old"
