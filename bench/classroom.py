@@ -167,11 +167,27 @@ def home_mb(home):
     return total / (1 << 20)
 
 
-def open_kernels(hub, names, tokens):
-    """A GoNB kernel per student through the proxy, opened at once; {name: Kernel}, seconds."""
+def open_kernels(hub, names, tokens, respawned):
+    """A GoNB kernel per student through the proxy, opened at once; {name: Kernel}, seconds.
+
+    A server the hub reported ready whose route led to another student's server answers 404
+    (seen once with 30 servers started at once; likely two servers drew the same random port):
+    it is restarted once, and its name added to respawned."""
+    def one(n):
+        try:
+            return Kernel(hub, n, tokens[n])
+        except AssertionError as e:
+            if "404" not in str(e)[:10]:
+                raise
+            log(f"  {n}: its server answered 404 (its route led to another server); restarting it")
+            respawned.append(n)
+            hub.stop_server(n)
+            hub.start_server(n)
+            return Kernel(hub, n, tokens[n])
+
     t0 = time.time()
     with ThreadPoolExecutor(len(names)) as pool:
-        kernels = dict(zip(names, pool.map(lambda n: Kernel(hub, n, tokens[n]), names)))
+        kernels = dict(zip(names, pool.map(one, names)))
     return kernels, time.time() - t0
 
 
@@ -420,7 +436,8 @@ def class_up(res, hub, students, probes):
     status, r = hub.api("POST", "/users", {"usernames": probes})
     assert status == 201, (status, r)
     tokens = {n: hub.token_for(n) for n in students + probes}
-    kernels, res["kernels_open_s"] = open_kernels(hub, students, tokens)
+    res["respawned"] = []
+    kernels, res["kernels_open_s"] = open_kernels(hub, students, tokens, res["respawned"])
     log(f"{len(kernels)} kernels open in {res['kernels_open_s']:.1f} s; running the setup cells in all at once")
     homes = {n: pwd.getpwnam(n).pw_dir for n in students}
     t0 = time.time()

@@ -124,6 +124,14 @@ def facts(res):
         f"provider (median of {len(res['relay_probes_rest'])} pairs; the model's own first token "
         f"{model_first_token(res):.2f} s: 600 ms of thinking, then its reasoning at 40 tokens/s before the answer).",
     ]
+    if res.get("respawned"):
+        rest.append(
+            f"- **A spawn race**: {len(res['respawned'])} of the {n} servers started at once, reported ready by the "
+            "hub, answered 404 to their own student's first request: the proxy's route led to another student's "
+            "Jupyter server (its log shows the other student's path). The likely cause, not confirmed: JupyterHub's "
+            "local-process spawner draws each server's port at random (bind to port 0, close) before the server "
+            "binds it, so two servers started together can draw the same one. The bench restarted those servers; a "
+            "student would stop and start their server again (hub control panel).")
     web = by_mode(res, "browser")
     if web and "first_token_s" in web[0].get("browser", {}):
         b, st = web[0]["browser"], web[0]
