@@ -12,6 +12,7 @@ class relay (the teacher's AI key) runs as its own system user. Without root:
 DEMO MODE, every "student" runs as you, with no isolation: not for a class.
 """
 import os
+import pwd
 import sys
 
 c = get_config()  # noqa: F821 (JupyterHub's config loader provides it)
@@ -131,10 +132,27 @@ c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
 from accounts import ensure_unix_user  # noqa: E402  (the class list's useradd, one implementation)
 
 
+# Each student's server listens on a port of their own, from their Unix user id: with
+# JupyterHub's random ports, 30 servers started in the same second can draw the same port
+# (it is picked free, then closed, then bound by the server); the second server then
+# cannot start, and the hub, finding the first one answering on that port, routes the
+# student to another student's server (whose login refuses them). Outside the kernel's
+# range of ephemeral ports (32768 and up), so no outgoing connection takes it either.
+PORT_BASE = int(os.environ.get("CLASSROOM_SERVER_PORT_BASE", "10000"))
+PORT_RANGE = 20000
+
+
+def student_port(uid):
+    """The port of the server of the Unix user uid: the same at every start, one per student."""
+    return PORT_BASE + uid % PORT_RANGE
+
+
 def pre_spawn_hook(spawner):
-    """As root: the student's Unix user (a sign-up the teacher approved has none yet)."""
+    """As root: the student's Unix user (a sign-up the teacher approved has none yet), and
+    their server's own port."""
     if not DEMO:
         ensure_unix_user(spawner.user.name)
+        spawner.port = student_port(pwd.getpwnam(spawner.user.name).pw_uid)
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook

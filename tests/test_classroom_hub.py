@@ -392,6 +392,25 @@ def test_two_students_stream_at_once_through_the_queue(classroom):
     assert "Waiting for a free turn" not in first_outputs["c" if waiter == "b" else "b"]
 
 
+def test_each_student_server_has_a_port_of_its_own(classroom):
+    """Students' servers listen on ports from their user ids (jupyterhub_config.py
+    student_port), not random ones two servers started at once could share."""
+    hub = classroom["hub"]
+    ports = {}
+    for key in ("b", "c"):
+        name = STUDENTS[key]
+        hub.start_server(name)
+        uid = pwd.getpwnam(name).pw_uid
+        urls = [re.search(rb"JUPYTERHUB_SERVICE_URL=http://[^:]+:(\d+)/", proc_read(pid, "environ"))
+                for pid in pids_of(uid) if b"jupyterhub-singleuser" in proc_read(pid, "cmdline")]
+        found = {int(m.group(1)) for m in urls if m}
+        assert len(found) == 1, f"{name}'s server ports: {found}"
+        ports[name] = found.pop()
+        assert 10000 <= ports[name] < 30000, ports
+        assert ports[name] == 10000 + uid % 20000, (name, uid, ports[name])
+    assert len(set(ports.values())) == len(ports), ports
+
+
 def sha256_of(path):
     import hashlib
     with open(path, "rb") as f:
