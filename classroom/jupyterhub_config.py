@@ -138,8 +138,8 @@ from accounts import ensure_unix_user  # noqa: E402  (the class list's useradd, 
 # cannot start, and the hub, finding the first one answering on that port, routes the
 # student to another student's server (whose login refuses them). Outside the kernel's
 # range of ephemeral ports (32768 and up), so no outgoing connection takes it either.
-PORT_BASE = int(os.environ.get("CLASSROOM_SERVER_PORT_BASE", "10000"))
-PORT_RANGE = 20000
+PORT_BASE = int(os.environ.get("CLASSROOM_SERVER_PORT_BASE", "20000"))
+PORT_RANGE = 12000  # up to 31999: below the ephemeral ports, above the relay (10101) and class view (10102)
 
 
 def student_port(uid):

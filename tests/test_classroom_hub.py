@@ -406,8 +406,8 @@ def test_each_student_server_has_a_port_of_its_own(classroom):
         found = {int(m.group(1)) for m in urls if m}
         assert len(found) == 1, f"{name}'s server ports: {found}"
         ports[name] = found.pop()
-        assert 10000 <= ports[name] < 30000, ports
-        assert ports[name] == 10000 + uid % 20000, (name, uid, ports[name])
+        assert 20000 <= ports[name] < 32000, ports
+        assert ports[name] == 20000 + uid % 12000, (name, uid, ports[name])
     assert len(set(ports.values())) == len(ports), ports
 
 
