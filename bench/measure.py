@@ -15,17 +15,25 @@ SEND_TIME_DIGITS = 16  # unix microseconds, for the next few centuries
 
 # --- /proc -----------------------------------------------------------------
 
-def _stat(pid):
-    """(comm, ppid, utime, stime, cutime, cstime) in ticks, or None if gone."""
+def stat_fields(pid):
+    """(comm, the fields after it) of /proc/PID/stat, or None if gone. The fields are
+    stat(5)'s from the 3rd on: [0] state, [1] ppid, [11] utime .. [14] cstime, [19] start
+    time, [21] RSS in pages."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read().decode("utf-8", "replace")
     except OSError:
         return None
     lpar, rpar = data.index("("), data.rindex(")")
-    comm = data[lpar + 1:rpar]
-    f = data[rpar + 2:].split()
-    # f[0] is state; fields from stat(5): ppid=4, utime=14 .. cstime=17 (1-based).
+    return data[lpar + 1:rpar], data[rpar + 2:].split()
+
+
+def _stat(pid):
+    """(comm, ppid, utime, stime, cutime, cstime) in ticks, or None if gone."""
+    st = stat_fields(pid)
+    if st is None:
+        return None
+    comm, f = st
     return comm, int(f[1]), int(f[11]), int(f[12]), int(f[13]), int(f[14])
 
 

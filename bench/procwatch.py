@@ -13,7 +13,7 @@ import os
 import threading
 import time
 
-from measure import cmdline  # noqa: F401 - bench/classroom.py uses it as procwatch.cmdline
+from measure import cmdline, pids, stat_fields  # noqa: F401 - bench/classroom.py uses procwatch.cmdline
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -23,16 +23,23 @@ SERVER = {"student-start", "jupyterhub-sing", "python3", "python"}
 
 def read_stat(pid):
     """{comm, ppid, cpu, children_cpu, start, rss} of pid (CPU in s, RSS in bytes), or None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read().decode("utf-8", "replace")
-    except OSError:
+    st = stat_fields(pid)
+    if st is None:
         return None
-    lpar, rpar = data.index("("), data.rindex(")")
-    f = data[rpar + 2:].split()
-    return {"comm": data[lpar + 1:rpar], "ppid": int(f[1]),
+    comm, f = st
+    return {"comm": comm, "ppid": int(f[1]),
             "cpu": (int(f[11]) + int(f[12])) / CLK_TCK, "children_cpu": (int(f[13]) + int(f[14])) / CLK_TCK,
             "start": int(f[19]), "rss": int(f[21]) * PAGE}
+
+
+def all_stats():
+    """{pid: read_stat(pid)} of every process now."""
+    stats = {}
+    for pid in pids():
+        st = read_stat(pid)
+        if st:
+            stats[pid] = st
+    return stats
 
 
 def uid_of(pid):
@@ -155,12 +162,7 @@ class Sampler:
             self.cost += time.thread_time() - c0
 
     def sample(self):
-        stats = {}
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                st = read_stat(int(d))
-                if st:
-                    stats[int(d)] = st
+        stats = all_stats()
         build_rss, class_rss = {}, 0
         for pid, st in stats.items():
             key = (pid, st["start"])
@@ -200,12 +202,7 @@ class Sampler:
 
 def steady_memory(who):
     """{(owner, group): [(rss, pss), ...]} of the class's processes now."""
-    stats = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            st = read_stat(int(d))
-            if st:
-                stats[int(d)] = st
+    stats = all_stats()
     out = {}
     for pid, st in stats.items():
         g = who.classify(pid, st, stats, uid_of(pid))
