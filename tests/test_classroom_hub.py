@@ -23,6 +23,7 @@ to $CLASSROOM_TEST_DIR (default /opt/golessons-test) and is kept, like a build
 cache: the next run only checks it (classroom/install.sh is idempotent).
 """
 import grp
+import hashlib
 import json
 import os
 import pwd
@@ -412,7 +413,6 @@ def test_each_student_server_has_a_port_of_its_own(classroom):
 
 
 def sha256_of(path):
-    import hashlib
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 

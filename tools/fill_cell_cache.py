@@ -83,10 +83,9 @@ def main(argv):
     if spec_cache and os.path.abspath(spec_cache) != cache:
         sys.exit(f"the gonb kernel's own GOLESSONS_CELL_CACHE is {spec_cache}, not {cache}: fill that one")
     # The Go folders as the caller's go finds them (HOME changes below).
-    go_env = {}
-    for name in ("GOCACHE", "GOMODCACHE", "GOPATH"):
-        if not os.environ.get(name):
-            go_env[name] = subprocess.run(["go", "env", name], capture_output=True, text=True, check=True).stdout.strip()
+    names = ("GOCACHE", "GOMODCACHE", "GOPATH")
+    values = subprocess.run(["go", "env", *names], capture_output=True, text=True, check=True).stdout.splitlines()
+    go_env = {k: v for k, v in zip(names, values) if not os.environ.get(k)}
     home = tempfile.mkdtemp(prefix="golessons-fill-")
     env = {k: v for k, v in os.environ.items()
            if k not in ("OPENROUTER_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GOLESSONS_CLASS_RELAY")}
