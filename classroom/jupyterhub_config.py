@@ -12,7 +12,7 @@ class relay (the teacher's AI key) runs as its own system user. Without root:
 DEMO MODE, every "student" runs as you, with no isolation: not for a class.
 """
 import os
-import pwd
+import shutil
 import sys
 
 c = get_config()  # noqa: F821 (JupyterHub's config loader provides it)
@@ -29,6 +29,12 @@ RELAY_USER = os.environ.get("CLASSROOM_RELAY_USER", "golessons-relay")
 HOME_BASE = os.environ.get("CLASSROOM_HOME_BASE", "/home")
 RELAY_PORT = int(os.environ.get("CLASSROOM_RELAY_PORT", "10101"))
 LESSON = os.environ.get("CLASSROOM_LESSON", "openai-streaming.ipynb")
+# Students' servers on subdomains of this address (wildcard DNS: *.hub.school.org): each
+# student's pages then have an origin of their own (README, "What is isolated").
+SUBDOMAIN_HOST = os.environ.get("CLASSROOM_SUBDOMAIN_HOST", "")
+# Each student's Jupyter runtime folder (their kernels' sockets): a short path, because a
+# Unix socket's path has at most 107 bytes.
+RUNTIME_BASE = os.environ.get("CLASSROOM_RUNTIME_DIR", os.path.join(STATE, "run"))
 RELAY_NAME = "class-relay"
 VENV_BIN = os.path.join(DIR, "venv", "bin")
 
@@ -45,6 +51,10 @@ c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:%s" % os.environ.get("CLASSR
 c.ConfigurableHTTPProxy.pid_file = os.path.join(HUB_STATE, "jupyterhub-proxy.pid")
 # Students' servers stop with the hub (make classroom's Ctrl-C); their files stay.
 c.JupyterHub.cleanup_servers = True
+# A server that stopped (or that a student stopped) leaves the proxy within seconds.
+c.Spawner.poll_interval = 10
+if SUBDOMAIN_HOST:
+    c.JupyterHub.subdomain_host = SUBDOMAIN_HOST
 
 # --- Accounts: the teacher's class list or sign-ups the teacher approves. ---
 # NativeAuthenticator (JupyterHub's own project): passwords hashed with bcrypt in
@@ -67,13 +77,40 @@ c.NativeAuthenticator.check_common_password = True
 c.NativeAuthenticator.allowed_failed_logins = 10
 c.NativeAuthenticator.seconds_before_next_try = 60
 
+# --- Who may open a student's server: that student only. ---
+# On the hub's one origin, a page a student's server serves (a trusted notebook's script,
+# an HTML file, a server the student replaced with their own) would run in the browser of
+# whoever opens it with that person's hub session: the teacher's can create admin tokens.
+# JupyterHub's admin role may open every server, and cannot be changed; so a student's
+# server asks for a scope of the class's own, which each user holds for themselves only.
+# The teacher sees students' work in the class view instead. With subdomains
+# (CLASSROOM_SUBDOMAIN_HOST) each server has an origin of its own, and the teacher may
+# open them as JupyterHub allows (README, "What is isolated").
+OWN_SERVER_SCOPE = "custom:golessons:own-server"
+c.JupyterHub.custom_scopes = {
+    OWN_SERVER_SCOPE: {"description": "Open one's own JupyterLab server (students' servers let in no one else)"},
+}
+
 # --- Students' servers: JupyterLab on the GoNB kernel, as the student. ---
 if DEMO:
     # DEMO MODE: every user runs as the user who started the hub. No isolation.
     c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
     c.SimpleLocalProcessSpawner.home_dir_template = os.path.join(STATE, "demo-homes", "{username}")
 else:
-    c.JupyterHub.spawner_class = "localprocess"
+    from jupyterhub.spawner import LocalProcessSpawner
+    from traitlets import default
+
+    class ClassSpawner(LocalProcessSpawner):
+        """JupyterHub's LocalProcessSpawner, whose servers let in their student only (not
+        even the teacher, an admin) unless each server has an origin of its own."""
+
+        @default("oauth_access_scopes")
+        def _own_server_only(self):
+            if SUBDOMAIN_HOST:
+                return super()._default_access_scopes()
+            return [f"{OWN_SERVER_SCOPE}!user={self.user.name}"]
+
+    c.JupyterHub.spawner_class = ClassSpawner
 
 
 def read_env_file(path):
@@ -113,11 +150,20 @@ student_env.update(
         # code is the lesson's is copied, not built (tools/gonb-go/go; README, "A class
         # on one server"). Without DIR/cellcache/STAMP every cell is built as usual.
         "GOLESSONS_CELL_CACHE": os.path.join(DIR, "cellcache"),
+        # How often (seconds) bin/student-start looks for the GoNB folders of kernels that
+        # ended without removing them (a crash, or a kernel stopped at the memory limit).
+        "GOLESSONS_KERNEL_SWEEP_EVERY": os.environ.get("CLASSROOM_KERNEL_SWEEP_EVERY", "30"),
     }
 )
+# Students' servers read no configuration, extensions or Python code from their homes:
+# what a student writes there never changes the server that serves their pages.
+student_env.update({"JUPYTERHUB_DISABLE_USER_CONFIG": "1", "PYTHONNOUSERSITE": "1"})
 c.Spawner.environment = student_env
 c.Spawner.env_keep = ["LANG", "LC_ALL"]  # not the hub's PATH, nor anything else of its environment
 c.Spawner.cmd = [os.path.join(DIR, "bin", "student-start"), os.path.join(VENV_BIN, "jupyterhub-singleuser")]
+# Kernels listen on Unix sockets in the student's own runtime folder (0700), not on
+# 127.0.0.1 ports that every user of the server can connect to.
+c.Spawner.args = ["--KernelManager.transport=ipc"]
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab/tree/lessons/" + LESSON
 c.Spawner.start_timeout = 120  # the first start copies the warm build cache
@@ -147,12 +193,26 @@ def student_port(uid):
     return PORT_BASE + uid % PORT_RANGE
 
 
+def runtime_dir(pw):
+    """The student's Jupyter runtime folder, RUNTIME_BASE/UID, mode 0700 and theirs (made
+    afresh at each start: nothing another user left there is kept)."""
+    os.makedirs(RUNTIME_BASE, exist_ok=True)
+    os.chmod(RUNTIME_BASE, 0o755)  # root's; each student can reach their own folder only
+    path = os.path.join(RUNTIME_BASE, str(pw.pw_uid))
+    if os.path.lexists(path):
+        shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+    os.mkdir(path, 0o700)
+    os.chown(path, pw.pw_uid, pw.pw_gid)
+    return path
+
+
 def pre_spawn_hook(spawner):
-    """As root: the student's Unix user (a sign-up the teacher approved has none yet), and
-    their server's own port."""
+    """As root: the student's Unix user (a sign-up the teacher approved has none yet),
+    their server's own port and their runtime folder."""
     if not DEMO:
-        ensure_unix_user(spawner.user.name)
-        spawner.port = student_port(pwd.getpwnam(spawner.user.name).pw_uid)
+        pw = ensure_unix_user(spawner.user.name)
+        spawner.port = student_port(pw.pw_uid)
+        spawner.environment = dict(spawner.environment, JUPYTER_RUNTIME_DIR=runtime_dir(pw))
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
@@ -179,7 +239,8 @@ c.JupyterHub.services = [
 ]
 c.JupyterHub.load_roles = [
     # Students may use the relay; "self" is JupyterHub's default user role.
-    {"name": "user", "scopes": ["self", RELAY_SCOPE]},
+    # Each opens their own server (see OWN_SERVER_SCOPE).
+    {"name": "user", "scopes": ["self", RELAY_SCOPE, OWN_SERVER_SCOPE + "!user"]},
     # The relay asks the hub who a token belongs to, and whether a user is an admin.
     {"name": "class-relay", "scopes": ["read:users"], "services": [RELAY_NAME]},
     {"name": "idle-culler", "services": ["idle-culler"],

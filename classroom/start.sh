@@ -124,5 +124,9 @@ echo "$url" >"$state/hub/url.txt"
 say "Classroom hub on $url  (teacher: $CLASSROOM_TEACHER; Ctrl-C stops it)"
 echo "    Students open $url and log in; the teacher's pages: ${url}hub/admin and ${url}hub/authorize (sign-ups)."
 cd "$state/hub"
+# Every file of the hub's and the relay's state is for their owner only (the database,
+# the cookie secret, the passwords), even in a backup that keeps modes.
+chmod -R go-rwx "$state/hub" "$state/relay"
+umask 077
 exec env -u OPENROUTER_API_KEY -u OPENAI_API_KEY -u OPENAI_BASE_URL \
   "$dir/venv/bin/jupyterhub" -f "$root/classroom/jupyterhub_config.py"

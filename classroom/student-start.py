@@ -17,17 +17,27 @@ kernels (GoNB) outlive a server that is stopped with a signal, as the hub and it
 idle culler stop them, and would keep the memory a stopped class should free.
 This process is their "subreaper" (PR_SET_CHILD_SUBREAPER), so they become its
 children when the server ends, and it ends them.
+
+While the server runs, and after, it removes GoNB's folders (gonb_* in the temporary
+folder) of the student's kernels that ended without removing theirs (a crash, or a
+kernel stopped at the student's memory limit): tools/gonb-go/go marks each folder with
+its kernel's process id and start time.
 """
 import ctypes
 import os
 import shutil
 import signal
 import subprocess
+import stat
 import sys
+import tempfile
 import time
 
 DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PR_SET_CHILD_SUBREAPER = 36
+# Seconds between two looks for ended kernels' folders (the hub's config sets it).
+SWEEP_EVERY = float(os.environ.get("GOLESSONS_KERNEL_SWEEP_EVERY") or 30)
+KERNEL_MARK = ".golessons-kernel"  # written by tools/gonb-go/go: "PID STARTTIME"
 
 
 def hand_out_lessons(home):
@@ -56,21 +66,52 @@ def seed_gocache(cache):
                    stderr=subprocess.DEVNULL, check=False)
 
 
+def stat_fields(pid):
+    """The fields of /proc/PID/stat after the command's name (state, parent, ...), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    return raw[raw.rindex(b")") + 2:].split()
+
+
 def children():
     me = str(os.getpid())
     out = []
     for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(b")") + 2:].split()
-        if fields[1].decode() == me and fields[0] != b"Z":
-            out.append(int(d))
+        if d.isdigit():
+            fields = stat_fields(d)
+            if fields and fields[1].decode() == me and fields[0] != b"Z":
+                out.append(int(d))
     return out
+
+
+def ended_kernel_folders(tmp=None):
+    """GoNB's folders of this user's kernels that have ended: gonb_* folders in tmp (the
+    temporary folder), owned by this user, whose mark names a process that is gone (or
+    another process with the same id). A folder without a mark is left alone."""
+    tmp = tmp or tempfile.gettempdir()
+    out = []
+    for name in os.listdir(tmp):
+        path = os.path.join(tmp, name)
+        try:
+            st = os.lstat(path)
+            if not name.startswith("gonb_") or not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            with open(os.path.join(path, KERNEL_MARK), encoding="ascii") as f:
+                pid, start = f.read().split()
+        except (OSError, ValueError):
+            continue
+        fields = stat_fields(int(pid)) if pid.isdigit() else None
+        if fields is None or fields[19].decode() != start:
+            out.append(path)
+    return out
+
+
+def sweep_kernel_folders():
+    for path in ended_kernel_folders():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def reap():
@@ -122,13 +163,17 @@ def main():
     server = subprocess.Popen(sys.argv[1:])
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda s, _f: server.send_signal(s))
+    sweep_kernel_folders()
     while True:
         try:
-            rc = server.wait()
+            rc = server.wait(timeout=SWEEP_EVERY)
             break
+        except subprocess.TimeoutExpired:
+            sweep_kernel_folders()
         except InterruptedError:
             continue
     end_leftovers()
+    sweep_kernel_folders()
     sys.exit(rc if rc >= 0 else 128 - rc)
 
 

@@ -152,10 +152,12 @@ class Hub:
     its state and homes under tmp, its output in log. relay_config is merged over
     classroom/relay.json; key (the teacher's, if any) goes to the relay's key file.
     An admin service token (admin_token) creates students' tokens and servers.
-    root: the project whose classroom/ scripts run (default: this one)."""
+    root: the project whose classroom/ scripts run (default: this one). subdomain_host: the
+    hub's CLASSROOM_SUBDOMAIN_HOST, where "{port}" stands for its port (e.g.
+    "http://hub.localhost:{port}": students' servers on subdomains of it)."""
 
     def __init__(self, tmp, log, install, names, relay_config, key=None, extra_env=None, extra_config="",
-                 root=ROOT):
+                 root=ROOT, subdomain_host=None):
         self.tmp, self.install, self.names, self.root = tmp, install, names, root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -186,6 +188,8 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
             "CLASSROOM_HOME_BASE": self.homes, "CLASSROOM_RELAY_CONFIG": relay_cfg,
             "CLASSROOM_EXTRA_CONFIG": extra,
         })
+        if subdomain_host:
+            self.env["CLASSROOM_SUBDOMAIN_HOST"] = subdomain_host.format(port=self.port)
         if key:
             self.env["OPENROUTER_API_KEY"] = key  # start.sh moves it to the relay's key file
         self.env.update(extra_env or {})

@@ -35,12 +35,12 @@ import tempfile
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from conftest import ROOT
 from harness import lesson
+from harness.upstream import FakeUpstream
 from harness.classroom import (TIMEOUT, Hub, Kernel, Names, as_user, http, pids_of, proc_read,  # noqa: F401
                                remove_stale_users, remove_users, status_no_redirect)
 
@@ -83,93 +83,6 @@ def code_cell_index(text):
     return code.index(quiz[0])
 
 
-# --- A fake AI provider speaking OpenAI's SSE wire format. ---
-
-class FakeUpstream:
-    def __init__(self):
-        self.auth = []
-        self.active = 0
-        self.max_active = 0
-        self.lock = threading.Lock()
-        up = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                body = json.dumps({"data": [{"id": "openai/gpt-oss-120b:free", "object": "model"}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-                with up.lock:
-                    up.auth.append(self.headers.get("Authorization"))
-                    up.active += 1
-                    up.max_active = max(up.max_active, up.active)
-                try:
-                    self.answer(req)
-                finally:
-                    with up.lock:
-                        up.active -= 1
-
-            def answer(self, req):
-                model = req.get("model", "m")
-                words = re.findall(r"\S+\s*", ANSWER)
-                pieces = [words[i * len(words) // PIECES:(i + 1) * len(words) // PIECES] for i in range(PIECES)]
-                if not req.get("stream"):
-                    time.sleep(PIECES * PIECE_GAP)
-                    body = json.dumps({
-                        "id": "fake-1", "object": "chat.completion", "created": int(time.time()), "model": model,
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
-                        "usage": {"prompt_tokens": 30, "completion_tokens": len(words), "total_tokens": 30 + len(words)},
-                    }).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(b": OPENROUTER PROCESSING\n\n")
-
-                def chunk(delta, finish=None, usage=None):
-                    c = {"id": "fake-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                         "choices": [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}]}
-                    if usage:
-                        c["usage"] = usage
-                    self.wfile.write(b"data: " + json.dumps(c).encode() + b"\n\n")
-                    self.wfile.flush()
-
-                chunk({"role": "assistant", "content": ""})
-                for p in pieces:
-                    time.sleep(PIECE_GAP)
-                    if p:
-                        chunk({"content": "".join(p)})
-                chunk({}, finish="stop")
-                if (req.get("stream_options") or {}).get("include_usage"):
-                    chunk(None, usage={"prompt_tokens": 30, "completion_tokens": len(words), "total_tokens": 30 + len(words)})
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def browser_harness():
     """(cell_with, launch) of the shared browser harness (harness/lab.py)."""
     from harness.lab import cell_with, launch
@@ -187,7 +100,7 @@ def classroom(artifacts):
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     install_s = time.time() - t0
     tmp = tempfile.mkdtemp(prefix="classroom-test-")
-    upstream = FakeUpstream()
+    upstream = FakeUpstream(ANSWER, PIECES, PIECE_GAP)
     hub = None
     try:
         t1 = time.time()
