@@ -66,10 +66,10 @@ func init() {
 
 // Specs of the objects inside a request.
 var (
-	functionCallFields = objectSpec{required: []string{"name"}, fields: map[string]fieldCheck{
+	functionCallFields = objectSpec{fields: map[string]fieldCheck{
 		"name": stringUpTo(256), "arguments": stringUpTo(0)}}
 	toolCallFields = objectSpec{required: []string{"type", "function"}, fields: map[string]fieldCheck{
-		"id": stringUpTo(256), "type": enum("function"), "function": object(functionCallFields)}}
+		"index": integer(0, 1<<16), "id": stringUpTo(256), "type": enum("function"), "function": object(functionCallFields)}}
 	functionFields = objectSpec{required: []string{"name"}, fields: map[string]fieldCheck{
 		"name": stringUpTo(256), "description": stringUpTo(0), "parameters": anyObject, "strict": boolean}}
 	toolFields = objectSpec{required: []string{"type", "function"}, fields: map[string]fieldCheck{
@@ -173,7 +173,7 @@ func refusal(msg string) *apiError {
 
 // invalid is a 400 for a field whose value is wrong: "<path> <must>."
 func invalid(path, must string) *apiError {
-	return newError(http.StatusBadRequest, TypeInvalidRequest, fmt.Sprintf("%q %s.", path, must))
+	return newError(http.StatusBadRequest, TypeInvalidRequest, fmt.Sprintf("The field %q %s. Fix it in your request.", path, must))
 }
 
 // object returns a check of an object against spec.
@@ -239,10 +239,13 @@ func stringUpTo(max int) fieldCheck {
 func enum(values ...string) fieldCheck {
 	return func(path string, v any) (any, *apiError) {
 		s, ok := v.(string)
-		if !ok || !contains(values, s) {
-			return nil, invalid(path, "must be one of "+quoteAll(values))
+		if ok && contains(values, s) {
+			return s, nil
 		}
-		return s, nil
+		if len(values) == 1 {
+			return nil, invalid(path, "must be "+strconv.Quote(values[0]))
+		}
+		return nil, invalid(path, "must be one of "+quoteAll(values))
 	}
 }
 
@@ -301,9 +304,9 @@ func checkToolChoice(path string, v any) (any, *apiError) {
 
 // partKinds names the content parts the class relay refuses, for messages.
 var partKinds = map[string]string{
-	"image_url":   "a picture",
-	"input_audio": "a sound recording",
-	"file":        "a file",
+	"image_url":   "a picture, which costs extra",
+	"input_audio": "a sound recording, which costs extra",
+	"file":        "a file, which costs extra",
 }
 
 // checkContent accepts a message's content: a string, or a list of text
@@ -323,8 +326,8 @@ func checkContent(path string, v any) (any, *apiError) {
 			if kind == "" {
 				kind = "not text"
 			}
-			return nil, refusal(fmt.Sprintf("The class relay sends only text in messages: %s[%d] is a %q part (%s). "+
-				"Remove it, and send text only.", path, i, typ, kind))
+			return nil, refusal(fmt.Sprintf("The class relay sends only text in messages, and %s[%d] is of type %q (%s). "+
+				"Remove it and send text only.", path, i, typ, kind))
 		}
 	}
 	return listOf(0, object(textPartFields))(path, v)
@@ -351,14 +354,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// quoteAll writes values as "a", "b" or "c".
+// quoteAll writes two or more values as "a", "b" or "c".
 func quoteAll(values []string) string {
 	q := make([]string, len(values))
 	for i, v := range values {
 		q[i] = strconv.Quote(v)
-	}
-	if len(q) == 1 {
-		return q[0]
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
