@@ -137,6 +137,70 @@ func TestClassRelayErrorsInClassWords(t *testing.T) {
 	}
 }
 
+// OpenRouter's daily limit for free models, passed on by the relay (status,
+// headers and body as sent), reads in the lesson as the class's limit: wait
+// for the reset or tell the teacher; no "add credits to your account". A
+// request with a field the relay refuses never reaches OpenRouter, and its
+// message names the field.
+func TestClassRelayUpstreamDailyLimit(t *testing.T) {
+	resetConfig(t)
+	const daily = `{"error":{"message":"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day","code":429,"metadata":{"headers":{"X-RateLimit-Limit":"50","X-RateLimit-Remaining":"0","X-RateLimit-Reset":"1741305600000"},"provider_name":null}},"user_id":"user_2abc"}`
+	var calls sync.Map
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		calls.Store(string(body), true)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-RateLimit-Reset", "1741305600000")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, daily)
+	}))
+	t.Cleanup(upstream.Close)
+	hub := hubtest.NewHub(t)
+	hub.Student("dora-hub-token-for-helpers-4", "dora")
+	cfg := relay.DefaultConfig()
+	cfg.HubAPIURL = hub.APIURL()
+	cfg.StateDir = t.TempDir()
+	cfg.Upstream.BaseURL = upstream.URL
+	r, err := relay.New(cfg, relay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r)
+	t.Cleanup(func() { srv.Close(); r.Close() })
+	t.Setenv(connect.BaseURLEnv, srv.URL+"/v1")
+	t.Setenv(connect.RelayEnv, "1")
+	t.Setenv(connect.HubTokenEnv, "dora-hub-token-for-helpers-4")
+	client := openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
+	_, err = recvAll(client, lessonRequest())
+	msg := explainer.Explain(err)
+	for _, want := range []string{"Your class has used up today's free requests", "Tell your teacher", "00:00 UTC"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("daily limit: %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "your OpenRouter account") {
+		t.Errorf("daily limit: %q sends the student to an account of their own", msg)
+	}
+
+	req := lessonRequest()
+	req.Store = true
+	_, err = recvAll(client, req)
+	if msg := explainer.Explain(err); !strings.Contains(msg, "did not send this request") || !strings.Contains(msg, `"store"`) {
+		t.Errorf("refused field: %q", msg)
+	}
+	n := 0
+	calls.Range(func(k, _ any) bool {
+		n++
+		if strings.Contains(k.(string), "store") {
+			t.Errorf("the refused request reached the upstream: %s", k)
+		}
+		return true
+	})
+	if n != 1 {
+		t.Errorf("%d requests reached the upstream, want 1", n)
+	}
+}
+
 // recvAll runs the lesson's Recv loop and returns the answer.
 func recvAll(client *openai.Client, req openai.ChatCompletionRequest) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

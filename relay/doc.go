@@ -54,13 +54,69 @@
 //
 // # Requests
 //
-// The body must be a JSON object of at most max_request_bytes. The relay
-// reads "model" and "stream"; a model outside upstream.allowed_models gets
-// 400 model_not_allowed ("The model … is not available in this class");
-// a body holding the student's own hub token gets 400 (it is not sent).
-// max_tokens and max_completion_tokens above student.max_tokens are
-// lowered to it; when neither is given, max_tokens is set to it. The body
-// is re-encoded (keys sorted, otherwise unchanged).
+// The body must be one JSON object of at most max_request_bytes, in UTF-8
+// (no byte-order mark, nothing after the object), nested at most 32 deep,
+// with no key twice in any object (keys compared after unescaping, so
+// "mod\u0065l" is "model"). The relay forwards only the fields it has
+// checked: the body sent upstream is re-encoded from the checked values
+// (keys sorted, numbers as written, null optional fields left out), never
+// the student's bytes. The allow-list:
+//
+//	model                  string, required; must match upstream.allowed_models
+//	messages               list of messages, required (below)
+//	stream                 true or false
+//	stream_options         {"include_usage": true|false} only
+//	max_tokens             whole number ≥ 0; lowered to student.max_tokens (below)
+//	max_completion_tokens  whole number ≥ 0; likewise
+//	temperature            number 0…2
+//	top_p                  number 0…1
+//	n                      1 only (n > 1 multiplies the cost)
+//	stop                   a string, or a list of at most 4 strings
+//	presence_penalty       number -2…2
+//	frequency_penalty      number -2…2
+//	seed                   whole number
+//	user                   string of at most 256 bytes
+//	response_format        {"type": "text"|"json_object"} or {"type": "json_schema",
+//	                       "json_schema": {"name", "description", "schema": {…}, "strict"}}
+//	logprobs               true or false
+//	top_logprobs           whole number 0…20
+//	tools                  at most 64 {"type": "function", "function": {"name",
+//	                       "description", "parameters": {…}, "strict"}}; no other tool types
+//	tool_choice            "none", "auto", "required" or {"type": "function", "function": {"name"}}
+//	parallel_tool_calls    true or false
+//	reasoning_effort       "none", "minimal", "low", "medium" or "high"
+//
+// A message has "role" (system, user, assistant, developer or tool) and may
+// have "content" (a string, null, or a list of text parts {"type": "text",
+// "text": …}), "name", "tool_call_id", "tool_calls" (at most 128 {"index",
+// "id", "type": "function", "function": {"name", "arguments"}}), "refusal"
+// and "reasoning_content" (strings). Picture, sound and file parts
+// (image_url, input_audio, file) are refused: they cost extra. A JSON
+// schema ("schema", "parameters") may hold any JSON, within the limits
+// above. A value of the wrong type or out of range gets 400
+// invalid_request_error naming the field ("The field "temperature" must be
+// a number from 0 to 2."); a missing model or messages likewise.
+//
+// Any other field, anywhere, gets 400 field_not_allowed naming it, and
+// nothing is forwarded. At the top level the message says why for these:
+// models, route and preset (other models than the class's), provider,
+// plugins and web_search_options (paid extras such as web search),
+// transforms, prediction, audio, modalities, service_tier, store and
+// metadata, reasoning (OpenRouter's reasoning object can set a thinking
+// budget beyond the class's cap; reasoning_effort is allowed, and its
+// thinking tokens count toward max_tokens), functions and function_call
+// (the old form of tools), logit_bias and usage. For example:
+//
+//	{"error":{"message":"The class relay does not send the field \"models\": it would let a request use other models than the class's. Remove it from your request.","type":"field_not_allowed","code":400}}
+//
+// A field spelled with other capital letters than an allowed one ("Model",
+// "MESSAGES"; encoding/json would have matched it) and a field given twice
+// get field_not_allowed too. A model outside upstream.allowed_models gets
+// 400 model_not_allowed ("The model … is not available in this class"); a
+// body holding the student's own hub token, even \u-escaped, gets 400 (it
+// is not sent). max_tokens and max_completion_tokens above
+// student.max_tokens are lowered to it; when neither is given, max_tokens
+// is set to it.
 //
 // Upstream requests carry the student's headers except: Authorization
 // (replaced by "Bearer <teacher key>", or none without a key), Cookie,

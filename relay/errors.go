@@ -16,6 +16,10 @@ const (
 	TypeForbidden       = "admin_only"
 	TypeInvalidRequest  = "invalid_request_error"
 	TypeModelNotAllowed = "model_not_allowed"
+	// TypeFieldNotAllowed refuses a request field the class relay does not
+	// send: one outside its allow-list, one spelled with other capital
+	// letters, or one given twice. The message names the field.
+	TypeFieldNotAllowed = "field_not_allowed"
 	TypeNotFound        = "not_found"
 	TypeUpstream        = "upstream_error"
 	TypeUpstreamKey     = "upstream_key_refused"

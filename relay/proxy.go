@@ -91,38 +91,45 @@ func copyResponseHeader(dst, src http.Header) {
 	}
 }
 
-// chatRequest is a student's chat-completions request, parsed only as far
-// as the relay needs.
+// chatRequest is a student's chat-completions request, checked against
+// the allow-list (chatFields): fields holds only checked values, and is all
+// that is sent upstream.
 type chatRequest struct {
-	fields   map[string]json.RawMessage
+	fields   map[string]any
 	model    string
 	stream   bool
-	messages json.RawMessage
-	capped   bool // a token field was added or lowered
+	messages json.RawMessage // the checked messages, re-encoded
+	capped   bool            // a token field was added or lowered
 }
 
-// parseChat reads a chat request body and applies the model list and the
+// parseChat reads a chat request body strictly (readObject), checks every
+// field against the allow-list, and applies the model list and the
 // max_tokens cap.
 func parseChat(body []byte, cfg *Config) (*chatRequest, *apiError) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest,
-			"The request body is not a JSON object (the class relay expects an OpenAI chat request).")
+	in, aerr := readObject(body)
+	if aerr != nil {
+		return nil, aerr
 	}
-	c := &chatRequest{fields: fields, messages: fields["messages"]}
-	if raw, ok := fields["model"]; ok && json.Unmarshal(raw, &c.model) != nil {
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "model must be a string, such as \"openai/gpt-oss-120b:free\".")
+	fields, aerr := checkObject("", in, chatFields)
+	if aerr != nil {
+		return nil, aerr
 	}
-	if raw, ok := fields["stream"]; ok && string(raw) != "null" && json.Unmarshal(raw, &c.stream) != nil {
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "stream must be true or false.")
+	c := &chatRequest{fields: fields}
+	c.model, _ = fields["model"].(string)
+	c.stream, _ = fields["stream"].(bool)
+	if c.model == "" {
+		return nil, invalid("model", "must name a model, such as \"openai/gpt-oss-120b:free\"")
 	}
 	if !modelAllowed(c.model, cfg.Upstream.AllowedModels) {
 		return nil, newError(http.StatusBadRequest, TypeModelNotAllowed, fmt.Sprintf(
 			"The model %q is not available in this class. Use one of: %s.", c.model, strings.Join(cfg.Upstream.AllowedModels, ", ")))
 	}
-	if err := c.capTokens(cfg.Student.MaxTokens); err != nil {
-		return nil, err
+	msgs, err := marshalJSON(fields["messages"])
+	if err != nil {
+		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The messages could not be re-encoded: "+err.Error())
 	}
+	c.messages = msgs
+	c.capTokens(cfg.Student.MaxTokens)
 	return c, nil
 }
 
@@ -162,40 +169,41 @@ func wildcard(pattern, s string) bool {
 }
 
 // capTokens lowers max_tokens and max_completion_tokens to limit, and sets
-// max_tokens to limit when neither is given. limit 0 changes nothing.
-func (c *chatRequest) capTokens(limit int) *apiError {
+// max_tokens to limit when neither is given. limit 0 changes nothing. The
+// values were checked: whole numbers, 0 or more.
+func (c *chatRequest) capTokens(limit int) {
 	if limit <= 0 {
-		return nil
+		return
 	}
 	found := false
 	for _, name := range []string{"max_tokens", "max_completion_tokens"} {
-		raw, ok := c.fields[name]
-		if !ok || string(raw) == "null" {
+		n, ok := c.fields[name].(int64)
+		if !ok {
 			continue
 		}
-		var n float64
-		if json.Unmarshal(raw, &n) != nil || n < 0 {
-			return newError(http.StatusBadRequest, TypeInvalidRequest, name+" must be a positive whole number.")
-		}
 		found = true
-		if n > float64(limit) {
-			c.fields[name] = json.RawMessage(strconv.Itoa(limit))
+		if n > int64(limit) {
+			c.fields[name] = int64(limit)
 			c.capped = true
 		}
 	}
 	if !found {
-		c.fields["max_tokens"] = json.RawMessage(strconv.Itoa(limit))
+		c.fields["max_tokens"] = int64(limit)
 		c.capped = true
 	}
-	return nil
 }
 
-// encode returns the request body to send upstream.
-func (c *chatRequest) encode() ([]byte, error) {
+// encode returns the request body to send upstream: the checked fields,
+// keys sorted.
+func (c *chatRequest) encode() ([]byte, error) { return marshalJSON(c.fields) }
+
+// marshalJSON encodes v without HTML escaping and without a trailing
+// newline.
+func marshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(c.fields); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil

@@ -378,9 +378,10 @@ func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
+	holdsToken := newError(http.StatusBadRequest, TypeInvalidRequest, "The request contains your JupyterHub token; "+
+		"it was not sent. Remove the token from the messages and run the cell again.")
 	if token != "" && bytes.Contains(b, []byte(token)) {
-		return nil, nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request contains your JupyterHub token; "+
-			"it was not sent. Remove the token from the messages and run the cell again.")
+		return nil, nil, holdsToken
 	}
 	cr, aerr := parseChat(b, &r.cfg)
 	if aerr != nil {
@@ -389,6 +390,9 @@ func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string)
 	out, err := cr.encode()
 	if err != nil {
 		return nil, nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request could not be re-encoded: "+err.Error())
+	}
+	if token != "" && bytes.Contains(out, []byte(token)) { // written with \u escapes in the body
+		return nil, nil, holdsToken
 	}
 	return out, cr, nil
 }

@@ -217,6 +217,9 @@ func (e *Explainer) explainMidStream(r *errorRecord) string {
 			return m
 		}
 	}
+	if r.code == "429" && isDaily(r) {
+		return explainRateLimit(r, e.conn().Relay)
+	}
 	what := quoteReason(r.message, r.raw)
 	advice := "Run the cell again, or choose another model."
 	if r.code == "429" || strings.Contains(strings.ToLower(r.raw+r.message), "rate") {
@@ -274,6 +277,9 @@ func (e *Explainer) explainStatus(r *errorRecord, base string) string {
 		return fmt.Sprintf("The API key was refused (401: %s). Check OPENROUTER_API_KEY: copy a fresh key from "+
 			"https://openrouter.ai/keys into the .env file (or the environment), restart the kernel, and run "+
 			"the cells again.", reason)
+	case s == 402 && e.conn().Relay:
+		return fmt.Sprintf("Your class's AI account has no credits left for this request (402: %s). It is not your "+
+			"code: use the lesson's model in MODEL (a free one, its name ends in :free); if that does not help, tell your teacher.", reason)
 	case s == 402:
 		return fmt.Sprintf("Your account has no credits left for this request (402: %s). Choose a free model "+
 			"(its name ends in :free) in MODEL, or add credits at https://openrouter.ai/settings/credits.", reason)
@@ -289,7 +295,7 @@ func (e *Explainer) explainStatus(r *errorRecord, base string) string {
 	case s == 413:
 		return fmt.Sprintf("The request is too large for this model (413: %s). Send a shorter conversation.", reason)
 	case s == 429:
-		return explainRateLimit(r)
+		return explainRateLimit(r, e.conn().Relay)
 	case s == 502:
 		return fmt.Sprintf("The model's provider is down or overloaded (502: %s). It is not your code: wait a "+
 			"moment and run the cell again, or choose another model.", reason)
@@ -320,8 +326,9 @@ func mentionsUnknownModel(lower string) bool {
 }
 
 // explainRateLimit explains a 429: OpenRouter's per-minute and per-day limits
-// for free models, and an upstream provider's own limit.
-func explainRateLimit(r *errorRecord) string {
+// for free models, and an upstream provider's own limit. In a class
+// (class is true) the account is the teacher's, not the student's.
+func explainRateLimit(r *errorRecord, class bool) string {
 	t := now()
 	wait := r.wait(t)
 	lower := strings.ToLower(r.message)
@@ -335,18 +342,41 @@ func explainRateLimit(r *errorRecord) string {
 		return fmt.Sprintf("%s is busy and limits requests right now (429: %s). It is not your code and not "+
 			"your own limit: %s, or choose another model in MODEL.", who, quoteReason(r.message, r.raw),
 			waitAdvice(wait, "wait a minute and run the cell again"))
-	case strings.Contains(lower, "per-day") || strings.Contains(lower, "per day") || wait > time.Hour:
-		when := "tomorrow"
-		if !r.resetAt.IsZero() {
-			when = fmt.Sprintf("at %s UTC (%s)", r.resetAt.UTC().Format("15:04"), inDuration(r.resetAt.Sub(t)))
-		}
-		return fmt.Sprintf("You have used today's free requests (429: %s). The limit resets %s. Until then, "+
-			"use the offline sample (no key), or add credits to your OpenRouter account for a higher limit.",
-			quoteReason(r.message, ""), when)
+	case isDaily(r) || wait > time.Hour:
+		return explainDailyLimit(r, class)
+	case class:
+		return fmt.Sprintf("Your class sent too many requests in a short time (429: %s). Free models allow about 20 "+
+			"requests a minute for the whole class: %s.", quoteReason(r.message, ""), waitAdvice(wait, "wait a minute and run the cell again"))
 	default:
 		return fmt.Sprintf("Too many requests in a short time (429: %s). Free models allow about 20 requests a "+
 			"minute: %s.", quoteReason(r.message, ""), waitAdvice(wait, "wait a minute and run the cell again"))
 	}
+}
+
+// isDaily reports whether a 429 is about a daily limit.
+func isDaily(r *errorRecord) bool {
+	lower := strings.ToLower(r.message)
+	return strings.Contains(lower, "per-day") || strings.Contains(lower, "per day")
+}
+
+// explainDailyLimit explains the upstream's daily limit (OpenRouter's
+// free-models-per-day). In a class, the account is the teacher's: a student
+// can only wait for the reset or tell the teacher.
+func explainDailyLimit(r *errorRecord, class bool) string {
+	t := now()
+	when := "tomorrow"
+	if !r.resetAt.IsZero() {
+		when = fmt.Sprintf("at %s UTC (%s)", r.resetAt.UTC().Format("15:04"), inDuration(r.resetAt.Sub(t)))
+	}
+	if class {
+		return fmt.Sprintf("Your class has used up today's free requests to the AI (429: %s). It is not your code, "+
+			"and you cannot fix it from your notebook: the limit is on your teacher's account, for the whole class. "+
+			"It resets %s; run the cell again then. Tell your teacher, who can decide what the class does until then "+
+			"(any advice to add credits is for them).", quoteReason(r.message, ""), when)
+	}
+	return fmt.Sprintf("You have used today's free requests (429: %s). The limit resets %s. Until then, "+
+		"use the offline sample (no key), or add credits to your OpenRouter account for a higher limit.",
+		quoteReason(r.message, ""), when)
 }
 
 // waitAdvice says how long to wait, or gives the fallback when unknown.
@@ -408,6 +438,9 @@ func explainRelay(r *errorRecord) string {
 			"or ask your teacher.", reason, when)
 	case "queue_timeout", "queue_full":
 		return fmt.Sprintf("Your whole class is asking at once, and no turn came free in time (429: %s): %s.", reason, wait)
+	case "field_not_allowed":
+		return fmt.Sprintf("The class relay did not send this request to the AI (400: %s). Change the request in "+
+			"the cell as it says, then run the cell again.", reason)
 	case "model_not_allowed":
 		return fmt.Sprintf("This model is not available in your class (400: %s). Put MODEL back to the lesson's "+
 			"model, run that cell and this one again.", reason)

@@ -118,3 +118,61 @@ func TestExplainUsesRecords(t *testing.T) {
 		t.Errorf("mid-stream error: %q", msg)
 	}
 }
+
+// classExplainer returns an Explainer for a class relay.
+func classExplainer() *Explainer {
+	conn := connect.Connection{BaseURL: "http://hub.school/services/class-relay/v1", HasKey: true, Relay: true}
+	return &Explainer{Conn: func() connect.Connection { return conn }, Secrets: &connect.Secrets{}}
+}
+
+// OpenRouter's daily limit for free models, as the class relay passes it on.
+const dailyLimitBody = `{"error":{"message":"Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day","code":429,"metadata":{"headers":{"X-RateLimit-Limit":"50","X-RateLimit-Remaining":"0","X-RateLimit-Reset":"1741305600000"},"provider_name":null}},"user_id":"user_2abc"}`
+
+// In a class the upstream's daily limit is the teacher's account's: the
+// student is told to wait for the reset or tell the teacher, not to add
+// credits, whether the 429 came as a response or (after waiting in the
+// relay's queue) as an event in the stream. Outside a class the advice
+// stays.
+func TestDailyLimitInClassWords(t *testing.T) {
+	const msg = "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day"
+	class := classExplainer()
+	class.Record(connect.ErrorResponse{Status: 429, ContentType: "application/json", Body: []byte(dailyLimitBody)})
+	asResponse := class.Explain(&openai.APIError{HTTPStatusCode: 429, Message: msg})
+	class.RecordEvent([]byte("data: " + dailyLimitBody))
+	asEvent := class.Explain(&openai.APIError{Message: msg})
+	for name, got := range map[string]string{"response": asResponse, "event": asEvent} {
+		for _, want := range []string{"Your class has used up today's free requests", "tell your teacher", "resets at 00:00 UTC", "not your code"} {
+			if !strings.Contains(strings.ToLower(got), strings.ToLower(want)) {
+				t.Errorf("%s: %q does not say %q", name, got, want)
+			}
+		}
+		if strings.Contains(got, "your OpenRouter account") || strings.Contains(got, "offline sample") {
+			t.Errorf("%s: %q tells a student to use their own account", name, got)
+		}
+	}
+	own := newExplainer()
+	own.Record(connect.ErrorResponse{Status: 429, ContentType: "application/json", Body: []byte(dailyLimitBody)})
+	if got := own.Explain(&openai.APIError{HTTPStatusCode: 429, Message: msg}); !strings.Contains(got, "add credits to your OpenRouter account") {
+		t.Errorf("own key: %q", got)
+	}
+}
+
+// In a class, no credits (402) is the class's account's problem too.
+func TestNoCreditsInClassWords(t *testing.T) {
+	got := classExplainer().Explain(&openai.APIError{HTTPStatusCode: 402, Message: "This request requires more credits, or fewer max_tokens."})
+	if !strings.Contains(got, "class's AI account") || !strings.Contains(got, "tell your teacher") || strings.Contains(got, "openrouter.ai/settings") {
+		t.Errorf("402 in a class: %q", got)
+	}
+}
+
+// The class relay's refusal of a field says that the request was not sent
+// and to change it as the relay's message says.
+func TestFieldNotAllowedInClassWords(t *testing.T) {
+	e := classExplainer()
+	body := `{"error":{"message":"The class relay does not send the field \"models\": it would let a request use other models than the class's. Remove it from your request.","type":"field_not_allowed","code":400}}`
+	e.Record(connect.ErrorResponse{Status: 400, ContentType: "application/json", Body: []byte(body)})
+	got := e.Explain(&openai.APIError{HTTPStatusCode: 400, Message: `The class relay does not send the field "models": it would let a request use other models than the class's. Remove it from your request.`})
+	if !strings.Contains(got, "did not send this request") || !strings.Contains(got, `"models"`) || !strings.Contains(got, "Remove it") {
+		t.Errorf("field_not_allowed: %q", got)
+	}
+}
