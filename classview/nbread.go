@@ -179,11 +179,13 @@ func readNotebook(root *os.Root, rel string, check func(fs.FileInfo) string) (*n
 	}
 	in := &cappedReader{r: f, n: maxNotebookBytes}
 	err = nb.parse(json.NewDecoder(in))
-	switch {
-	case in.over:
-		nb.Problems = append(nb.Problems, fmt.Sprintf("The file is %s, over the limit of %s: only its beginning was read, and only the cells in it are shown.",
-			sizeText(nb.Size), sizeText(maxNotebookBytes)))
-	case err != nil:
+	over := in.over || nb.Size > maxNotebookBytes
+	if over {
+		nb.Problems = append(nb.Problems, fmt.Sprintf("The file is %s, over the limit of %s: only its beginning is read, and only the cells in it are shown.",
+			sizeText(max(nb.Size, maxNotebookBytes+1)), sizeText(maxNotebookBytes)))
+	}
+	var short *cutShort
+	if err != nil && !(in.over && errors.As(err, &short)) {
 		nb.Problems = append(nb.Problems, err.Error())
 	}
 	return nb, nil
@@ -244,10 +246,17 @@ func (nb *nbRead) parseCells(dec *json.Decoder) error {
 	return nil
 }
 
+// cutShort is the error of a notebook whose JSON ends too early.
+type cutShort struct{ cells int }
+
+func (e *cutShort) Error() string {
+	return fmt.Sprintf("The notebook's JSON ends too early, after %d cells: the cells before are shown.", e.cells)
+}
+
 // damaged says where the JSON broke.
 func damaged(cells int, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return fmt.Errorf("The notebook's JSON ends too early, after %d cells: the cells before are shown.", cells)
+		return &cutShort{cells}
 	}
 	return fmt.Errorf("The notebook's JSON is damaged after %d cells (%v): the cells before are shown.", cells, err)
 }

@@ -108,7 +108,7 @@ func (r *nbRenderer) cell(n int, c *nbCell) cellView {
 		v.Notes = append(v.Notes, "Part of this cell is not in the notebook format, and is not shown.")
 	}
 	for i := range c.Outputs.list {
-		v.Outputs = append(v.Outputs, r.output(&c.Outputs.list[i]))
+		v.Outputs = append(v.Outputs, r.output(&c.Outputs.list[i])...)
 	}
 	if c.Outputs.more > 0 {
 		v.Outputs = append(v.Outputs, note("(%d more outputs, not shown: a cell shows at most %d)", c.Outputs.more, maxOutputsPerCell))
@@ -116,9 +116,10 @@ func (r *nbRenderer) cell(n int, c *nbCell) cellView {
 	return v
 }
 
-// output makes one output's view: streams and errors as text, a display's
-// richest safe form, anything else a note.
-func (r *nbRenderer) output(o *nbOutput) outView {
+// output makes one output's views: streams and errors as text, a display's
+// richest safe form (after notes on the richer forms not shown), anything
+// else a note.
+func (r *nbRenderer) output(o *nbOutput) []outView {
 	var v outView
 	switch o.OutputType {
 	case "stream":
@@ -133,14 +134,18 @@ func (r *nbRenderer) output(o *nbOutput) outView {
 		}
 		v = r.text("error", tb)
 	case "display_data", "execute_result", "update_display_data":
-		v = r.bundle(o.Data)
+		views := r.bundle(o.Data)
+		if o.bad {
+			views = append(views, note("(part of this output is not in the notebook format)"))
+		}
+		return views
 	default:
 		v = note("(an output of type %q, not shown)", oneLine(o.OutputType, 80))
 	}
-	if o.bad && v.Kind == "note" {
-		v.Text += " Part of this output is not in the notebook format."
+	if o.bad {
+		return []outView{v, note("(part of this output is not in the notebook format)")}
 	}
-	return v
+	return []outView{v}
 }
 
 // text is a text view of s, cleaned and cut to maxTextBytes.
@@ -156,28 +161,29 @@ func (r *nbRenderer) text(kind, s string) outView {
 var shownTypes = []string{"text/html", "text/markdown", "image/png", "image/jpeg", "text/plain"}
 
 // bundle shows the best form of a display's MIME bundle that is safe and
-// within the bounds; a quiz widget of this project shows its text form.
-func (r *nbRenderer) bundle(data map[string]json.RawMessage) outView {
+// within the bounds, after a note on each richer form that is not; a quiz
+// widget of this project shows its text form.
+func (r *nbRenderer) bundle(data map[string]json.RawMessage) []outView {
 	if html, ok := bundleText(data, "text/html"); ok && strings.Contains(html, "gq-quiz") {
 		if plain, ok := bundleText(data, "text/plain"); ok {
 			v := r.text("text", plain)
 			v.Text = "A quiz question (shown as text; its answers are in the class view):\n" + v.Text
-			return v
+			return []outView{v}
 		}
 	}
-	var notes []string
+	var views []outView
 	for _, mime := range shownTypes {
 		if _, ok := data[mime]; !ok {
 			continue
 		}
 		v, why := r.form(mime, data[mime])
 		if why == "" {
-			return v
+			return append(views, v)
 		}
-		notes = append(notes, why)
+		views = append(views, note("%s", why))
 	}
-	if len(notes) > 0 {
-		return note("%s", strings.Join(notes, " "))
+	if len(views) > 0 {
+		return views
 	}
 	types := make([]string, 0, len(data))
 	for t := range data {
@@ -188,9 +194,9 @@ func (r *nbRenderer) bundle(data map[string]json.RawMessage) outView {
 		types = append(types[:5], "…")
 	}
 	if len(types) == 0 {
-		return note("(an empty output)")
+		return []outView{note("(an empty output)")}
 	}
-	return note("(an output of type %s, not shown)", strings.Join(types, ", "))
+	return []outView{note("(an output of type %s, not shown)", strings.Join(types, ", "))}
 }
 
 // form shows one MIME type's data, or says why it is not shown.

@@ -126,11 +126,20 @@ func sanitizeHTML(s string) template.HTML {
 }
 
 // tidy makes the sanitized tree fit the page: headings become bold
-// paragraphs, images without alt get one, links without text show their
-// address.
+// paragraphs, images without alt get one (and images whose address was
+// refused become their alt text), links without text show their address.
 func tidy(n *html.Node) {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		tidy(c)
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		if c.DataAtom == atom.Img && attr(c, "src") == "" {
+			if alt := strings.TrimSpace(attr(c, "alt")); alt != "" {
+				n.InsertBefore(&html.Node{Type: html.TextNode, Data: "(image not shown: " + alt + ")"}, c)
+			}
+			n.RemoveChild(c)
+		} else {
+			tidy(c)
+		}
+		c = next
 	}
 	if n.Type != html.ElementNode {
 		return

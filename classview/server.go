@@ -367,7 +367,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return m
 	},
-	"num":   func(f float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") },
+	"num": func(f float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") },
 }).ParseFS(templateFiles, "templates/*.tmpl"))
 
 // clock writes a time the way a teacher reads it: "10:15" today, "3 Mar
