@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -148,8 +149,9 @@ func tidy(n *html.Node) {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		n.Data, n.DataAtom, n.Attr = "p", atom.P, []html.Attribute{{Key: "class", Val: "out-heading"}}
 	case atom.Img:
-		if attr(n, "alt") == "" {
-			n.Attr = append(n.Attr, html.Attribute{Key: "alt", Val: "An image in the output"})
+		if strings.TrimSpace(attr(n, "alt")) == "" {
+			n.Attr = append(slices.DeleteFunc(n.Attr, func(a html.Attribute) bool { return a.Key == "alt" }),
+				html.Attribute{Key: "alt", Val: "An image in the output"})
 		}
 	case atom.A:
 		if strings.TrimSpace(textOf(n)) == "" && !hasAltImage(n) {
