@@ -3,8 +3,10 @@
 // used of the class relay today, and the quiz progress per question while
 // the students work (the share who answered and who answered right, the
 // most common wrong answers, each student's answers and attempts), updated
-// without a reload; and one click downloads the class's gradebook (CSV and
-// HTML, as cmd/gradebook writes them). It runs as a JupyterHub service
+// without a reload; one click downloads the class's gradebook (CSV and
+// HTML, as cmd/gradebook writes them); and each student's notebooks can be
+// read there, read only, with nothing in them run (see "Students'
+// notebooks"). It runs as a JupyterHub service
 // beside the class relay (cmd/class-view; classroom/class_view_service.py
 // makes its entry of c.JupyterHub.services).
 //
@@ -19,6 +21,8 @@
 //	GET  P gradebook.zip    gradebook.csv and gradebook.html of the class, zipped
 //	GET  P gradebook.csv    the same CSV alone
 //	GET  P gradebook.html   the same page alone
+//	GET  P notebooks/<student>/        the list of a student's notebooks
+//	GET  P notebooks/<student>/<path>  one notebook, read only (<path> in the home, each part escaped)
 //	GET  P static/…         the page's script (classview.js) and style sheet
 //	POST P logout           sign out of the class view
 //	GET  P health           {"status":"ok"}, no login needed
@@ -102,11 +106,54 @@
 // with headers, details/summary per student, a skip link, visible focus),
 // with one script file and one style sheet from the service itself and a
 // strict Content-Security-Policy (ContentSecurityPolicy: script-src 'self',
-// no inline script, style or event handler). The script opens the event
+// no inline script, style or event handler). Every response also has
+// X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer,
+// X-Frame-Options: DENY, Cache-Control: no-store and
+// Cross-Origin-Opener-Policy: same-origin; all but the static files have
+// Cross-Origin-Resource-Policy: same-origin. The script opens the event
 // stream: each "live" event's data is JSON {"version": n, "html": …}, the
 // page's live part as rendered by the same template; a new event comes when
 // that part changes, a comment every 15 s, and "signedout" when the session
 // ends.
+//
+// # Students' notebooks
+//
+// A student's own JupyterLab is served on the hub's origin: a page of it
+// that the teacher opens could run the student's script with the teacher's
+// hub session. So the class view shows students' notebooks instead, as
+// inert pages (the Notebooks column of the students' table links to them).
+//
+// The list (<ul id="student-notebooks">) holds the *.ipynb files in the
+// student's home and up to 3 folders down, the home's lessons/ first: at
+// most 200, never in a hidden folder (nor node_modules and the like), never
+// through a link (a linked notebook is listed as refused), reading at most
+// 2000 entries of a folder and 300 folders. The student must be one the
+// page lists (not a hub admin, not excluded: the teacher's own home is not
+// shown) with a real folder as home. A notebook's page (<main
+// id="notebook">) is served only for a path that list holds, each part of
+// the URL unescaped on its own (an encoded "/" is refused, as are "..",
+// hidden names and NUL); the file is opened through an os.Root on the home
+// as the answers files are (quiz.OpenRegularFile: no link, FIFO or device,
+// the very file checked), and must belong to the home's owner.
+//
+// The page shows each cell in order: its source as text; stream output,
+// text/plain and error tracebacks as text (terminal escapes and control
+// characters removed, direction overrides shown as \u escapes); text/html
+// and text/markdown outputs through a strict allow-list (bluemonday: text,
+// lists, tables, code; links only to http, https and mailto, with
+// target=_blank and rel="nofollow noreferrer noopener"; images only as
+// data: URLs of a checked PNG or JPEG; no script, style, class, id, form,
+// frame, SVG, base or meta), then parsed and written again so that it is
+// well formed; image/png and image/jpeg outputs as data: images when they
+// are valid base64 of such an image of at most 2 MiB; a quiz widget of this
+// project as its text form; anything else as a note naming its type. A
+// notebook's trust signature makes no difference. Bounds: 16 MiB of the
+// file is read, 1000 cells, 50 outputs a cell, 100 KiB of text an output
+// or source, 512 KiB an HTML output, 8 MiB a page; what is left out is
+// said, and damaged JSON shows the cells before the damage, with a message.
+//
+// These pages have their own Content-Security-Policy, NotebookPolicy: no
+// script at all, images only from data: URLs, no form, and sandboxed.
 //
 // # Config file
 //

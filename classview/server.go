@@ -139,6 +139,8 @@ func (s *Server) Summary() string {
 //	GET  P oauth_callback  the end of the hub's OAuth login
 //	GET  P events          the page's live updates, server-sent events
 //	GET  P gradebook.csv, gradebook.html, gradebook.zip   the class's gradebook
+//	GET  P notebooks/<student>/        the student's notebooks (hub admins)
+//	GET  P notebooks/<student>/<path>  one notebook, read only (hub admins)
 //	GET  P static/...      the page's script and style sheet
 //	POST P logout          sign out
 //	GET  P health          {"status":"ok"}
@@ -149,6 +151,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	p := r.URL.Path
 	if p+"/" == s.cfg.Prefix {
 		http.Redirect(w, r, s.cfg.Prefix, http.StatusFound)
@@ -180,6 +184,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.events(w, r)
 	case rest == "gradebook.csv" || rest == "gradebook.html" || rest == "gradebook.zip":
 		s.download(w, r, rest)
+	case strings.HasPrefix(rest, notebooksPrefix):
+		s.notebooks(w, r)
 	case strings.HasPrefix(rest, "static/"):
 		s.static(w, r, strings.TrimPrefix(rest, "static/"))
 	case rest == "health":
@@ -331,6 +337,9 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request, name string) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	}
 	w.Header().Set("Cache-Control", "no-cache")
+	// The sandboxed notebook pages (NotebookPolicy) have an opaque origin:
+	// their style sheet is a cross-origin load.
+	w.Header().Del("Cross-Origin-Resource-Policy")
 	_, _ = w.Write(data)
 }
 
@@ -350,7 +359,15 @@ var templateFiles embed.FS
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"pct":   func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 	"clock": clock,
-	"num":   func(f float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") },
+	"size":  func(n int64) string { return sizeText(n) },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	},
+	"num": func(f float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") },
 }).ParseFS(templateFiles, "templates/*.tmpl"))
 
 // clock writes a time the way a teacher reads it: "10:15" today, "3 Mar

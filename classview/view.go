@@ -39,6 +39,9 @@ type StudentRow struct {
 	Name string
 	// Anchor is an HTML id made from the name (the name itself is hostile).
 	Anchor string
+	// NotebooksURL is the page of the student's notebooks, relative to the
+	// class view's page.
+	NotebooksURL string
 	// OnHub is true when the hub knows the student; Online and Starting say
 	// whether a server runs or starts.
 	OnHub, Online, Starting bool
@@ -149,7 +152,7 @@ func buildView(b *gradebook.Book, users map[string]*HubUser, ri relayInfo, perDa
 }
 
 func studentRow(b *gradebook.Book, name string, u *HubUser, ri relayInfo, perDay int) StudentRow {
-	row := StudentRow{Name: name, Anchor: anchor(name), Total: b.Total(name)}
+	row := StudentRow{Name: name, Anchor: anchor(name), NotebooksURL: notebooksURL(name), Total: b.Total(name)}
 	if u != nil {
 		row.OnHub = true
 		row.Online, row.Starting = u.online()

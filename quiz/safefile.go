@@ -1,6 +1,7 @@
 package quiz
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -153,6 +154,25 @@ func ReadAnswersIn(root *os.Root, name string) (*Answers, error) {
 	return ParseAnswers(data, filepath.Join(root.Name(), name))
 }
 
+// OpenRegularFile opens the file name (a path relative to root) inside
+// root for the caller to read, with the care of ReadRegularFile: only a
+// regular file, never through a symbolic link at name, never blocking on a
+// FIFO or a device swapped in, and only the very file checked. check, when
+// not nil, may refuse the file too, given what Lstat says of it (its size,
+// its owner), by returning the reason. The caller bounds what it reads: the
+// file may grow.
+func OpenRegularFile(root *os.Root, name string, check func(fs.FileInfo) string) (*os.File, error) {
+	return openChecked(root, name, func(info fs.FileInfo) string {
+		if reason := RefusalReason(info.Mode()); reason != "" {
+			return reason
+		}
+		if check != nil {
+			return check(info)
+		}
+		return ""
+	})
+}
+
 // ReadDirIn lists the folder name (relative to root; "." for root itself)
 // inside root, sorted by name, with the same care as ReadRegularFile: the
 // folder is checked with Lstat, opened with O_NONBLOCK, and must still be
@@ -160,6 +180,15 @@ func ReadAnswersIn(root *os.Root, name string) (*Answers, error) {
 // folder gives a *RefusedError. The entries' types are not followed: a link
 // in the folder is listed as a link.
 func ReadDirIn(root *os.Root, name string) ([]fs.DirEntry, error) {
+	entries, _, err := ReadDirInLimit(root, name, -1)
+	return entries, err
+}
+
+// ReadDirInLimit is ReadDirIn reading at most limit entries (all when
+// limit <= 0); more reports that the folder holds more. A folder with a
+// million files then costs no more than limit entries, but which entries
+// come first is the file system's order, not the names'.
+func ReadDirInLimit(root *os.Root, name string, limit int) (entries []fs.DirEntry, more bool, err error) {
 	f, err := openChecked(root, name, func(info fs.FileInfo) string {
 		switch {
 		case info.IsDir():
@@ -170,13 +199,23 @@ func ReadDirIn(root *os.Root, name string) ([]fs.DirEntry, error) {
 		return RefusalReason(info.Mode())
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
-	entries, err := f.ReadDir(-1)
+	if limit <= 0 {
+		entries, err = f.ReadDir(-1)
+	} else {
+		entries, err = f.ReadDir(limit + 1)
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		if len(entries) > limit {
+			entries, more = entries[:limit], true
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the folder %s: %w", filepath.Join(root.Name(), name), err)
+		return nil, false, fmt.Errorf("reading the folder %s: %w", filepath.Join(root.Name(), name), err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
-	return entries, nil
+	return entries, more, nil
 }

@@ -178,3 +178,56 @@ func TestReadDirInSorted(t *testing.T) {
 		t.Errorf("entries %v", names)
 	}
 }
+
+func TestReadDirInLimit(t *testing.T) {
+	dir := t.TempDir()
+	root := openRoot(t, dir)
+	if entries, more, err := ReadDirInLimit(root, ".", 3); err != nil || len(entries) != 0 || more {
+		t.Fatalf("an empty folder: %v %v %v", entries, more, err)
+	}
+	for _, n := range []string{"e", "d", "c", "a", "b"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if entries, more, err := ReadDirInLimit(root, ".", 5); err != nil || len(entries) != 5 || more {
+		t.Errorf("exactly the limit: %d entries, more %v, %v", len(entries), more, err)
+	}
+	entries, more, err := ReadDirInLimit(root, ".", 3)
+	if err != nil || len(entries) != 3 || !more {
+		t.Errorf("over the limit: %d entries, more %v, %v", len(entries), more, err)
+	}
+	mustLink(t, dir, filepath.Join(dir, "link"))
+	_, _, err = ReadDirInLimit(root, "link", 3)
+	wantRefused(t, err, filepath.Join(dir, "link"), "symbolic link")
+}
+
+func TestOpenRegularFileCheck(t *testing.T) {
+	dir := t.TempDir()
+	root := openRoot(t, dir)
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("12345"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := OpenRegularFile(root, "f", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = OpenRegularFile(root, "f", func(info os.FileInfo) string {
+		if info.Size() == 5 {
+			return "not this one"
+		}
+		return ""
+	})
+	wantRefused(t, err, filepath.Join(dir, "f"), "not this one")
+	mustLink(t, filepath.Join(dir, "f"), filepath.Join(dir, "l"))
+	_, err = OpenRegularFile(root, "l", nil)
+	wantRefused(t, err, filepath.Join(dir, "l"), "symbolic link")
+}
+
+func mustLink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+}

@@ -451,3 +451,11 @@ func (env quizEnv) Notebook() string { return env.notebook }
 
 // KernelID returns the Jupyter kernel's id.
 func (env quizEnv) KernelID() string { return env.kernelID }
+
+// Render returns the HTML and text forms of q, as a notebook's output of
+// Question holds them (with no saved answer, outside any kernel): for tests
+// of tools that show saved notebooks, such as the class view.
+func Render(q *quiz.Question) (html, text string) {
+	r := renderQuestion(q, quizEnv{}, nil, nil, newQuizUID())
+	return r.html, r.text
+}
