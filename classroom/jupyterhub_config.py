@@ -110,6 +110,11 @@ else:
                 return super()._default_access_scopes()
             return [f"{OWN_SERVER_SCOPE}!user={self.user.name}"]
 
+        @default("oauth_client_allowed_scopes")
+        def _own_server_scope_granted(self):
+            # A login's token for this server may carry the scope (when its user holds it).
+            return [] if SUBDOMAIN_HOST else [f"{OWN_SERVER_SCOPE}!user={self.user.name}"]
+
     c.JupyterHub.spawner_class = ClassSpawner
 
 

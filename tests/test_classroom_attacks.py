@@ -166,7 +166,8 @@ def add_students(hub):
     with open(csv_path, "w") as f:
         f.write("name,username\n" + "".join(f"{n},{n}\n" for n in STUDENTS.values()))
     hub.accounts("add", csv_path, "--url", hub.url + "/")
-    passwords = json.load(open(os.path.join(hub.state, "hub", "first-passwords.json")))
+    cards = json.load(open(os.path.join(hub.state, "hub", "first-passwords.json")))
+    passwords = {name: card["password"] for name, card in cards.items()}
     passwords[NAMES.teacher] = open(os.path.join(hub.state, "hub", "teacher-password.txt")).read().strip()
     return passwords
 
@@ -203,6 +204,8 @@ def kernel(attack, key):
         out, err, _ = k.execute('%%\nfmt.Println("ready", os.Getpid())')
         assert err is None and "ready" in out, out
         attack["kernels"][key] = k
+    else:  # the server closes a websocket that has been quiet for 90 s
+        attack["kernels"][key].connect()
     return attack["kernels"][key]
 
 
