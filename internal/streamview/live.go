@@ -11,9 +11,11 @@ import (
 // Display tuning. Jupyter sends each update to the browser as one message.
 const (
 	// updateGap is the least time between two updates of a live answer: at
-	// most about 10 updates a second, whatever the token rate. A token that
-	// arrives after a quiet spell of updateGap is shown at once.
-	updateGap = 100 * time.Millisecond
+	// most about 20 updates a second, whatever the token rate. A token that
+	// arrives after a quiet spell of updateGap is shown at once. Each update
+	// renders at most one bounded piece (see boundMarkdown), so it costs a
+	// few milliseconds whatever the model wrote.
+	updateGap = 50 * time.Millisecond
 	// MaxBlockBytes bounds the Markdown re-rendered by one update: when the
 	// live output grows past it, its finished blocks are sent one last time
 	// and stay as they are, and a new output takes the rest. Outputs are this
