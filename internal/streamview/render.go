@@ -96,12 +96,15 @@ func renderAnswer(dst []byte, md []byte) []byte {
 			return append(dst, "</div>"...)
 		}
 	}
-	dst = appendPlainAnswer(dst, md)
+	dst = appendPlainAnswer(dst, md, renderNote)
 	return append(dst, "</div>"...)
 }
 
-// renderNote says why a piece of an answer shows as plain text.
-const renderNote = "(shown as plain text: too complex to format)"
+// Notes that say why a piece of an answer shows as plain text.
+const (
+	renderNote  = "(shown as plain text: too complex to format)"
+	stoppedNote = "(shown as plain text: the answer was stopped before all of it was formatted)"
+)
 
 // The render budget: a piece whose syntax tree is deeper or larger than
 // this, or whose HTML is longer, is shown as plain text. boundMarkdown keeps
@@ -156,9 +159,11 @@ func withinTree(n ast.Node, maxDepth, maxNodes int) bool {
 }
 
 // appendPlainAnswer appends md as escaped text in a paragraph, line breaks
-// kept (at most one blank line in a row), after renderNote.
-func appendPlainAnswer(dst, md []byte) []byte {
-	dst = append(dst, "<p><em>"+renderNote+"</em></p><p>"...)
+// kept (at most one blank line in a row), after note.
+func appendPlainAnswer(dst, md []byte, note string) []byte {
+	dst = append(dst, "<p><em>"...)
+	dst = append(dst, note...)
+	dst = append(dst, "</em></p><p>"...)
 	newlines := 0
 	for len(md) > 0 {
 		i := bytes.IndexByte(md, '\n')
