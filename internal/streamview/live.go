@@ -355,6 +355,18 @@ func footerHTML(r Result) string {
 	}{r.Note(), r.Stats(), r.Stopped})
 }
 
+// headString returns the first n bytes of s (whole characters), with "…"
+// after them when it cut something.
+func headString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
 // tailString returns the last n bytes of b (whole characters), with "…" in
 // front when it cut something.
 func tailString(b []byte, n int) string {

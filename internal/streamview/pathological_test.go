@@ -226,3 +226,19 @@ func BenchmarkPathologicalStream(b *testing.B) {
 		}
 	}
 }
+
+// While a comparison runs, an update holds at most livePanelBytes of each
+// answer, however long the answers are; the final panels hold them whole
+// (escaped text, not Markdown).
+func TestComparePanelsBoundedWhileLive(t *testing.T) {
+	long := pathoCatalogue()[0].Text
+	r := &race{start: tNow, explain: func(err error) string { return err.Error() }}
+	r.wait.Text, r.waitEnd = long, true
+	r.text = []byte(long)
+	if n := len(r.html(tNow.Add(time.Second), false)); n > 4*2*livePanelBytes+4096 {
+		t.Errorf("a live update of the comparison is %d bytes", n)
+	}
+	if n := len(r.html(tNow.Add(time.Second), true)); n < 2*len(long) {
+		t.Errorf("the final comparison is %d bytes, want both answers whole", n)
+	}
+}
