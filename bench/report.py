@@ -304,6 +304,8 @@ def kept_section(md_path, begin, end):
     if begin in text and end in text:
         return begin + text.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
     return None
+
+
 CELL_TARGETS_MS = {"lesson": 450, "first_token": 800, "lesson_prebuilt": 450, "first_token_prebuilt": 800}
 CELL_ROWS = [
     ("plain", "round_trip_ms", "GoNB: a cell that only uses fmt"),
