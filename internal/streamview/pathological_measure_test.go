@@ -3,7 +3,6 @@ package streamview
 import (
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -79,14 +78,6 @@ func containsNote(html string) bool {
 	return len(html) > 0 && strings.Contains(html, renderNote)
 }
 
-// processCPU returns the CPU time (user and system) of this process.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // streamRender streams text through a live view at benchRate tokens of
 // benchTokenBytes a second on a fake clock, rendering every every-th update
