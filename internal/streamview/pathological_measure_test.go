@@ -78,7 +78,6 @@ func containsNote(html string) bool {
 	return len(html) > 0 && strings.Contains(html, renderNote)
 }
 
-
 // streamRender streams text through a live view at benchRate tokens of
 // benchTokenBytes a second on a fake clock, rendering every every-th update
 // (and every final one), and returns what it cost.
