@@ -134,6 +134,23 @@ func TestBoundMarkdownFallsBackForCostlyCode(t *testing.T) {
 	if _, plain := boundMarkdown(nil, []byte(md)); !plain {
 		t.Errorf("a fence inside an HTML comment hid %d unclosed links", 3000)
 	}
+	// The pre-pass leaves a fence early (code less indented than its
+	// fence), then takes goldmark's closing fence for an opening one: the
+	// links after it are escaped, or counted as code and shown as plain text.
+	for _, indent := range []string{"", "   "} {
+		md = "   ```\ncode\n   ```\n" + indent + strings.Repeat("[a](b", 3000)
+		out, plain := boundMarkdown(nil, []byte(md))
+		if n := strings.Count(string(out), "\\["); !plain && n < 2000 {
+			t.Errorf("a closing fence read as an opening one hid unclosed links (%d escaped)", n)
+		}
+	}
+	// A fence in a block quote or a list item ends with its container.
+	for _, open := range []string{"> ```\n", "- ```\n"} {
+		out, _ := boundMarkdown(nil, []byte(open+strings.Repeat("[a](b", 3000)))
+		if n := strings.Count(string(out), "\\["); n < 2000 {
+			t.Errorf("%q: only %d brackets escaped after the container ended", open, n)
+		}
+	}
 	code := "```c\n" + strings.Repeat("int *a[3] = {0};\n", 40) + "```\n"
 	if out, plain := boundMarkdown(nil, []byte(code)); plain || string(out) != code {
 		t.Errorf("ordinary code changed: plain %v\n%s", plain, out)
