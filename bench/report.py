@@ -292,6 +292,20 @@ def targets(results, rows):
 
 CELL_COST_BEGIN = "<!-- cell cost: written by bench/cells.py and bench/report.py (make bench-cells, make bench) -->"
 CELL_COST_END = "<!-- end of cell cost -->"
+RENDER_BEGIN = "<!-- render: written by hand from internal/streamview's TestPathologicalReport -->"
+RENDER_END = "<!-- end of render -->"
+
+
+def kept_section(md_path, begin, end):
+    """The section of md_path between begin and end, markers included, or None."""
+    if not os.path.exists(md_path):
+        return None
+    text = open(md_path, encoding="utf-8").read()
+    if begin in text and end in text:
+        return begin + text.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
+    return None
+
+
 CELL_TARGETS_MS = {"lesson": 450, "first_token": 800, "lesson_prebuilt": 450, "first_token_prebuilt": 800}
 CELL_ROWS = [
     ("plain", "round_trip_ms", "GoNB: a cell that only uses fmt"),
@@ -559,6 +573,10 @@ def write(results, md_path, svg_path=None):
     class_section = classroom_report.kept(md_path)
     if class_section:
         L.append(class_section)
+    # The render section (hand-run Go test, internal/streamview) is kept as it was.
+    render_section = kept_section(md_path, RENDER_BEGIN, RENDER_END)
+    if render_section:
+        L.append(render_section)
     L.append("## How it is measured\n")
     L.append("- **Provider**: `offline-provider -bench -think 0 -rate R -tokens N`, one process per "
              "configuration. Each token is ` ⟦seq|unix µs⟧` (a blank line every 40 tokens), stamped when sent.")

@@ -48,7 +48,7 @@ func Context() context.Context { return kernel.Context() }
 // it read. It closes the stream.
 //
 // In a notebook the answer renders as Markdown, updated in place at most
-// about ten times a second (a token after a quiet spell shows at once); a
+// about twenty times a second (a token after a quiet spell shows at once); a
 // reasoning model's thinking shows at once as "Thinking…", then as a
 // collapsed "Thought for N s" section; a stats line (time to first token,
 // tokens per second, total time, token counts) ends the output. Outside a

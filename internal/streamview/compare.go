@@ -49,6 +49,9 @@ type Comparison struct {
 // maxMarks bounds the marks kept for the timeline.
 const maxMarks = 2000
 
+// livePanelBytes bounds the text of each panel while the comparison runs.
+const livePanelBytes = 3000
+
 // ChatAPI is the part of *openai.Client a comparison uses (see ChatClient).
 type ChatAPI interface {
 	CreateChatCompletion(context.Context, openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
@@ -259,11 +262,14 @@ func (r *race) html(t time.Time, final bool) string {
 			status = "⚠️ failed after " + seconds(r.wait.Total)
 		}
 	}
-	cols := []compareColumn{{"Without streaming", status, r.wait.Text, r.explainErr(r.wait.Err)}}
-	text := string(r.text)
+	// While the streamed side still runs, each column shows at most
+	// livePanelBytes of its answer, so that an update stays small however
+	// long the answers are (the final panels hold them whole).
+	waitText, text := r.wait.Text, string(r.text)
 	if !final {
-		text = tailString(r.text, 3000)
+		waitText, text = headString(waitText, livePanelBytes), tailString(r.text, livePanelBytes)
 	}
+	cols := []compareColumn{{"Without streaming", status, waitText, r.explainErr(r.wait.Err)}}
 	cols = append(cols, compareColumn{"With streaming", r.streamStatus(elapsed), text, r.explainErr(r.stream.Err)})
 	data := struct {
 		Columns  []compareColumn

@@ -11,9 +11,11 @@ import (
 // Display tuning. Jupyter sends each update to the browser as one message.
 const (
 	// updateGap is the least time between two updates of a live answer: at
-	// most about 10 updates a second, whatever the token rate. A token that
-	// arrives after a quiet spell of updateGap is shown at once.
-	updateGap = 100 * time.Millisecond
+	// most about 20 updates a second, whatever the token rate. A token that
+	// arrives after a quiet spell of updateGap is shown at once. Each update
+	// renders at most one bounded piece (see boundMarkdown), so it costs a
+	// few milliseconds whatever the model wrote.
+	updateGap = 50 * time.Millisecond
 	// MaxBlockBytes bounds the Markdown re-rendered by one update: when the
 	// live output grows past it, its finished blocks are sent one last time
 	// and stay as they are, and a new output takes the rest. Outputs are this
@@ -32,6 +34,12 @@ const (
 	maxReasoningBytes = 256 << 10
 )
 
+// stopFormatBudget is how long the view keeps formatting the rest of an
+// answer after the stream failed or was stopped; what is left then shows as
+// plain text, so that ShowStream returns within a second. (A variable for
+// the tests.)
+var stopFormatBudget = 300 * time.Millisecond
+
 // Kind is the type of an output's content.
 type Kind int
 
@@ -45,10 +53,18 @@ const (
 	// like KindMarkdown, and kept as Markdown text too, for saved notebooks
 	// and exports that read text/plain.
 	KindMarkdownFinal
+	// KindAnswerText is the rest of an answer in its final form, shown as
+	// escaped plain text with a note, not formatted: what was left to show
+	// when the stream was stopped and the time to format it ran out. It is
+	// kept as text too, like KindMarkdownFinal.
+	KindAnswerText
 )
 
-// IsMarkdown reports whether k is a piece of a model's answer.
-func (k Kind) IsMarkdown() bool { return k == KindMarkdown || k == KindMarkdownFinal }
+// IsMarkdown reports whether k is a piece of a model's answer (formatted or
+// not).
+func (k Kind) IsMarkdown() bool {
+	return k == KindMarkdown || k == KindMarkdownFinal || k == KindAnswerText
+}
 
 // Sink receives display updates. Each call replaces the content of the output
 // with the given id, creating the output, below the earlier ones, on first
@@ -73,14 +89,16 @@ func (notebookSink) Show(id string, kind Kind, content string) {
 // (JupyterLab would render a model's Markdown with raw HTML in it, and
 // trusts what a running kernel sends).
 func output(id string, kind Kind, content string) kernel.Output {
-	if !kind.IsMarkdown() {
-		return kernel.Output{ID: id, HTML: inertHTML(content)}
+	switch kind {
+	case KindMarkdown:
+		return kernel.Output{ID: id, HTML: string(renderAnswer(nil, []byte(content)))}
+	case KindMarkdownFinal:
+		return kernel.Output{ID: id, HTML: string(renderAnswer(nil, []byte(content))), Text: content}
+	case KindAnswerText:
+		html := appendPlainAnswer(nil, normaliseNewlines([]byte(content)), stoppedNote)
+		return kernel.Output{ID: id, HTML: inertHTML(string(html)), Text: content}
 	}
-	o := kernel.Output{ID: id, HTML: string(renderAnswer(nil, []byte(content)))}
-	if kind == KindMarkdownFinal {
-		o.Text = content
-	}
-	return o
+	return kernel.Output{ID: id, HTML: inertHTML(content)}
 }
 
 // inertHTML wraps HTML written by the helpers in an element that MathJax
@@ -142,6 +160,8 @@ type liveView struct {
 	statusReason  int       // reasoning bytes in the last status sent
 	thought       bool      // the "Thought for" section was built
 	statusRefresh time.Time // next refresh of the "Thinking… N s" counter
+
+	plainAfter time.Time // after it, finish shows the rest as plain text; zero: never
 
 	blockID string // the live answer block's output; "" until needed
 	frozen  int    // bytes of the answer sent in finished outputs
@@ -209,6 +229,9 @@ func (v *liveView) flush(st *streamState, t time.Time) {
 func (v *liveView) finish(st *streamState, t time.Time) {
 	v.phase = phaseDone
 	v.sendStatus(st, t)
+	if st.err != nil {
+		v.plainAfter = now().Add(stopFormatBudget)
+	}
 	v.sendAnswer(st, true)
 	v.sink.Show(v.newID(), KindHTML, footerHTML(st.result()))
 }
@@ -226,6 +249,11 @@ func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
 		}
 		if v.blockID == "" {
 			v.blockID = v.newID()
+		}
+		if final && !v.plainAfter.IsZero() && now().After(v.plainAfter) {
+			v.sink.Show(v.blockID, KindAnswerText, string(tail))
+			v.frozen, v.shown = len(st.text), len(st.text)
+			return false
 		}
 		limit := max(v.maxBlock, v.frozen/BlockGrowth)
 		cut, after := 0, v.fence
@@ -325,6 +353,18 @@ func footerHTML(r Result) string {
 		Note, Stats string
 		Stopped     bool
 	}{r.Note(), r.Stats(), r.Stopped})
+}
+
+// headString returns the first n bytes of s (whole characters), with "…"
+// after them when it cut something.
+func headString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // tailString returns the last n bytes of b (whole characters), with "…" in

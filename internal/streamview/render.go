@@ -12,6 +12,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
@@ -80,23 +81,107 @@ func newAnswerPolicy(images bool) *bluemonday.Policy {
 }
 
 // renderAnswer appends to dst the safe HTML for Markdown text written by a
-// model: goldmark renders it (raw HTML becomes visible text), then the
-// answer policy removes whatever is not allowed. The result is wrapped in an
+// model: boundMarkdown caps what would make goldmark slow, goldmark renders
+// it within a budget (raw HTML becomes visible text), then the answer policy
+// removes whatever is not allowed. A piece that is past the budget shows as
+// plain text with a short note (renderNote). The result is wrapped in an
 // element that MathJax skips.
 func renderAnswer(dst []byte, md []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(md) + len(md)/4)
-	if err := markdown.Convert(normaliseNewlines(md), &buf); err != nil {
-		// goldmark fails only when writing fails, which a bytes.Buffer
-		// does not; show the text escaped to be safe.
-		buf.Reset()
-		buf.WriteString("<pre>")
-		buf.Write(util.EscapeHTML(md))
-		buf.WriteString("</pre>")
-	}
+	md = normaliseNewlines(md)
 	dst = append(dst, `<div class="`+inertClass+`">`...)
-	dst = append(dst, answerPolicy().SanitizeReader(&buf).Bytes()...)
+	src, plain := boundMarkdown(make([]byte, 0, len(md)+len(md)/16+16), md)
+	if !plain {
+		if html, ok := renderBounded(src); ok {
+			dst = append(dst, answerPolicy().SanitizeReader(html).Bytes()...)
+			return append(dst, "</div>"...)
+		}
+	}
+	dst = appendPlainAnswer(dst, md, renderNote)
 	return append(dst, "</div>"...)
+}
+
+// Notes that say why a piece of an answer shows as plain text.
+const (
+	renderNote  = "(shown as plain text: too complex to format)"
+	stoppedNote = "(shown as plain text: the answer was stopped before all of it was formatted)"
+)
+
+// The render budget: a piece whose syntax tree is deeper or larger than
+// this, or whose HTML is longer, is shown as plain text. boundMarkdown keeps
+// ordinary and pathological answers well within it; it is the last guard.
+var (
+	renderMaxDepth = 300
+	// renderMaxNodes returns the most syntax tree nodes a piece of n bytes may have.
+	renderMaxNodes = func(n int) int { return n + 64 }
+	// renderMaxHTML returns the most HTML goldmark may write for n bytes.
+	renderMaxHTML = func(n int) int { return 8*n + 4096 }
+)
+
+// renderBounded renders src with goldmark within the render budget, and
+// reports false when it is past it.
+func renderBounded(src []byte) (*bytes.Buffer, bool) {
+	doc := markdown.Parser().Parse(text.NewReader(src))
+	if !withinTree(doc, renderMaxDepth, renderMaxNodes(len(src))) {
+		return nil, false
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(src) + len(src)/4)
+	if err := markdown.Renderer().Render(&buf, src, doc); err != nil || buf.Len() > renderMaxHTML(len(src)) {
+		// goldmark fails only when writing fails, which a bytes.Buffer
+		// does not.
+		return nil, false
+	}
+	return &buf, true
+}
+
+// withinTree reports whether the tree under n is at most maxDepth deep and
+// has at most maxNodes nodes.
+func withinTree(n ast.Node, maxDepth, maxNodes int) bool {
+	nodes, depth := 0, 0
+	for c := n; c != nil; {
+		nodes++
+		if nodes > maxNodes || depth > maxDepth {
+			return false
+		}
+		if c.FirstChild() != nil {
+			c, depth = c.FirstChild(), depth+1
+			continue
+		}
+		for c != n && c.NextSibling() == nil {
+			c, depth = c.Parent(), depth-1
+		}
+		if c == n {
+			break
+		}
+		c = c.NextSibling()
+	}
+	return true
+}
+
+// appendPlainAnswer appends md as escaped text in a paragraph, line breaks
+// kept (at most one blank line in a row), after note.
+func appendPlainAnswer(dst, md []byte, note string) []byte {
+	dst = append(dst, "<p><em>"...)
+	dst = append(dst, note...)
+	dst = append(dst, "</em></p><p>"...)
+	newlines := 0
+	for len(md) > 0 {
+		i := bytes.IndexByte(md, '\n')
+		if i < 0 {
+			i = len(md)
+		}
+		if i == 0 {
+			newlines++
+		} else {
+			newlines = 0
+		}
+		dst = append(dst, util.EscapeHTML(md[:i])...)
+		if i < len(md) && newlines < 2 {
+			dst = append(dst, "<br>"...)
+		}
+		md = md[min(i+1, len(md)):]
+	}
+	return append(dst, "</p>"...)
 }
 
 // normaliseNewlines returns md with "\r\n" and lone "\r" line endings made
