@@ -9,6 +9,8 @@
 #   CLASSROOM_PORT       the port students open (8000); CLASSROOM_IP (all addresses)
 #   CLASSROOM_TEACHER    the teacher's (admin) user name (teacher)
 #   CLASSROOM_RELAY_CONFIG  a JSON file merged over classroom/relay.json
+#   CLASSROOM_SUBDOMAIN_HOST  e.g. https://hub.school.org (wildcard DNS): each student's
+#                        server at https://NAME.hub.school.org/ (README, "What is isolated")
 #   OPENROUTER_API_KEY   (or OPENAI_API_KEY, here or in .env) saved once into the relay's key file
 #
 # The key goes into <state>/relay/openrouter.key (0600, owned by the relay's
@@ -120,6 +122,7 @@ if [ -z "$host" ] || [ "$host" = 0.0.0.0 ]; then
   host=${host:-$(hostname)}
 fi
 url="http://$host:$CLASSROOM_PORT/"
+[ -z "${CLASSROOM_SUBDOMAIN_HOST:-}" ] || url="${CLASSROOM_SUBDOMAIN_HOST%/}/"
 echo "$url" >"$state/hub/url.txt"
 say "Classroom hub on $url  (teacher: $CLASSROOM_TEACHER; Ctrl-C stops it)"
 echo "    Students open $url and log in; the teacher's pages: ${url}hub/admin and ${url}hub/authorize (sign-ups)."

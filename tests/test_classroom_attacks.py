@@ -39,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import ROOT
+from harness.axe import run_axe
+from harness.upstream import FakeUpstream
 from harness.classroom import Hub, Kernel, Names, as_user, http, pids_of, proc_read, remove_stale_users, remove_users
 
 if os.geteuid() != 0:
@@ -156,8 +158,8 @@ def teacher_tokens(hub):
     return sorted((t["id"], t.get("note")) for t in r["api_tokens"] if not t.get("oauth_client"))
 
 
-def make_hub(tmp, artifacts, name, extra_env=None, subdomain_host=None):
-    return Hub(tmp, os.path.join(artifacts, name), INSTALL, NAMES, {"upstream": {"base_url": "http://127.0.0.1:9/v1"}},
+def make_hub(tmp, artifacts, name, upstream_url="http://127.0.0.1:9/v1", extra_env=None, subdomain_host=None):
+    return Hub(tmp, os.path.join(artifacts, name), INSTALL, NAMES, {"upstream": {"base_url": upstream_url}},
                extra_env=extra_env, subdomain_host=subdomain_host)
 
 
@@ -180,19 +182,23 @@ def attack(artifacts):
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     tmp = tempfile.mkdtemp(prefix="classroom-attack-")
     beacon = Beacon()
+    upstream = FakeUpstream("FAKE-UPSTREAM answers.", pieces=3, gap=0.01)
     hub = None
     try:
         # Ended kernels' folders are looked for every 2 s (30 s in a class).
-        hub = make_hub(tmp, artifacts, "classroom-attacks-hub.log", extra_env={"CLASSROOM_KERNEL_SWEEP_EVERY": "2"})
+        hub = make_hub(tmp, artifacts, "classroom-attacks-hub.log", upstream_url=upstream.url,
+                       extra_env={"CLASSROOM_KERNEL_SWEEP_EVERY": "2"})
         passwords = add_students(hub)
         for name in STUDENTS.values():
             hub.start_server(name)
         tokens = {k: hub.token_for(n) for k, n in STUDENTS.items()}
-        yield {"hub": hub, "beacon": beacon, "passwords": passwords, "tokens": tokens, "tmp": tmp, "kernels": {}}
+        yield {"hub": hub, "beacon": beacon, "upstream": upstream, "passwords": passwords, "tokens": tokens,
+               "tmp": tmp, "kernels": {}}
     finally:
         if hub is not None:
             hub.stop()
         beacon.stop()
+        upstream.stop()
         remove_users(list(STUDENTS.values()) + [NAMES.teacher, NAMES.relay_user], NAMES.group)
         remove_users([], NAMES.relay_user)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -502,6 +508,114 @@ for _, p := range []string{{"{state}/hub/jupyterhub.sqlite", "{state}/relay/stat
             assert line.rsplit(" ", 1)[1] in ("403", "404", "401", "302"), line
         if line.startswith("read "):
             assert "permission denied" in line or "no such file" in line, line
+
+
+# Requests a student's cell could send the class relay to spend the teacher's key on other
+# models or paid features: each must be refused (400) and never reach the AI provider.
+MODEL = "openai/gpt-oss-120b:free"
+MSGS = [{"role": "user", "content": "hi"}]
+REFUSED_BODIES = [
+    {"model": MODEL, "messages": MSGS, "models": ["openai/gpt-5", "anthropic/claude-opus-4"]},
+    {"model": MODEL, "messages": MSGS, "route": "fallback"},
+    {"model": MODEL, "messages": MSGS, "provider": {"order": ["OpenAI"], "allow_fallbacks": True}},
+    {"model": MODEL, "messages": MSGS, "plugins": [{"id": "web", "max_results": 20}]},
+    {"model": MODEL, "messages": MSGS, "transforms": ["middle-out"]},
+    {"model": MODEL, "messages": MSGS, "web_search_options": {"search_context_size": "high"}},
+    {"model": MODEL, "messages": MSGS, "reasoning": {"max_tokens": 100000}},
+    {"model": MODEL, "messages": MSGS, "n": 8},
+    {"model": MODEL, "messages": [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.org/big.png"}}]}]},
+    {"model": MODEL, "messages": [{"role": "user", "content": "hi", "models": ["openai/gpt-5"]}]},
+    {"Model": "openai/gpt-5", "model": MODEL, "messages": MSGS},
+]
+# Raw bodies JSON cannot express as a dict: a duplicate key, an escaped name.
+REFUSED_RAW = [
+    '{"model": "%s", "messages": [{"role": "user", "content": "hi"}], "model": "openai/gpt-5"}' % MODEL,
+    '{"model": "%s", "messages": [{"role": "user", "content": "hi"}], "\\u006dodels": ["openai/gpt-5"]}' % MODEL,
+    '{"MODEL": "openai/gpt-5", "messages": [{"role": "user", "content": "hi"}]}',
+]
+
+RELAY_CELL = r"""%%
+var bodies []string
+if err := json.Unmarshal([]byte(`BODIES`), &bodies); err != nil {
+	panic(err)
+}
+for i, b := range bodies {
+	req, _ := http.NewRequest("POST", os.Getenv("OPENAI_BASE_URL")+"/chat/completions", strings.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+os.Getenv("JUPYTERHUB_API_TOKEN"))
+	req.Header.Set("Content-Type", "application/json")
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println("request", i, "error", err)
+		continue
+	}
+	data, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	fmt.Printf("request %d status %d %s\n", i, r.StatusCode, strings.Join(strings.Fields(string(data)), " "))
+}
+"""
+
+
+def test_relay_forwards_only_what_it_checked(attack):
+    """Bob's cell asks the relay for other models (models, route, provider, a duplicate or
+    case-changed model), paid features (plugins, web search, reasoning budgets, images,
+    n > 1): each is refused with a 400 that names the field, and the AI provider receives
+    none of them. Control: the lesson's kind of request goes through, as checked."""
+    up = attack["upstream"]
+    bodies = [json.dumps(b) for b in REFUSED_BODIES] + REFUSED_RAW
+    control = json.dumps({"model": MODEL, "messages": MSGS, "stream": False, "max_tokens": 50})
+    before = len(up.bodies)
+    out, err, _ = kernel(attack, "b").execute(RELAY_CELL.replace("BODIES", json.dumps(bodies + [control])))
+    assert err is None, out
+    lines = re.findall(r"request (\d+) status (\d+) (.*)", out)
+    assert len(lines) == len(bodies) + 1, out
+    for i, status, text in lines[:-1]:
+        assert status == "400", (bodies[int(i)], status, text)
+    assert lines[-1][1] == "200" and "FAKE-UPSTREAM" in lines[-1][2], lines[-1]
+    got = up.bodies[before:]
+    assert len(got) == 1, got  # the control only
+    assert set(got[0]) <= {"model", "messages", "stream", "max_tokens"}, got[0]
+
+
+def test_teacher_reads_a_students_notebook_in_the_class_view_and_nothing_runs(attack, artifacts):
+    """The teacher opens Ada's trusted notebook with the hostile script in the class view:
+    its outputs show as text, under a sandboxing CSP, no script runs, and axe-core finds
+    nothing on the page."""
+    from playwright.sync_api import sync_playwright
+
+    from harness.lab import launch
+
+    hub, beacon, pw = attack["hub"], attack["beacon"], attack["passwords"]
+    ada = STUDENTS["a"]
+    plant_evil_files(ada, evil_script(beacon.url, "", NAMES.teacher))
+    beacon.hits.clear()
+    tokens_before = teacher_tokens(hub)
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            teacher = browser.new_context().new_page()
+            login(teacher, hub.url, NAMES.teacher, pw[NAMES.teacher])
+            teacher.goto(hub.url + "/services/class-view/")
+            teacher.wait_for_selector(f"a[href*='notebooks/{ada}/']", timeout=60_000)
+            teacher.click(f"a[href*='notebooks/{ada}/']")
+            teacher.wait_for_selector("#student-notebooks", timeout=30_000)
+            with teacher.expect_navigation() as nav:
+                teacher.click("#student-notebooks a[href$='evil.ipynb']")
+            csp = nav.value.headers.get("content-security-policy", "")
+            teacher.wait_for_selector("main#notebook", timeout=30_000)
+            time.sleep(2)
+            text = teacher.inner_text("main#notebook")
+            teacher.screenshot(path=os.path.join(artifacts, "classroom-attack-class-view-notebook.png"), full_page=True)
+            assert EVIL in text, text[:1000]  # the output's text, without its script
+            assert "<script" not in teacher.content().lower()
+            assert "sandbox" in csp and "script-src" not in csp and "default-src 'none'" in csp, csp
+            assert teacher.evaluate("() => document.scripts.length") == 0
+            violations = run_axe(teacher, artifacts, "class-view-notebook")
+            assert violations == [], violations
+        finally:
+            browser.close()
+    assert beacon.hits == [], beacon.hits
+    assert teacher_tokens(hub) == tokens_before
 
 
 # --- With subdomains: each student's server on an origin of its own. ---

@@ -40,6 +40,7 @@ import pytest
 
 from conftest import ROOT
 from harness import lesson
+from harness.axe import run_axe
 from harness.upstream import FakeUpstream
 from harness.classroom import (TIMEOUT, Hub, Kernel, Names, as_user, http, pids_of, proc_read,  # noqa: F401
                                remove_stale_users, remove_users, status_no_redirect)
@@ -552,7 +553,6 @@ QUIZ_PLAN = [
     ("b", [(0, HOSTILE_IMG, "incorrect"), (2, "a", "incorrect")]),
     ("c", [(0, HOSTILE_SCRIPT, "incorrect"), (0, "stream=True", "correct"), (2, "a", "incorrect")]),
 ]
-AXE = os.path.join(ROOT, "tests", "node_modules", "axe-core", "axe.min.js")
 
 # The class view as its page shows it, read from the DOM (textContent, so that
 # closed <details> count too), and the marks that say whether it was reloaded.
@@ -737,19 +737,6 @@ def keyboard_download(page, artifacts):
         return list(csv.reader(f))
 
 
-def run_axe(page, artifacts):
-    """axe-core over the whole class view page; its violations (results saved)."""
-    if not os.path.exists(AXE):
-        pytest.fail(f"{AXE} is missing: run `cd tests && npm ci` (tests/package.json pins axe-core)")
-    with open(AXE, encoding="utf-8") as f:
-        # page.evaluate is not bound by the page's CSP (an inline script tag would be).
-        assert page.evaluate(f.read() + "\n;typeof axe") == "object"
-    r = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    with open(os.path.join(artifacts, "axe-class-view.json"), "w") as f:
-        json.dump(r, f, indent=1)
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in r["violations"]]
-
-
 def open_class_view(browser, hub, incidents):
     """The teacher signs in through the hub's login page and opens the class view: the
     page, once its live updates are on, and the marks a reload would lose. Dialogs,
@@ -875,7 +862,7 @@ def test_teacher_sees_students_answer_live_in_class_view(classroom, artifacts):
                 ".some(tr => tr.querySelector('th').textContent.trim() === n && tr.querySelector('td').textContent.trim() === 'online'))",
                 arg=students, timeout=30_000)
             teacher.screenshot(path=os.path.join(artifacts, "classroom-class-view-live.png"), full_page=True)
-            violations = run_axe(teacher, artifacts)
+            violations = run_axe(teacher, artifacts, "class-view")
             assert not violations, violations
             rows = keyboard_download(teacher, artifacts)
             bob = [r for r in rows if r[0] == STUDENTS["b"] and r[3] == view.texts[0]]
