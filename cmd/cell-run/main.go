@@ -44,6 +44,7 @@ const pollEvery = 100 * time.Millisecond
 func init() {
 	// The program's Pdeathsig is tied to the thread that started it.
 	runtime.LockOSThread()
+	runtime.GOMAXPROCS(1)
 }
 
 func main() {
@@ -51,6 +52,10 @@ func main() {
 		os.Exit(2)
 	}
 	prog := os.Args[0] + ".cell"
+	// What the program starts and leaves becomes cell-run's child, not the Jupyter
+	// server's (student-start reaps only at its end): cell-run reaps it, so that no dead
+	// process keeps counting against the student's limit of processes.
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
 	cg := findCgroup()
 	oomBefore, maxBefore := cg.oomKills(), cg.pidsMax()
 
@@ -58,8 +63,11 @@ func main() {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	// Its own process group (what it starts can be stopped with it); killed if cell-run is.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	// One thread does all (GOMAXPROCS 1, no blocking wait): at the limit of processes
+	// and threads, cell-run itself may not get another one.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2)
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, syscall.EAGAIN) && cg.pidsMax() > maxBefore {
 			fmt.Fprintln(os.Stderr, limits.Tasks(cg.pidsLimit()))
@@ -72,42 +80,41 @@ func main() {
 	// The first process the out-of-memory killer stops, not the kernel (raising it needs no privilege).
 	_ = os.WriteFile(fmt.Sprintf("/proc/%d/oom_score_adj", pid), []byte("1000"), 0)
 
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var tick <-chan time.Time
-	if cg.pidsEvents != "" {
-		t := time.NewTicker(pollEvery)
-		defer t.Stop()
-		tick = t.C
-	}
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
 	tooMany := false
-	var err error
-wait:
+	var status syscall.WaitStatus
 	for {
+		if wpid, err := syscall.Wait4(pid, &status, syscall.WNOHANG, nil); wpid == pid || (err != nil && err != syscall.EINTR) {
+			break
+		}
 		select {
 		case s := <-sigs:
-			_ = cmd.Process.Signal(s)
-		case <-tick:
-			if !tooMany && cg.pidsMax() > maxBefore {
+			if s != syscall.SIGCHLD {
+				_ = cmd.Process.Signal(s)
+			}
+		case <-tick.C:
+			if !tooMany && cg.pidsEvents != "" && cg.pidsMax() > maxBefore {
 				tooMany = true
 				_ = syscall.Kill(-pid, syscall.SIGKILL)
 			}
-		case err = <-done:
-			break wait
 		}
 	}
-	status, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	failed := err != nil
+	failed := !status.Exited() || status.ExitStatus() != 0
 	if !tooMany && failed && cg.pidsMax() > maxBefore {
 		tooMany = true // e.g. Go's "failed to create new OS thread" before the next look
 	}
 	switch {
 	case tooMany:
 		_ = syscall.Kill(-pid, syscall.SIGKILL) // what it started, too
+		reap(3 * time.Second)
 		fmt.Fprintln(os.Stderr, "\n"+limits.Tasks(cg.pidsLimit()))
 	case status.Signaled() && status.Signal() == syscall.SIGKILL && cg.oomKills() > oomBefore:
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		reap(3 * time.Second)
 		fmt.Fprintln(os.Stderr, "\n"+limits.Memory(cg.memoryLimit()))
+	default:
+		reap(0) // only those already ended
 	}
 	if status.Signaled() {
 		sig := status.Signal()
@@ -116,7 +123,29 @@ wait:
 		time.Sleep(100 * time.Millisecond)
 		os.Exit(128 + int(sig))
 	}
-	os.Exit(cmd.ProcessState.ExitCode())
+	os.Exit(status.ExitStatus())
+}
+
+const prSetChildSubreaper = 36
+
+// reap waits for cell-run's children that have ended (the program's leftovers, which
+// became its children), for up to wait while some are left; those still running
+// after it go on without cell-run.
+func reap(wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		switch {
+		case err == syscall.EINTR || pid > 0:
+			continue
+		case err != nil: // ECHILD: none left
+			return
+		case time.Now().After(deadline):
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // cgroup holds the files of this process's cgroups that tell of its limits.
