@@ -44,7 +44,7 @@ help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: $(VENV)/.python-ok $(BIN)/goimports $(KERNEL_JSON) warm cells ## Install everything the lesson needs (idempotent).
+setup: $(VENV)/.python-ok $(BIN)/goimports $(BIN)/cell-run $(KERNEL_JSON) warm cells ## Install everything the lesson needs (idempotent).
 
 $(VENV)/.python-ok: tools/requirements.txt
 	$(call say,Checking Go and Python)
@@ -60,6 +60,12 @@ $(BIN)/goimports: go.mod go.sum
 	$(call say,Building goimports (pinned in go.mod; first time: about 20 s))
 	@mkdir -p $(BIN)
 	$(GO) build -o $@ golang.org/x/tools/cmd/goimports
+
+# The cell launcher of the classroom and of Kubernetes pods (cmd/cell-run; used only where
+# GOLESSONS_CELL_RUN names it): tells a student when their limits stopped a cell.
+$(BIN)/cell-run: go.mod $(wildcard cmd/cell-run/*.go internal/explain/limits/*.go)
+	@mkdir -p $(BIN)
+	$(GO) build -o $@ ./cmd/cell-run
 
 $(BIN)/gonb: go.mod go.sum
 	$(call say,Building the GoNB kernel $(GONB_VERSION) (pinned in go.mod; first time: about a minute))
