@@ -368,6 +368,11 @@ def test_other_student_streams_alone(hub):
     """The other student's first token with nothing else running (the baseline)."""
     times = [first_token(hub)[0] for _ in range(3)]
     FIGURES["first_token_alone_s"] = [round(t, 3) for t in times]
+    # What the lesson took from the other student's limits (its cells are pre-built).
+    cgs = cgroups_of(process_of(OTHER, b"jupyterhub-singleuser"))
+    FIGURES["lesson_peak"] = {
+        "memory_MB": round(int(cg_value(cgs, "memory", "memory.max_usage_in_bytes", "memory.peak") or 0) / 2**20),
+        "tasks": int(cg_value(cgs, "pids", "pids.peak", "pids.peak") or 0)}
     print(f"\nfirst token, alone: {', '.join(f'{t:.3f}' for t in times)} s")
 
 
@@ -436,6 +441,8 @@ def test_process_and_thread_bombs_are_stopped_with_a_message(hub, bomb):
     stopped with the message; what it started is gone, and the kernel runs the next cell."""
     cgs = cgroups_of(process_of(HOG, b"jupyterhub-singleuser"))
     kernel = process_of(HOG, b"/bin/gonb\x00")
+    if bomb == "fork":  # before any bomb: the most tasks the hog's cells and their builds took
+        FIGURES["tasks_peak_with_builds"] = int(cg_value(cgs, "pids", "pids.peak", "pids.peak") or 0)
     t, result = run_in_thread(hub.kernels[OTHER].execute, "%%\nfmt.Println(\"meanwhile\")")
     out, err, secs = hub.kernels[HOG].execute(FORK_BOMB if bomb == "fork" else THREAD_BOMB, timeout=180)
     FIGURES[f"{bomb}_bomb_cell_s"] = round(secs, 2)
