@@ -246,6 +246,12 @@ class Cgroupfs:
                 write(os.path.join(d, "pids.max"), lim.tasks or "max")
         return self.dirs(name)
 
+    def env(self, name):
+        """Where name's cgroups are, for the cell launcher (cmd/cell-run: it need not look)."""
+        return {"GOLESSONS_CGROUP_VERSION": str(self.version),
+                "GOLESSONS_CGROUP_MEMORY": self.dir_of("memory", name) if "memory" in self.parents else "",
+                "GOLESSONS_CGROUP_PIDS": self.dir_of("pids", name) if "pids" in self.parents else ""}
+
     @staticmethod
     def join(dirs):
         """Move the calling process into dirs (in the child, before exec)."""
@@ -399,6 +405,13 @@ class Systemd:
     def unit(self, name):
         return f"golessons-{name}-{os.urandom(3).hex()}"
 
+    def env(self, unit, root="/"):
+        """Where the scope's cgroup will be (cgroup v2, systemd's unified layout), for cmd/cell-run."""
+        if not os.path.exists(os.path.join(root, "sys/fs/cgroup/cgroup.controllers")):
+            return {}  # systemd on cgroup v1: cell-run finds the files itself
+        d = os.path.join("/sys/fs/cgroup", SLICE, unit + ".scope")
+        return {"GOLESSONS_CGROUP_VERSION": "2", "GOLESSONS_CGROUP_MEMORY": d, "GOLESSONS_CGROUP_PIDS": d}
+
     def wrap(self, cmd, name, uid, gid, unit=None):
         """The command that starts cmd as the student uid:gid in a scope of its own.
         systemd-run --scope runs the command itself (the same process: the spawner's pid
@@ -509,12 +522,22 @@ def spawner_class(backend):
                 demote()
             return preexec
 
+        def get_env(self):
+            env = super().get_env()
+            b = self.limits_backend
+            if isinstance(b, Cgroupfs):
+                env.update(b.env(self.user.name))
+            elif isinstance(b, Systemd) and getattr(self, "_unit", None):
+                env.update(b.env(self._unit))
+            return env
+
         async def start(self):
             b = self.limits_backend
             if isinstance(b, Systemd):
                 pw = pwd.getpwnam(self.user.name)
                 saved = self.cmd
-                self.cmd = b.wrap(list(saved), self.user.name, pw.pw_uid, pw.pw_gid)
+                self._unit = b.unit(self.user.name)
+                self.cmd = b.wrap(list(saved), self.user.name, pw.pw_uid, pw.pw_gid, unit=self._unit)
                 try:
                     return await super().start()
                 finally:

@@ -104,6 +104,10 @@ def test_v1_nested_under_the_hubs_own_cgroups(tmp_path):
     assert text(cg, "cpu/golessons-students/ada/cpu.shares") == "1024"
     assert text(cg, "pids/golessons-students/ada/pids.max") == "256"
     assert L.missing(b) == []
+    # Where they are, for the cell launcher (cmd/cell-run).
+    assert b.env("ada") == {"GOLESSONS_CGROUP_VERSION": "1",
+                            "GOLESSONS_CGROUP_MEMORY": f"{cg}/memory/process_api/abc/golessons-students/ada",
+                            "GOLESSONS_CGROUP_PIDS": f"{cg}/pids/golessons-students/ada"}
     # The server's process (here: this one) writes its pid into each cgroup.procs.
     L.Cgroupfs.join(dirs)
     assert all(text(d, "cgroup.procs") == str(os.getpid()) for d in dirs)
@@ -205,6 +209,13 @@ def test_systemd_command(tmp_path):
         "/opt/golessons/bin/student-start", "jupyterhub-singleuser"]
     assert calls and calls[0][:2] == ["/usr/bin/systemd-run", "--scope"] and calls[0][-2:] == ["--", "true"]
     assert "-p" in calls[0] and "TasksMax=512" in calls[0]
+    assert b.env("golessons-ada-1", root=root) == {}  # systemd on cgroup v1: cell-run looks itself
+    (tmp_path / "sys/fs/cgroup").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "sys/fs/cgroup/cgroup.controllers").write_text("cpu memory pids")
+    scope = "/sys/fs/cgroup/golessons-students.slice/golessons-ada-1.scope"
+    assert b.env("golessons-ada-1", root=root) == {"GOLESSONS_CGROUP_VERSION": "2", "GOLESSONS_CGROUP_MEMORY": scope,
+                                                   "GOLESSONS_CGROUP_PIDS": scope}
+    (tmp_path / "sys/fs/cgroup/cgroup.controllers").unlink()
     # The probe fails (e.g. no D-Bus): the cgroup files are used instead.
     (tmp_path / "sys/fs/cgroup/memory/process_api/abc").mkdir(parents=True)
     for c in ("cpu", "cpuacct", "pids"):
