@@ -125,7 +125,7 @@ WHERE_AM_I = """%%
 cg, _ := os.ReadFile("/proc/self/cgroup")
 adj, _ := os.ReadFile("/proc/self/oom_score_adj")
 parent, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", os.Getppid()))
-fmt.Printf("PID=%d\\nPARENT=%s\\nOOM_SCORE_ADJ=%sCGROUP=\\n%s", os.Getpid(), parent, adj, cg)
+fmt.Printf("PID=%d\\nPARENT=%s\\nMEMORY_CGROUP=%s\\nOOM_SCORE_ADJ=%sCGROUP=\\n%s", os.Getpid(), parent, os.Getenv("GOLESSONS_CGROUP_MEMORY"), adj, cg)
 """
 
 
@@ -348,7 +348,7 @@ def test_server_kernel_and_cell_are_in_the_students_own_cgroups(hub):
         kernel = process_of(name, b"/bin/gonb\x00")
         out, err, _ = hub.kernels[name].execute(WHERE_AM_I)
         assert err is None, out
-        cell = dict(re.findall(r"^(PID|PARENT|OOM_SCORE_ADJ)=(.*)$", out, re.M))
+        cell = dict(re.findall(r"^(PID|PARENT|MEMORY_CGROUP|OOM_SCORE_ADJ)=(.*)$", out, re.M))
         assert cell["PARENT"] == os.path.join(INSTALL, "bin", "cell-run"), out
         assert cell["OOM_SCORE_ADJ"].strip() == "1000", out
         cell_cgroup = out.split("CGROUP=\n", 1)[1]
@@ -360,6 +360,7 @@ def test_server_kernel_and_cell_are_in_the_students_own_cgroups(hub):
             assert d == os.path.join(mine[ctrl], L.PARENT, name), (ctrl, d, mine[ctrl])
             assert int(L.read(os.path.join(d, "cgroup.procs")).split()[0]) > 0
         assert configured(server_cgs) == (MEMORY, CPU, TASKS), configured(server_cgs)
+        assert cell["MEMORY_CGROUP"] == cg_dir(server_cgs, "memory"), out  # told to cell-run by the hub
         FIGURES.setdefault("cgroups", {})[name] = {k or "unified": v for k, v in server_cgs.items()
                                                    if k in ("memory", "cpu", "pids", "")}
 
