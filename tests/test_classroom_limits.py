@@ -72,10 +72,10 @@ for i := 1; ; i++ {
 """
 
 CPU_HOG = """%%
-// Busy on every core of the server, for 12 seconds.
+// Busy on every core of the server, for 15 seconds.
 runtime.GOMAXPROCS(runtime.NumCPU())
 n := 2 * runtime.NumCPU()
-end := time.Now().Add(12 * time.Second)
+end := time.Now().Add(15 * time.Second)
 var wg sync.WaitGroup
 for i := 0; i < n; i++ {
 	wg.Add(1)
@@ -413,7 +413,8 @@ def test_cpu_hog_is_held_to_its_core(hub):
     assert busy.wait(180), "the busy cell did not start"
     time.sleep(1)
     c0, w0, th0, idle0 = cpu_seconds(cgs), time.time(), throttled(cgs), idle_seconds()
-    secs, _ = first_token(hub)
+    times = [first_token(hub)[0] for _ in range(3)]
+    secs = statistics.median(times)
     time.sleep(max(0, 4 - (time.time() - w0)))
     wall = time.time() - w0
     cores = (cpu_seconds(cgs) - c0) / wall
@@ -421,12 +422,12 @@ def test_cpu_hog_is_held_to_its_core(hub):
     spare = (idle_seconds() - idle0) / wall  # cores nobody used meanwhile
     out, err, _ = joined(t, result)
     assert err is None and "busy: done" in out, out[-2000:]
-    FIGURES["first_token_during_cpu_hog_s"] = round(secs, 3)
+    FIGURES["first_token_during_cpu_hog_s"] = [round(t, 3) for t in times]
     FIGURES["cpu_hog_cores_used"] = round(cores, 3)
     FIGURES["cpu_hog_throttled_periods"] = th
     FIGURES["cpu_hog_spare_cores"] = round(spare, 3)
     FIGURES["cpu_hog_loadavg"] = open("/proc/loadavg").read().split()[:3]
-    print(f"\nfirst token, during the CPU hog: {secs:.3f} s; the hog used {cores:.2f} cores "
+    print(f"\nfirst token, during the CPU hog: {', '.join(f'{t:.3f}' for t in times)} s; the hog used {cores:.2f} cores "
           f"(of {os.cpu_count()}), throttled {th} times; {spare:.2f} cores idle meanwhile; "
           f"load {FIGURES['cpu_hog_loadavg']}")
     assert cores <= CPU * 1.15, f"the busy cell used {cores:.2f} cores, more than its {CPU}"
