@@ -119,12 +119,16 @@ class Limits:
     def any(self):
         return any(v is not None for v in (self.memory, self.cpu, self.tasks))
 
-    def describe(self):
+    def describe(self, missing=()):
+        """The limits in words; those in missing (of "memory", "CPU", "processes") as not applied."""
         return ", ".join([
-            "memory " + (human_size(self.memory) if self.memory else "not limited"),
-            "CPU " + (f"{self.cpu:g} core{'s' if self.cpu != 1 else ''} at most, an equal share when busy"
+            "memory " + ("NOT limited" if "memory" in missing else human_size(self.memory) if self.memory
+                         else "not limited"),
+            "CPU " + ("NOT limited" if "CPU" in missing else
+                      f"{self.cpu:g} core{'s' if self.cpu != 1 else ''} at most, an equal share when busy"
                       if self.cpu else "an equal share when busy, no cap"),
-            "processes and threads " + (str(self.tasks) if self.tasks else "not limited"),
+            "processes and threads " + (f"{self.tasks} (RLIMIT_NPROC, per Unix user)" if "processes" in missing
+                                        else str(self.tasks) if self.tasks else "not limited"),
         ])
 
     def __repr__(self):
@@ -473,7 +477,8 @@ def detect(limits, root="/", which=shutil.which, run=subprocess.run, log=None):
 
 
 def missing(backend):
-    """What the backend leaves unlimited, in words for the teacher."""
+    """What the backend cannot limit with a cgroup, in words for the teacher: "memory",
+    "CPU", "processes" (these then with RLIMIT_NPROC, per Unix user)."""
     lim = backend.limits
     if isinstance(backend, Systemd):
         return []
@@ -484,7 +489,7 @@ def missing(backend):
     if "cpu" not in have:
         out.append("CPU")
     if lim.tasks and "pids" not in have:
-        out.append("processes (RLIMIT_NPROC instead: counted per Unix user)")
+        out.append("processes")
     return out
 
 
@@ -588,16 +593,20 @@ def configure(c, install_dir, demo=False, environ=None, root="/", log=None):
         log("[golessons] Per-student limits: OFF (CLASSROOM_LIMITS=off or every limit off).")
     else:
         left = missing(backend)
-        if isinstance(backend, NoCgroups) or left:
+        unlimited = [w for w in left if w != "processes"]
+        if left:
             bar = "*" * 77
-            log(f"{bar}\n  WARNING: students' {', '.join(left)} {'is' if len(left) == 1 else 'are'} NOT limited: "
-                f"no usable cgroup controller for {'it' if len(left) == 1 else 'them'}.\n"
-                "  One student's cell could then take the whole server's memory or CPU.\n"
+            what = f"Students' {' and '.join(unlimited)} {'is' if len(unlimited) == 1 else 'are'} NOT limited"
+            log(f"{bar}\n  WARNING: no usable cgroup controller for {', '.join(left)}.\n"
+                + ("  " + what + ": one student's cell could take the whole server's "
+                   + " and ".join(unlimited) + ".\n" if unlimited else "")
+                + ("  A student's processes and threads are limited with RLIMIT_NPROC instead (per Unix user).\n"
+                   if "processes" in left else "") +
                 "  To fix it: run the hub on a server whose PID 1 is systemd (Debian, Ubuntu), or\n"
                 "  mount the cgroup controllers (memory, cpu, pids) writable for root under\n"
                 "  /sys/fs/cgroup (in a container: --cgroupns=private, or a writable cgroup mount).\n"
                 + "".join(f"  ({t})\n" for t in tried) + bar)
-        log(f"[golessons] Per-student limits: {limits.describe()}; with {backend.describe()}.")
+        log(f"[golessons] Per-student limits: {limits.describe(left)}; with {backend.describe()}.")
     c.JupyterHub.spawner_class = spawner_class(backend)
     env = dict(c.Spawner.environment)
     env.update(student_env(backend, install_dir))

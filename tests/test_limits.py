@@ -237,7 +237,10 @@ def test_no_cgroups_warns_and_falls_back_to_rlimit_nproc(tmp_path):
     b = L.configure(cfg, str(tmp_path), environ={}, root=root, log=said.append)
     assert isinstance(b, L.NoCgroups)
     warning = "\n".join(said)
-    assert "WARNING: students' memory, CPU, processes" in warning and "NOT limited" in warning, warning
+    assert "WARNING: no usable cgroup controller for memory, CPU, processes." in warning, warning
+    assert "Students' memory and CPU are NOT limited" in warning
+    assert "Per-student limits: memory NOT limited, CPU NOT limited, processes and threads 512 (RLIMIT_NPROC" in warning
+    assert "limited with RLIMIT_NPROC instead" in warning
     assert "systemd" in warning and "/sys/fs/cgroup" in warning
     assert cfg.Spawner.environment == {"A": "1"}  # no cell launcher without cgroups
     spawner = cfg.JupyterHub.spawner_class
@@ -267,7 +270,12 @@ def test_spawner_preexec_joins_the_cgroups_then_demotes(tmp_path, monkeypatch):
         "sys/fs/cgroup/memory/process_api/abc": {}, "sys/fs/cgroup/cpu": {}, "sys/fs/cgroup/cpuacct": {}})
     b = L.detect(L.Limits(GiB, 1.0, 300), root=root)
     assert set(b.parents) == {"memory", "cpu", "cpuacct"}
-    assert L.missing(b) == ["processes (RLIMIT_NPROC instead: counted per Unix user)"]
+    assert L.missing(b) == ["processes"]
+    said = []
+    cfg = types.SimpleNamespace(JupyterHub=types.SimpleNamespace(), Spawner=types.SimpleNamespace(environment={}))
+    L.configure(cfg, str(tmp_path), environ={"CLASSROOM_TASKS_LIMIT": "300"}, root=root, log=said.append)
+    assert "WARNING: no usable cgroup controller for processes.\n" in said[0] and "NOT limited" not in said[0], said
+    assert "processes and threads 300 (RLIMIT_NPROC, per Unix user)" in said[1], said
     rlimits = []
     monkeypatch.setattr(L.resource, "setrlimit", lambda what, v: rlimits.append((what, v)))
     spawner = L.spawner_class(b)()
