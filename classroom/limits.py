@@ -11,8 +11,8 @@ the cell's program) runs in a control group (cgroup) of the student's own, with
   the student in plain words);
 - CPU: an equal share with every other student when the server is busy (the same
   weight), and at most CLASSROOM_CPU_LIMIT cores (default 1.0) even when it is idle;
-- processes and threads: at most CLASSROOM_TASKS_LIMIT (default 512; Go programs are
-  multi-threaded, and each thread counts).
+- processes and threads: at most CLASSROOM_TASKS_LIMIT (default 512, or 32 a core on a
+  server with more than 16; Go programs are multi-threaded, and each thread counts).
 
 "off" (or 0) turns one off; CLASSROOM_LIMITS=off turns them all off.
 
@@ -94,6 +94,12 @@ def parse_tasks(text):
     return int(t) or None
 
 
+def default_tasks(cores=None):
+    """512, or 32 a core on a server with more than 16: a Go program (the kernel, gopls, the go
+    command, the compiler, the cell's) may run a thread on every core."""
+    return max(int(DEFAULT_TASKS), 32 * (cores or os.cpu_count() or 1))
+
+
 def human_size(n):
     """1073741824 -> "1 GB" (GiB, said the way a student knows it); 805306368 -> "768 MB"."""
     if n >= 1 << 30:
@@ -112,9 +118,10 @@ class Limits:
         env = os.environ if environ is None else environ
         if env.get("CLASSROOM_LIMITS", "on").strip().lower() in ("off", "0", "no"):
             return cls()
+        tasks = env.get("CLASSROOM_TASKS_LIMIT")
         return cls(parse_size(env.get("CLASSROOM_MEMORY_LIMIT", DEFAULT_MEMORY)),
                    parse_cpu(env.get("CLASSROOM_CPU_LIMIT", DEFAULT_CPU)),
-                   parse_tasks(env.get("CLASSROOM_TASKS_LIMIT", DEFAULT_TASKS)))
+                   parse_tasks(tasks) if tasks is not None else default_tasks())
 
     def any(self):
         return any(v is not None for v in (self.memory, self.cpu, self.tasks))

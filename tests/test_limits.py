@@ -48,6 +48,7 @@ def test_limits_from_env():
     for bad in ("CLASSROOM_MEMORY_LIMIT", "CLASSROOM_CPU_LIMIT", "CLASSROOM_TASKS_LIMIT"):
         with pytest.raises(ValueError):
             L.Limits.from_env({bad: "lots"})
+    assert L.default_tasks(2) == 512 and L.default_tasks(16) == 512 and L.default_tasks(64) == 2048
     assert L.human_size(GiB) == "1 GB" and L.human_size(768 << 20) == "768 MB" and L.human_size(3 * GiB // 2) == "1.5 GB"
 
 
