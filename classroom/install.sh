@@ -8,7 +8,7 @@
 #   DIR/venv/           Python with JupyterLab and JupyterHub 6 (classroom/requirements.txt,
 #                       every package pinned); the GoNB
 #                       kernel spec in venv/share/jupyter/kernels/gonb
-#   DIR/bin/            gonb, goimports, class-relay, class-view, built from this project's go.mod
+#   DIR/bin/            gonb, goimports, class-relay, class-view, cell-run, built from this project's go.mod
 #   DIR/go/             the Go toolchain (a link to it when students can already read it)
 #   DIR/src/            a copy of the project (the module the kernel's go.work uses;
 #                       the lessons in src/notebooks); never the .env, .git or .venv
@@ -147,11 +147,13 @@ student_path="$dir/bin:$dir/go/bin:/usr/local/bin:/usr/bin:/bin"
 
 # --- Binaries: gonb, goimports and the relay, from this project's go.mod. ---
 bin_key=$( { go env GOVERSION; cat go.mod go.sum; echo "$files" | grep -E '\.go$' | tr '\n' '\0' | xargs -0 cat; } | sha256sum | cut -c1-32)
-if ! stamp_ok bin "$bin_key" || [ ! -x "$dir/bin/class-relay" ]; then
+if ! stamp_ok bin "$bin_key" || [ ! -x "$dir/bin/class-relay" ] || [ ! -x "$dir/bin/cell-run" ]; then
   say "Building gonb, goimports and class-relay into $dir/bin"
   go build -o "$dir/bin/gonb" github.com/janpfeifer/gonb
   go build -o "$dir/bin/goimports" golang.org/x/tools/cmd/goimports
   go build -o "$dir/bin/class-relay" ./cmd/class-relay
+  # The cell launcher: tells a student when their limits stopped a cell (classroom/limits.py).
+  go build -o "$dir/bin/cell-run" ./cmd/cell-run
   # The teacher's live view of the class (a hub service, hub admins only).
   if [ -d cmd/class-view ]; then go build -o "$dir/bin/class-view" ./cmd/class-view; fi
   stamp bin "$bin_key"

@@ -222,6 +222,12 @@ def pre_spawn_hook(spawner):
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 
+# Each student's memory, CPU and processes limited (CLASSROOM_MEMORY_LIMIT, CLASSROOM_CPU_LIMIT,
+# CLASSROOM_TASKS_LIMIT): systemd scopes or cgroups, see classroom/limits.py.
+import limits  # noqa: E402
+
+limits.configure(c, DIR, demo=DEMO, base=None if DEMO else ClassSpawner)
+
 # --- Services: the class relay (the teacher's key) and the idle culler. ---
 relay_service = {
     "name": RELAY_NAME,

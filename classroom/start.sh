@@ -12,6 +12,8 @@
 #   CLASSROOM_SUBDOMAIN_HOST  e.g. https://hub.school.org (wildcard DNS): each student's
 #                        server at https://NAME.hub.school.org/ (README, "What is isolated")
 #   OPENROUTER_API_KEY   (or OPENAI_API_KEY, here or in .env) saved once into the relay's key file
+#   CLASSROOM_MEMORY_LIMIT, CLASSROOM_CPU_LIMIT, CLASSROOM_TASKS_LIMIT  each student's share
+#                        (1G, 1.0 cores, 512 processes and threads; "off"), classroom/limits.py
 #
 # The key goes into <state>/relay/openrouter.key (0600, owned by the relay's
 # user) and nowhere else: the hub is started without it in its environment, and

@@ -149,6 +149,28 @@ def end_leftovers(grace=3.0):
                 break
 
 
+def wait_server(server):
+    """The server's exit status (as Popen's returncode), once it has ended. Meanwhile: reap
+    every orphan this subreaper inherits (a zombie still counts against the student's
+    process limit), and sweep ended kernels' folders every SWEEP_EVERY seconds."""
+    next_sweep = 0.0
+    while True:
+        if time.time() >= next_sweep:
+            sweep_kernel_folders()
+            next_sweep = time.time() + SWEEP_EVERY
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return server.returncode if server.returncode is not None else 1
+            if pid == 0:
+                break
+            if pid == server.pid:
+                server.returncode = os.waitstatus_to_exitcode(status)
+                return server.returncode
+        time.sleep(0.5)
+
+
 def main():
     os.umask(0o077)
     home = os.environ["HOME"]
@@ -163,15 +185,7 @@ def main():
     server = subprocess.Popen(sys.argv[1:])
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda s, _f: server.send_signal(s))
-    sweep_kernel_folders()
-    while True:
-        try:
-            rc = server.wait(timeout=SWEEP_EVERY)
-            break
-        except subprocess.TimeoutExpired:
-            sweep_kernel_folders()
-        except InterruptedError:
-            continue
+    rc = wait_server(server)
     end_leftovers()
     sweep_kernel_folders()
     sys.exit(rc if rc >= 0 else 128 - rc)

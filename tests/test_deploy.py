@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -237,6 +238,27 @@ def test_students_pods_have_guarantees_and_limits(values, relay_objs):
     assert bytes_of(su["memory"]["guarantee"]) >= 0.4 * 2**30
     resources = relay_container(relay_objs)["resources"]
     assert resources["requests"] and resources["limits"]
+
+
+def test_students_pods_have_the_classrooms_limits(values):
+    """The same per-student limits as the classroom on one server (classroom/limits.py's
+    defaults): memory and CPU in the values; processes, which Zero to JupyterHub cannot
+    set, named for the kubelet's podPidsLimit; the cell launcher that tells a student
+    why a cell was stopped, built by make setup into the image's .venv."""
+    sys.path.insert(0, os.path.join(ROOT, "classroom"))
+    import limits
+
+    su = values["singleuser"]
+    assert bytes_of(su["memory"]["limit"]) == limits.parse_size(limits.DEFAULT_MEMORY)
+    assert float(su["cpu"]["limit"]) == limits.parse_cpu(limits.DEFAULT_CPU)
+    assert f"podPidsLimit: {limits.parse_tasks(limits.DEFAULT_TASKS)}" in read("values.yaml")
+    run = su["extraEnv"]["GOLESSONS_CELL_RUN"]
+    assert run == "/opt/golessons/.venv/bin/cell-run", run
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as f:
+        makefile = f.read()
+    setup = re.search(r"^setup: (.*?)##", makefile, re.M).group(1)
+    assert "$(BIN)/cell-run" in setup.split(), setup
+    assert re.search(r"^\$\(BIN\)/cell-run: .*\n(\t.*\n)*\t\$\(GO\) build -o \$@ \./cmd/cell-run$", makefile, re.M)
 
 
 def test_students_start_on_the_lesson(values):

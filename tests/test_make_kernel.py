@@ -313,3 +313,22 @@ def test_cell_cache_is_put_aside_when_the_projects_go_code_changed(fake, tmp_pat
     (project / "helpers" / "h.go").write_text("package helpers // changed\n")
     assert len(fake("build", "-o", binary, **env)[2]) == 1  # built
     assert "GOLESSONS_CELL_CACHE" in json.load(open(KERNEL_JSON))["env"], "make setup's kernel has no cell cache"
+
+
+def test_classroom_cell_runs_through_the_cell_launcher(fake, tmp_path):
+    """In the classroom (GOLESSONS_CELL_RUN, classroom/limits.py), GoNB's cell program is built
+    as BINARY.cell and BINARY links to the launcher (cmd/cell-run); other builds are untouched."""
+    launcher = tmp_path / "cell-run"
+    launcher.write_text("#!/bin/sh\n")
+    launcher.chmod(0o755)
+    binary = tmp_path / "gonb_1234" / "gonb_1234"
+    for args in (("build", "-o", str(binary)), ("test", "-c", "-o", str(binary))):
+        rc, out, calls = fake(*args, GOLESSONS_CELL_RUN=str(launcher))
+        assert rc == 0, out
+        assert calls[0].split(" |")[0] == "go " + " ".join(args[:-1]) + f" {binary}.cell", calls
+        assert binary.is_symlink() and os.readlink(binary) == str(launcher)
+    # A wasm build (another output path) and a build outside GoNB's folder: as before.
+    rc, out, calls = fake("build", "-o", str(tmp_path / "gonb_1234" / "main.wasm"), GOLESSONS_CELL_RUN=str(launcher))
+    assert calls[0].split(" |")[0] == f"go build -o {tmp_path}/gonb_1234/main.wasm"
+    rc, out, calls = fake("build", "-o", "x", cwd=tmp_path, GOLESSONS_CELL_RUN=str(launcher))
+    assert calls[0].split(" |")[0] == "go build -o x"
