@@ -182,7 +182,7 @@ def test_students_tokens_may_use_the_relay(values, relay_objs):
     assert cfg["required_scopes"] == [RELAY_SCOPE]
     assert RELAY_SCOPE in values["hub"]["config"]["KubeSpawner"]["server_token_scopes"]
     roles = values["hub"]["loadRoles"]
-    assert roles["user"]["scopes"] == ["self", RELAY_SCOPE]
+    assert roles["user"]["scopes"][:2] == ["self", RELAY_SCOPE]  # and their own server's scope (below)
     assert roles[RELAY_NAME]["services"] == [RELAY_NAME]
     assert "read:users" in roles[RELAY_NAME]["scopes"]
 
@@ -404,3 +404,46 @@ def test_start_hook_starts_the_server_even_when_lessons_cannot_be_copied(tmp_pat
     assert "no lessons handed out" in r.stderr
     r = start(home, tmp_path)
     assert r.returncode == 2 and "no command" in r.stderr
+
+
+def test_students_servers_let_in_their_student_only(values):
+    """As on one server: a student's server asks for the class's own scope, which each user
+    holds for themselves only (not the teacher, an admin); no user config from homes."""
+    import types
+
+    from traitlets import Any, HasTraits, List, Union, Unicode
+
+    class KubeSpawner(HasTraits):  # the traits of JupyterHub's Spawner that the snippet sets
+        oauth_access_scopes = List(Unicode())
+        oauth_client_allowed_scopes = Union([List(Unicode()), Any()])
+        user = Any()
+
+        def _default_access_scopes(self):
+            return [f"access:servers!server={self.user.name}/"]
+
+    class Config:
+        def __init__(self):
+            self.JupyterHub = types.SimpleNamespace()
+
+    code = values["hub"]["extraConfig"]["golessons-own-server"]
+    c = Config()
+    ns = {"c": c}
+    saved = sys.modules.get("kubespawner")
+    sys.modules["kubespawner"] = types.SimpleNamespace(KubeSpawner=KubeSpawner)
+    try:
+        exec(compile(code, "values.yaml:golessons-own-server", "exec"), ns)
+    finally:
+        if saved is None:
+            del sys.modules["kubespawner"]
+        else:
+            sys.modules["kubespawner"] = saved
+    scope = re.search(r'OWN_SERVER_SCOPE = "([^"]+)"', open(os.path.join(ROOT, "classroom", "jupyterhub_config.py")).read())
+    assert scope, "classroom/jupyterhub_config.py no longer names OWN_SERVER_SCOPE"
+    scope = scope.group(1)
+    assert scope in c.JupyterHub.custom_scopes
+    assert scope + "!user" in values["hub"]["loadRoles"]["user"]["scopes"]
+    spawner = c.JupyterHub.spawner_class(user=types.SimpleNamespace(name="ada"))
+    assert spawner.oauth_access_scopes == [f"{scope}!user=ada"]
+    assert spawner.oauth_client_allowed_scopes == [f"{scope}!user=ada"]
+    env = values["singleuser"]["extraEnv"]
+    assert env["JUPYTERHUB_DISABLE_USER_CONFIG"] == "1" and env["PYTHONNOUSERSITE"] == "1"
