@@ -623,3 +623,23 @@ def configure(c, install_dir, demo=False, environ=None, root="/", log=None, base
     env.update(student_env(backend, install_dir))
     c.Spawner.environment = env
     return backend
+
+
+def main(argv):
+    """limits.py --check: the limits the environment asks for, in words, or what is wrong
+    with them (start.sh runs it before the hub, so a typo is said plainly)."""
+    if argv != ["--check"]:
+        print("usage: limits.py --check", file=sys.stderr)
+        return 2
+    try:
+        print("Per-student limits: " + Limits.from_env().describe())
+    except ValueError as e:
+        print(f"The per-student limits cannot be read: {e}.\n"
+              "Fix CLASSROOM_MEMORY_LIMIT, CLASSROOM_CPU_LIMIT or CLASSROOM_TASKS_LIMIT "
+              "(README, \"Each student's share of the server\") and run make classroom again.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -114,6 +114,10 @@ say "The class relay (the teacher's AI key stays in it)"
   JUPYTERHUB_SERVICE_URL="http://127.0.0.1:$CLASSROOM_RELAY_PORT" \
   "$dir/bin/class-relay" -check -config "$state/relay/relay.json") | sed 's/^/    /'
 
+# --- Each student's share of the server (classroom/limits.py): a typo is said here. ---
+"$py" "$root/classroom/limits.py" --check | sed 's/^/    /'
+[ "${PIPESTATUS[0]}" = 0 ] || exit 1
+
 # --- The teacher's account. ---
 "$py" "$root/classroom/accounts.py" teacher
 

@@ -285,3 +285,14 @@ def test_spawner_preexec_joins_the_cgroups_then_demotes(tmp_path, monkeypatch):
     assert all(text(d, "cgroup.procs") == str(os.getpid()) for d in b.dirs("ada"))
     assert rlimits == [(L.resource.RLIMIT_NPROC, (300, 300))]
     assert FakeLocalProcessSpawner.demoted == ["ada"]
+
+
+def test_check_says_what_is_wrong_with_a_limit(capsys, monkeypatch):
+    """start.sh runs limits.py --check before the hub: a typo is said plainly, not as a traceback."""
+    monkeypatch.setenv("CLASSROOM_MEMORY_LIMIT", "lots")
+    assert L.main(["--check"]) == 1
+    err = capsys.readouterr().err
+    assert "not a size: 'lots'" in err and "CLASSROOM_MEMORY_LIMIT" in err
+    monkeypatch.setenv("CLASSROOM_MEMORY_LIMIT", "768M")
+    assert L.main(["--check"]) == 0
+    assert "memory 768 MB" in capsys.readouterr().out
