@@ -191,18 +191,3 @@ func (q *Question) gradeNumber(answer string) Result {
 	}
 	return Result{Feedback: q.DefaultFeedback}
 }
-
-// GradeRecord grades a student's record of q, as the gradebook does: only the
-// latest answer (r.Answer) is read and graded with Grade. The record's own
-// "correct" and "points", which the widget writes for its display and anyone
-// can edit, are ignored. The score is q.Points for a right answer, else 0;
-// a nil record is not answered: not correct, 0.
-func (q *Question) GradeRecord(r *Record) (correct bool, score float64) {
-	if r == nil {
-		return false, 0
-	}
-	if q.Grade(r.Answer).Correct {
-		return true, q.Points
-	}
-	return false, 0
-}

@@ -1,5 +1,5 @@
-// Package quiz reads, checks and grades the quiz questions of the lessons, and
-// keeps students' answers.
+// Package quiz reads, checks, grades and seals the quiz questions of the
+// lessons. Students' answers are kept by package answerfile.
 //
 // A question is a JSON object in one of two formats, read into one model,
 // Question:

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/k12notebooks/golessons/answerfile"
 	"github.com/k12notebooks/golessons/internal/kernel"
 	"github.com/k12notebooks/golessons/internal/plural"
 	"github.com/k12notebooks/golessons/quiz"
@@ -63,7 +64,7 @@ func compactScript(s string) string {
 // In JupyterLab the student answers in the output: radio buttons, two
 // True/False buttons, or a text box where Enter submits. Each answer is checked
 // at once (try again as often as you like) and saved in the answers file
-// beside the notebook (see quiz.Answers) by the widget's own script, through
+// beside the notebook (see answerfile.Answers) by the widget's own script, through
 // the Jupyter server; so the cell's program returns at once and the widget
 // keeps working after it has exited. The page holds no right answer,
 // feedback or explanation in readable form: the widget grades with salted
@@ -109,7 +110,7 @@ func showQuestions(w io.Writer, qs []*quiz.Question) {
 	env := currentQuizEnv()
 	saved, savedErr := env.readSaved()
 	for _, q := range qs {
-		var rec *quiz.Record
+		var rec *answerfile.Record
 		if saved != nil {
 			rec = saved.Answers[q.ID]
 		}
@@ -198,32 +199,32 @@ func quizEnvFrom(getenv func(string) string, cwd string) quizEnv {
 	if filepath.IsAbs(session) {
 		nb := filepath.Clean(session)
 		env.notebook = filepath.Base(nb)
-		env.answersFile = quiz.AnswersPath(nb)
+		env.answersFile = answerfile.Path(nb)
 		if root != "" {
 			if rel, err := filepath.Rel(root, nb); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				env.answersPath = quiz.AnswersPath(filepath.ToSlash(rel))
+				env.answersPath = answerfile.Path(filepath.ToSlash(rel))
 			}
 		}
 		return env
 	}
 	api := strings.TrimPrefix(path.Clean(filepath.ToSlash(session)), "/")
 	env.notebook = path.Base(api)
-	env.answersPath = quiz.AnswersPath(api)
+	env.answersPath = answerfile.Path(api)
 	switch {
 	case root != "":
-		env.answersFile = quiz.AnswersPath(filepath.Join(root, filepath.FromSlash(api)))
+		env.answersFile = answerfile.Path(filepath.Join(root, filepath.FromSlash(api)))
 	case cwd != "":
-		env.answersFile = quiz.AnswersPath(filepath.Join(cwd, env.notebook))
+		env.answersFile = answerfile.Path(filepath.Join(cwd, env.notebook))
 	}
 	return env
 }
 
 // readSaved reads the answers file, if there is one.
-func (env quizEnv) readSaved() (*quiz.Answers, error) {
+func (env quizEnv) readSaved() (*answerfile.Answers, error) {
 	if env.answersFile == "" {
 		return nil, nil
 	}
-	a, err := quiz.ReadAnswers(env.answersFile)
+	a, err := answerfile.Read(env.answersFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -270,7 +271,7 @@ func scriptJSON(v any) string {
 
 // renderQuestion builds the HTML and text forms of q. saved is the student's
 // saved answer (nil when none); savedErr a problem reading the answers file.
-func renderQuestion(q *quiz.Question, env quizEnv, saved *quiz.Record, savedErr error, uid string) renderedQuestion {
+func renderQuestion(q *quiz.Question, env quizEnv, saved *answerfile.Record, savedErr error, uid string) renderedQuestion {
 	opts := make([]quizOption, len(q.Options))
 	for i, o := range q.Options {
 		opts[i] = quizOption{Option: o}
@@ -328,7 +329,7 @@ func renderQuestion(q *quiz.Question, env quizEnv, saved *quiz.Record, savedErr 
 }
 
 // savedText describes the saved answer for the student.
-func savedText(q *quiz.Question, saved *quiz.Record, savedErr error) string {
+func savedText(q *quiz.Question, saved *answerfile.Record, savedErr error) string {
 	if savedErr != nil {
 		return "Saved answers could not be read: " + savedErr.Error()
 	}

@@ -5,8 +5,8 @@
 // saves them with the Jupyter server's contents API, so it needs neither the
 // kernel nor GoNB's comms and keeps working after the cell's program exits.
 //
-// normalize, grade and mergeRecords do exactly what package quiz does in Go
-// (Normalize, Question.Grade, MergeRecords); helpers/quiz_script_test.go
+// normalize, grade and mergeRecords do exactly what Go does (quiz.Normalize,
+// quiz.Question.Grade, answerfile.MergeRecords); quiz_script_test.go
 // checks both against the same table, and runs the saving below against a
 // simulated Jupyter server. The data a widget gets is sealed (quiz.Seal): no
 // right answer, feedback or explanation in readable form; grade opens what
@@ -330,7 +330,7 @@ var golessonsQuiz = (function () {
     return r.time ? [{ answer: r.answer, correct: r.correct, time: r.time }] : [];
   }
 
-  // mergeRecords combines two records of one question; see quiz.MergeRecords.
+  // mergeRecords combines two records of one question; see answerfile.MergeRecords.
   function mergeRecords(a, b) {
     if (!a && !b) return null;
     var hist = [], seen = new Set(), attempts = 0, question, points;
@@ -381,14 +381,36 @@ var golessonsQuiz = (function () {
 
   // ---- Answers documents --------------------------------------------------
 
+  // ANSWERS_VERSION is the schema version of the answers file written here;
+  // package answerfile (answerfile.Version) writes the same, and its
+  // documentation gives the rules: no "version" is version 1; a newer
+  // version is not read and never written over.
+  var ANSWERS_VERSION = 1;
+
   function DamagedError(msg) { this.message = msg; this.damaged = true; }
   DamagedError.prototype = Object.create(Error.prototype);
 
+  // NewerError is an answers file of a newer schema version: written by
+  // newer lessons, so neither read nor written here.
+  function NewerError(v) {
+    this.message = 'it was written by newer lessons (answers file version ' + v + '; these lessons know ' + ANSWERS_VERSION + ')';
+    this.newer = true;
+  }
+  NewerError.prototype = Object.create(Error.prototype);
+
   function newDoc(notebook) {
-    return { version: 1, notebook: notebook || '', answers: Object.create(null) };
+    return { version: ANSWERS_VERSION, notebook: notebook || '', answers: Object.create(null) };
   }
 
-  // parseDoc reads the text of an answers file (see quiz.Answers); blank text
+  // checkVersion throws unless v, a file's "version", is one this script
+  // reads.
+  function checkVersion(v) {
+    if (v === undefined || v === null) return;
+    if (typeof v !== 'number' || v < 1 || Math.floor(v) !== v) throw new DamagedError('"version" must be a whole number from 1 up');
+    if (v > ANSWERS_VERSION) throw new NewerError(v);
+  }
+
+  // parseDoc reads the text of an answers file (see package answerfile); blank text
   // is an empty document. Its "answers" has no prototype, so any question id
   // is an ordinary key. A file that is no answers file throws DamagedError.
   function parseDoc(text, notebook) {
@@ -404,6 +426,7 @@ var golessonsQuiz = (function () {
       (hasOwn(doc, 'answers') && (!src || typeof src !== 'object' || Array.isArray(src)))) {
       throw new DamagedError('it is not an answers file (no "answers" object)');
     }
+    checkVersion(own(doc, 'version'));
     var answers = Object.create(null);
     Object.keys(src || {}).forEach(function (id) {
       var r = src[id];
@@ -585,7 +608,7 @@ var golessonsQuiz = (function () {
       if (k.points !== undefined) rec.points = k.points;
       doc.answers[id] = mergeRecords(own(doc.answers, id), rec);
     });
-    if (!doc.version) doc.version = 1;
+    doc.version = ANSWERS_VERSION;
     if (!doc.notebook) doc.notebook = notebook;
     return doc;
   }
@@ -728,7 +751,10 @@ var golessonsQuiz = (function () {
       ui.setSave(s, text, retry ? function () { save(null); } : null);
     }
     function failed(e, path) {
-      if (e && e.damaged) {
+      if (e && e.newer) {
+        set('error', (attempted ? 'Your answer was checked but not saved: the answers file ' : 'Answers are checked but not saved: the answers file ') +
+          path + ' ' + e.message + '. Ask your teacher to update the lessons.');
+      } else if (e && e.damaged) {
         set('error', attempted
           ? 'Your answer was checked but not saved: the answers file ' + path + ' is damaged (' + e.message + '). Ask your teacher to fix or remove it.'
           : 'The answers file ' + path + ' is damaged (' + e.message + '), so answers are checked but not saved. Ask your teacher to fix or remove it.');
@@ -791,7 +817,7 @@ var golessonsQuiz = (function () {
         if (state === 'loading') set('idle', '');
       });
     }).catch(function (e) {
-      if (e && e.damaged) {
+      if (e && (e.damaged || e.newer)) {
         ready.then(function (path) { if (state === 'loading' || state === 'idle') failed(e, path); });
       } else if (state === 'loading') {
         set('idle', '');
@@ -950,6 +976,6 @@ var golessonsQuiz = (function () {
 
   return {
     normalize: normalize, grade: grade, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
-    parseDoc: parseDoc, saveAttempt: saveAttempt, newAttemptTime: newAttemptTime, timing: timing
+    parseDoc: parseDoc, saveAttempt: saveAttempt, answersVersion: ANSWERS_VERSION, newAttemptTime: newAttemptTime, timing: timing
   };
 })();
