@@ -236,15 +236,6 @@ type renderedQuestion struct {
 	html, text string
 }
 
-// Kinds of question as shown to students.
-var quizKindLabels = map[quiz.Type]string{
-	quiz.Freeform:       "Short answer",
-	quiz.TrueFalse:      "True or false",
-	quiz.MultipleChoice: "Multiple choice",
-	quiz.ManyChoice:     "Choose all that apply",
-	quiz.Numeric:        "Number",
-}
-
 // quizOption is an option as rendered.
 type quizOption struct {
 	quiz.Option
@@ -303,17 +294,18 @@ func renderQuestion(q *quiz.Question, env quizEnv, saved *answerfile.Record, sav
 	if q.Points != 1 {
 		pointsLabel = strconv.FormatFloat(q.Points, 'g', -1, 64) + " points"
 	}
+	input := q.Kind().Input
 	data := map[string]any{
 		"UID":          uid,
 		"Q":            q,
-		"Kind":         quizKindLabels[q.Type],
+		"Kind":         q.Kind().Label,
 		"Points":       pointsLabel,
 		"Env":          env,
 		"Options":      opts,
-		"Choice":       q.Type == quiz.MultipleChoice || q.Type == quiz.ManyChoice,
-		"InputType":    map[bool]string{true: "checkbox", false: "radio"}[q.Type == quiz.ManyChoice],
-		"TrueFalse":    q.Type == quiz.TrueFalse,
-		"Numeric":      q.Type == quiz.Numeric,
+		"Choice":       input == quiz.InputOneOption || input == quiz.InputOptions,
+		"InputType":    map[bool]string{true: "checkbox", false: "radio"}[input == quiz.InputOptions],
+		"TrueFalse":    input == quiz.InputTrueFalse,
+		"Numeric":      input == quiz.InputNumber,
 		"Saved":        savedAnswer,
 		"SavedIsTrue":  strings.EqualFold(savedAnswer, "true"),
 		"SavedIsFalse": strings.EqualFold(savedAnswer, "false"),
@@ -351,32 +343,21 @@ func savedText(q *quiz.Question, saved *answerfile.Record, savedErr error) strin
 	return "Your saved answer: " + describeAnswer(q, saved.Answer) + " (" + strings.Join(parts, ", ") + ")"
 }
 
-// describeAnswer turns option keys into their text.
+// describeAnswer turns option keys into their text, with the key when the
+// keys are shown.
 func describeAnswer(q *quiz.Question, answer string) string {
-	if q.Type != quiz.MultipleChoice && q.Type != quiz.ManyChoice {
-		return answer
-	}
-	var out []string
-	for _, k := range strings.Split(answer, ",") {
-		k = strings.TrimSpace(k)
-		label := k
-		for _, o := range q.Options {
-			if strings.EqualFold(o.Key, k) {
-				label = o.Text
-				if q.KeysShown {
-					label = o.Key + ") " + o.Text
-				}
-			}
+	return q.Describe(answer, func(o quiz.Option) string {
+		if q.KeysShown {
+			return o.Key + ") " + o.Text
 		}
-		out = append(out, label)
-	}
-	return strings.Join(out, "; ")
+		return o.Text
+	})
 }
 
 // questionText is the plain-text form of a question.
 func questionText(q *quiz.Question, opts []quizOption, savedLine string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Question (%s): %s\n", strings.ToLower(quizKindLabels[q.Type]), q.Text)
+	fmt.Fprintf(&b, "Question (%s): %s\n", strings.ToLower(q.Kind().Label), q.Text)
 	if q.Code != "" {
 		for _, l := range strings.Split(strings.TrimRight(q.Code, "\n"), "\n") {
 			fmt.Fprintf(&b, "    %s\n", l)
@@ -386,12 +367,12 @@ func questionText(q *quiz.Question, opts []quizOption, savedLine string) string 
 		label := "-"
 		if q.KeysShown {
 			label = o.Key + ")"
-		} else if q.Type == quiz.MultipleChoice || q.Type == quiz.ManyChoice {
+		} else if len(opts) > 0 {
 			label = strconv.Itoa(i+1) + "."
 		}
 		fmt.Fprintf(&b, "  %s %s\n", label, o.Text)
 	}
-	if q.Type == quiz.TrueFalse {
+	if q.Kind().Input == quiz.InputTrueFalse {
 		b.WriteString("  True / False\n")
 	}
 	if q.Hint != "" {
