@@ -580,3 +580,42 @@ func TestQuizScriptAnswersVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptKnowsEveryKind: the script has one object per question type of
+// package quiz's table, with the same input, and the grading table above
+// (TestScriptGradesLikeGo) has questions of every type.
+func TestScriptKnowsEveryKind(t *testing.T) {
+	var got map[string]struct {
+		Input string `json:"input"`
+		Grade bool   `json:"grade"`
+		Read  bool   `json:"read"`
+		Show  bool   `json:"show"`
+		Desc  bool   `json:"describe"`
+	}
+	runQuizJS(t, `const out = {};
+for (const [name, k] of Object.entries(golessonsQuiz.types)) {
+  out[name] = { input: k.input, grade: typeof k.grade === 'function', read: typeof k.read === 'function',
+    show: typeof k.show === 'function', describe: typeof k.describe === 'function' };
+}
+console.log(JSON.stringify(out));`, nil, &got)
+	covered := map[quiz.Type]int{}
+	for _, c := range gradeCases {
+		covered[mustQuestion(t, c.json).Type] += len(c.answers)
+	}
+	for _, k := range quiz.Kinds() {
+		js, ok := got[string(k.Type)]
+		switch {
+		case !ok:
+			t.Errorf("the script has no object for the type %q", k.Type)
+		case js.Input != string(k.Input) || !js.Grade || !js.Read || !js.Show || !js.Desc:
+			t.Errorf("the script's %q: %+v, want input %q and grade, read, show, describe", k.Type, js, k.Input)
+		}
+		if covered[k.Type] < 5 {
+			t.Errorf("the grading table has %d answers to %q questions; give it some", covered[k.Type], k.Type)
+		}
+		delete(got, string(k.Type))
+	}
+	for name := range got {
+		t.Errorf("the script has an object for %q, a type package quiz does not know", name)
+	}
+}

@@ -206,88 +206,146 @@ var golessonsQuiz = (function () {
     };
   }
 
+  // ---- Question types -----------------------------------------------------
+  //
+  // One object per question type, as package quiz has one Kind per type
+  // (quiz/kind_*.go); quiz_script_test.go checks that both know the same
+  // types, with the same input, and grade alike. Each object has:
+  //
+  //   input: how the widget takes an answer (quiz.Input: the HTML comes
+  //     from Go);
+  //   grade(q, s, answer, none): {correct, feedback, explanation} from the
+  //     question's sealed data s (see sealed), as quiz.Sealed.Grade does;
+  //     none is the result for an answer no entry matches;
+  //   read(ui): the answer in the widget's inputs ('' for none yet);
+  //   show(ui, answer): puts an answer back in the inputs;
+  //   describe(ui, answer): the answer as the student reads it.
+  //
+  // ui is what answerInputs finds in the widget.
+
+  // option finds the option whose key is part (any case, space trimmed):
+  // {i: its entry, key: lower-cased}, or null.
+  function option(s, part) {
+    var k = lower(String(part).trim()), h = s.match(k);
+    for (var j = 0; j < s.entries.length; j++) {
+      if (s.entries[j].h && sameBytes(h, s.entries[j].h)) return { i: j, key: k };
+    }
+    return null;
+  }
+
+  // How answers are read and shown, by input.
+  var TEXT = {
+    read: function (ui) { return ui.input ? ui.input.value.trim() : ''; },
+    show: function (ui, answer) { if (ui.input) ui.input.value = answer; },
+    describe: function (ui, answer) { return answer; }
+  };
+  var OPTIONS = {
+    read: function (ui) {
+      return ui.choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; }).join(',');
+    },
+    show: function (ui, answer) {
+      var keys = String(answer).split(',');
+      ui.choices.forEach(function (c) { c.checked = keys.indexOf(c.value) >= 0; });
+    },
+    describe: function (ui, answer) { return String(answer).split(',').filter(Boolean).map(ui.optionLabel).join('; '); }
+  };
+
+  function kind(input, methods, gradeFn) {
+    return Object.assign({ input: input, grade: gradeFn }, methods);
+  }
+
+  var TYPES = Object.create(null);
+
+  TYPES.freeform = kind('text', TEXT, function (q, s, answer, none) {
+    if (normalize(answer, false) === '') return none;
+    for (var i = 0; i < s.entries.length; i++) {
+      var e = s.entries[i], a = normalize(answer, e.m);
+      if (e.o) {
+        var want = s.plain(i);
+        if (a === want || similarity(a, want) >= e.z) return s.open('box ' + i, want, e);
+      } else if (sameBytes(s.match(a), e.h)) {
+        return s.open('box ' + i, a, e);
+      }
+    }
+    return none;
+  });
+
+  TYPES.true_false = kind('true_false', {
+    read: function () { return ''; }, // each button submits its own answer
+    show: function (ui, answer) {
+      ui.tfButtons.forEach(function (b) {
+        b.setAttribute('aria-pressed', String(lower(b.getAttribute('data-answer')) === lower(String(answer))));
+      });
+    },
+    describe: TEXT.describe
+  }, function (q, s, answer, none) {
+    var a = normalize(answer, false);
+    for (var i = 0; i < s.entries.length; i++) {
+      if (sameBytes(s.match(a), s.entries[i].h)) {
+        var r = s.open('box ' + i, a, s.entries[i]);
+        r.feedback = q.defaultFeedback || '';
+        return r;
+      }
+    }
+    return none;
+  });
+
+  TYPES.multiple_choice = kind('one_option', OPTIONS, function (q, s, answer, none) {
+    var o = option(s, answer);
+    return o ? s.open('box ' + o.i, o.key, s.entries[o.i]) : none;
+  });
+
+  TYPES.many_choice = kind('options', OPTIONS, function (q, s, answer, none) {
+    var chosen = [], seen = new Set(), feedback = [];
+    var parts = String(answer).split(',');
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].trim() === '') continue;
+      var c = option(s, parts[i]);
+      if (!c) return none;
+      if (seen.has(c.key)) continue;
+      seen.add(c.key);
+      chosen.push(c.key);
+      var fb = s.open('box ' + c.i, c.key, s.entries[c.i]).feedback;
+      if (fb) feedback.push(fb);
+    }
+    if (!chosen.length) return none;
+    var out = { correct: false, feedback: feedback.join(' '), explanation: '' };
+    var set = chosen.sort().join(',');
+    if (s.set && sameBytes(s.match(set), s.set.h)) {
+      var rs = s.open('box set', set, s.set);
+      out.correct = rs.correct;
+      out.explanation = rs.explanation;
+    }
+    return out;
+  });
+
+  TYPES.numeric = kind('number', TEXT, function (q, s, answer, none) {
+    var x = parseNumber(answer);
+    if (x === null) return { correct: false, feedback: 'Enter a number, such as 3.14.', explanation: '' };
+    if (q.precision > 0) x = Number(x.toPrecision(q.precision));
+    for (var i = 0; i < s.entries.length; i++) {
+      var text = s.plain(i), v;
+      try { v = JSON.parse(text); } catch (err) { continue; }
+      if (!Array.isArray(v) || v.length !== 4) continue;
+      var match = v[0] ? (x >= v[2] && x <= v[3])
+        : Math.abs(x - v[1]) <= 1e-9 * Math.max(1, Math.abs(v[1]));
+      if (match) return s.open('box ' + i, text, s.entries[i]);
+    }
+    return none;
+  });
+
+  // typeOf returns the object of q's type; an unknown type (a page from newer
+  // lessons) grades nothing right and reads its inputs as text.
+  function typeOf(q) {
+    return own(TYPES, q.type) || kind('text', TEXT, function () { return { correct: false, feedback: '', explanation: '' }; });
+  }
+
   // grade returns {correct, feedback, explanation} for an answer, from the
   // question's sealed data; see Question.Grade and Sealed.Grade. The
   // explanation is decoded only for a right answer ('' otherwise).
   function grade(q, answer) {
     var none = { correct: false, feedback: q.defaultFeedback || '', explanation: '' };
-    var s = sealed(q), i, e, a;
-    function option(part) {
-      var k = lower(String(part).trim()), h = s.match(k);
-      for (var j = 0; j < s.entries.length; j++) {
-        if (s.entries[j].h && sameBytes(h, s.entries[j].h)) return { i: j, key: k };
-      }
-      return null;
-    }
-    switch (q.type) {
-      case 'freeform': {
-        if (normalize(answer, false) === '') return none;
-        for (i = 0; i < s.entries.length; i++) {
-          e = s.entries[i];
-          a = normalize(answer, e.m);
-          if (e.o) {
-            var want = s.plain(i);
-            if (a === want || similarity(a, want) >= e.z) return s.open('box ' + i, want, e);
-          } else if (sameBytes(s.match(a), e.h)) {
-            return s.open('box ' + i, a, e);
-          }
-        }
-        return none;
-      }
-      case 'true_false': {
-        a = normalize(answer, false);
-        for (i = 0; i < s.entries.length; i++) {
-          if (sameBytes(s.match(a), s.entries[i].h)) {
-            var r = s.open('box ' + i, a, s.entries[i]);
-            r.feedback = q.defaultFeedback || '';
-            return r;
-          }
-        }
-        return none;
-      }
-      case 'multiple_choice': {
-        var o = option(answer);
-        return o ? s.open('box ' + o.i, o.key, s.entries[o.i]) : none;
-      }
-      case 'many_choice': {
-        var chosen = [], seen = new Set(), feedback = [];
-        var parts = String(answer).split(',');
-        for (i = 0; i < parts.length; i++) {
-          if (parts[i].trim() === '') continue;
-          var c = option(parts[i]);
-          if (!c) return none;
-          if (seen.has(c.key)) continue;
-          seen.add(c.key);
-          chosen.push(c.key);
-          var fb = s.open('box ' + c.i, c.key, s.entries[c.i]).feedback;
-          if (fb) feedback.push(fb);
-        }
-        if (!chosen.length) return none;
-        var out = { correct: false, feedback: feedback.join(' '), explanation: '' };
-        var set = chosen.sort().join(',');
-        if (s.set && sameBytes(s.match(set), s.set.h)) {
-          var rs = s.open('box set', set, s.set);
-          out.correct = rs.correct;
-          out.explanation = rs.explanation;
-        }
-        return out;
-      }
-      case 'numeric': {
-        var x = parseNumber(answer);
-        if (x === null) return { correct: false, feedback: 'Enter a number, such as 3.14.', explanation: '' };
-        if (q.precision > 0) x = Number(x.toPrecision(q.precision));
-        for (i = 0; i < s.entries.length; i++) {
-          var text = s.plain(i), v;
-          try { v = JSON.parse(text); } catch (err) { continue; }
-          if (!Array.isArray(v) || v.length !== 4) continue;
-          var match = v[0] ? (x >= v[2] && x <= v[3])
-            : Math.abs(x - v[1]) <= 1e-9 * Math.max(1, Math.abs(v[1]));
-          if (match) return s.open('box ' + i, text, s.entries[i]);
-        }
-        return none;
-      }
-    }
-    return { correct: false, feedback: '', explanation: '' };
+    return typeOf(q).grade(q, sealed(q), answer, none);
   }
 
   // ---- Records and attempts -----------------------------------------------
@@ -826,53 +884,36 @@ var golessonsQuiz = (function () {
     return save;
   }
 
-  // answerInputs reads and sets the answer in a widget's inputs: option
-  // buttons, or a text box, and the True/False buttons.
+  // answerInputs reads and sets the answer in a widget's inputs (option
+  // buttons, a text box, or the True/False buttons) as its type says.
   function answerInputs(root, q) {
-    var input = root.querySelector('.gq-input');
-    var tfButtons = Array.prototype.slice.call(root.querySelectorAll('.gq-tf'));
-    var choices = Array.prototype.slice.call(root.querySelectorAll('.gq-option input'));
-
-    function optionLabel(key) {
-      for (var i = 0; i < choices.length; i++) {
-        if (choices[i].value === key) {
-          var label = choices[i].closest('.gq-option');
-          var t = label && label.querySelector('.gq-text');
-          var k = label && label.querySelector('.gq-key');
-          return (k ? k.textContent + ' ' : '') + (t ? t.textContent : key);
+    var ui = {
+      input: root.querySelector('.gq-input'),
+      tfButtons: Array.prototype.slice.call(root.querySelectorAll('.gq-tf')),
+      choices: Array.prototype.slice.call(root.querySelectorAll('.gq-option input')),
+      optionLabel: function (key) {
+        for (var i = 0; i < ui.choices.length; i++) {
+          if (ui.choices[i].value === key) {
+            var label = ui.choices[i].closest('.gq-option');
+            var t = label && label.querySelector('.gq-text');
+            var k = label && label.querySelector('.gq-key');
+            return (k ? k.textContent + ' ' : '') + (t ? t.textContent : key);
+          }
         }
+        return key;
       }
-      return key;
-    }
+    };
+    var type = typeOf(q);
 
     return {
-      choices: choices,
-      tfButtons: tfButtons,
-      describe: function (answer) {
-        if (q.type === 'multiple_choice') return optionLabel(answer);
-        if (q.type === 'many_choice') return answer.split(',').filter(Boolean).map(optionLabel).join('; ');
-        return answer;
-      },
-      current: function () {
-        if (choices.length) {
-          return choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; }).join(',');
-        }
-        return input ? input.value.trim() : '';
-      },
-      select: function (answer) {
-        if (choices.length) {
-          var keys = String(answer).split(',');
-          choices.forEach(function (c) { c.checked = keys.indexOf(c.value) >= 0; });
-        } else if (input) {
-          input.value = answer;
-        }
-        tfButtons.forEach(function (b) {
-          b.setAttribute('aria-pressed', String(b.getAttribute('data-answer').toLowerCase() === String(answer).toLowerCase()));
-        });
-      },
+      choices: ui.choices,
+      tfButtons: ui.tfButtons,
+      describe: function (answer) { return type.describe(ui, answer); },
+      current: function () { return type.read(ui); },
+      select: function (answer) { type.show(ui, answer); },
       mark: function (answer, result) {
         var keys = String(answer).split(',');
-        choices.forEach(function (c) {
+        ui.choices.forEach(function (c) {
           var label = c.closest('.gq-option');
           if (!label) return;
           label.classList.remove('gq-chosen-correct', 'gq-chosen-wrong');
@@ -975,7 +1016,7 @@ var golessonsQuiz = (function () {
   }
 
   return {
-    normalize: normalize, grade: grade, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
+    normalize: normalize, grade: grade, types: TYPES, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
     parseDoc: parseDoc, saveAttempt: saveAttempt, answersVersion: ANSWERS_VERSION, newAttemptTime: newAttemptTime, timing: timing
   };
 })();
