@@ -386,7 +386,7 @@ func questionText(q *quiz.Question, opts []quizOption, savedLine string) string 
 	return b.String()
 }
 
-var quizTemplate = template.Must(template.New("quiz").Parse(`<div class="gq-quiz" id="{{.UID}}" role="group" aria-labelledby="{{.UID}}-q" data-lm-suppress-shortcuts="true" data-question-id="{{.Q.ID}}" data-question-type="{{.Q.Type}}" data-answers-path="{{.Env.AnswersPath}}" data-notebook="{{.Env.Notebook}}" data-kernel-id="{{.Env.KernelID}}" data-gq-ready="false" data-save-state="none">
+var quizTemplate = template.Must(template.New("quiz").Parse(`<div class="gq-quiz" id="{{.UID}}" role="group" aria-labelledby="{{.UID}}-q" data-question-id="{{.Q.ID}}" data-question-type="{{.Q.Type}}" data-answers-path="{{.Env.AnswersPath}}" data-notebook="{{.Env.Notebook}}" data-kernel-id="{{.Env.KernelID}}" data-gq-ready="false" data-save-state="none">
 <style>{{.Style}}</style>
 <div class="gq-head"><span class="gq-kind">{{.Kind}}</span>{{with .Points}}<span class="gq-points">{{.}}</span>{{end}}</div>
 <p class="gq-question" id="{{.UID}}-q">{{.Q.Text}}</p>

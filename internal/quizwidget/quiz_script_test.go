@@ -619,3 +619,44 @@ console.log(JSON.stringify(out));`, nil, &got)
 		t.Errorf("the script has an object for %q, a type package quiz does not know", name)
 	}
 }
+
+// TestScriptKeys: which keys pressed in a widget go on to JupyterLab's
+// shortcuts. Plain keys never do (command mode's "a", "b", "d d" would
+// insert and delete cells); modifier shortcuts do (Ctrl+S saves), except
+// those editing an answer needs.
+func TestScriptKeys(t *testing.T) {
+	type key struct {
+		Key                    string `json:"key"`
+		Ctrl, Meta, Alt, Shift bool
+		IsComposing            bool `json:"isComposing"`
+		InText                 bool `json:"inText"`
+		Want                   bool `json:"-"`
+	}
+	keys := []key{
+		{Key: "s", Ctrl: true, InText: true, Want: true},
+		{Key: "s", Meta: true, Want: true},
+		{Key: "S", Ctrl: true, Shift: true, InText: true, Want: true},
+		{Key: "C", Ctrl: true, Shift: true, Want: true},
+		{Key: "b", Ctrl: true, InText: true, Want: true},
+		{Key: "ArrowUp", Alt: true, Want: true},
+		{Key: "Escape", InText: true, Want: true},
+		{Key: "Escape", Want: true},
+		{Key: "a", InText: true}, {Key: "a"}, {Key: "b"}, {Key: "d"}, {Key: "A", Shift: true},
+		{Key: " "}, {Key: "1"}, {Key: "Enter"}, {Key: "Tab"}, {Key: "ArrowDown"}, {Key: "Backspace", InText: true},
+		{Key: "Enter", Shift: true}, {Key: "Enter", Ctrl: true}, {Key: "Enter", Alt: true}, {Key: "Enter", Meta: true},
+		{Key: "a", Ctrl: true, InText: true}, {Key: "c", Ctrl: true}, {Key: "v", Meta: true, InText: true},
+		{Key: "x", Ctrl: true, InText: true}, {Key: "z", Ctrl: true, InText: true}, {Key: "Z", Ctrl: true, Shift: true, InText: true},
+		{Key: "y", Ctrl: true, InText: true}, {Key: "ArrowLeft", Ctrl: true, InText: true}, {Key: "Backspace", Ctrl: true, InText: true},
+		{Key: "@", Ctrl: true, Alt: true, InText: true}, // AltGr+Q on a German keyboard
+		{Key: "é", Alt: true, InText: true},             // Option+E, E on a Mac
+		{Key: "a", IsComposing: true, InText: true},
+	}
+	var got []bool
+	runQuizJS(t, `console.log(JSON.stringify(input.map(k => golessonsQuiz.toJupyterLab(
+  { key: k.key, ctrlKey: k.Ctrl, metaKey: k.Meta, altKey: k.Alt, shiftKey: k.Shift, isComposing: k.isComposing }, k.inText))));`, keys, &got)
+	for i, k := range keys {
+		if got[i] != k.Want {
+			t.Errorf("%+v: goes to JupyterLab %v, want %v", k, got[i], k.Want)
+		}
+	}
+}

@@ -148,7 +148,12 @@ func TestRenderWidgetTypes(t *testing.T) {
 				t.Errorf("%s: %q not in the HTML:\n%s", q.Type, w, visible(r.html))
 			}
 		}
-		for _, w := range []string{`role="status"`, `aria-live="polite"`, `data-lm-suppress-shortcuts="true"`, `aria-labelledby="gq-x-q"`, `class="gq-nojs"`, `data-question-id="` + q.ID + `"`} {
+		// No data-lm-suppress-shortcuts: it would keep every shortcut, Ctrl+S
+		// too, from JupyterLab (the script stops the keys it keeps).
+		if strings.Contains(r.html, "data-lm-suppress-shortcuts") {
+			t.Errorf("%s: the widget suppresses JupyterLab's shortcuts", q.Type)
+		}
+		for _, w := range []string{`role="status"`, `aria-live="polite"`, `aria-labelledby="gq-x-q"`, `class="gq-nojs"`, `data-question-id="` + q.ID + `"`} {
 			if !strings.Contains(r.html, w) {
 				t.Errorf("%s: %q missing", q.Type, w)
 			}

@@ -965,6 +965,41 @@ var golessonsQuiz = (function () {
     };
   }
 
+  // ---- Keys ---------------------------------------------------------------
+  //
+  // JupyterLab handles keys where they reach the document, after the widget
+  // (it listens in the bubbling phase). The notebook's command-mode
+  // shortcuts are plain keys ("a" inserts a cell above, "d d" deletes one):
+  // typed in the widget, they must stop there. Keys with a modifier are
+  // JupyterLab's (Ctrl+S saves, Ctrl+Shift+C opens the command palette),
+  // except those that editing an answer needs.
+  var EDIT_KEYS = /^(a|c|v|x|y|z|arrowleft|arrowright|arrowup|arrowdown|backspace|delete|home|end)$/;
+  // With Shift too (redo, paste as plain text, select by word or line);
+  // Ctrl+Shift+C (the command palette) is not one.
+  var SHIFT_EDIT_KEYS = /^(v|z|arrowleft|arrowright|arrowup|arrowdown|backspace|delete|home|end)$/;
+
+  // toJupyterLab reports whether a key pressed in the widget goes on to
+  // JupyterLab's shortcuts (inText: it was pressed in a text box):
+  //
+  //  - Escape does (JupyterLab's command mode, closing its dialogs);
+  //  - so does a key with Ctrl, Cmd or Alt, except Enter with any of them
+  //    (in the widget Enter checks the answer; running the cell again would
+  //    redraw the widget), Ctrl or Cmd with A, C, V, X, Y, Z, an arrow,
+  //    Backspace, Delete, Home or End (select, copy, paste, undo, move in
+  //    the text; with Shift only V, Z and the moves), and in a text box a character typed with AltGr or Option
+  //    (which the browser reports with Alt);
+  //  - every other key (letters, digits, space, Enter, Tab, arrows) stays in
+  //    the widget, as do keys while an input method composes a character.
+  function toJupyterLab(ev, inText) {
+    var key = String(ev.key || '');
+    if (ev.isComposing || ev.keyCode === 229) return false;
+    if (key === 'Escape') return true;
+    if (!(ev.ctrlKey || ev.metaKey || ev.altKey) || key === 'Enter') return false;
+    if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.shiftKey ? SHIFT_EDIT_KEYS : EDIT_KEYS).test(key.toLowerCase())) return false;
+    if (inText && ev.altKey && !ev.metaKey && Array.from(key).length === 1) return false;
+    return true;
+  }
+
   function mount(root, q) {
     if (!root || root.getAttribute('data-gq-ready') === 'true') return;
     var form = root.querySelector('.gq-form');
@@ -975,8 +1010,12 @@ var golessonsQuiz = (function () {
 
     Array.prototype.forEach.call(root.querySelectorAll('input, button'), function (e) { e.disabled = false; });
     if (nojs) nojs.parentNode.removeChild(nojs);
-    // Keys typed in the widget are the widget's, not JupyterLab's shortcuts.
-    root.addEventListener('keydown', function (ev) { ev.stopPropagation(); });
+    // Typing in the widget never triggers the notebook's shortcuts; the
+    // shortcuts that go on to JupyterLab are those of toJupyterLab.
+    root.addEventListener('keydown', function (ev) {
+      var t = ev.target;
+      if (!toJupyterLab(ev, !!(t && t.matches && t.matches('input[type=text], textarea')))) ev.stopPropagation();
+    });
 
     function verdict(state, cls, lines) {
       root.setAttribute('data-state', state);
@@ -1016,7 +1055,7 @@ var golessonsQuiz = (function () {
   }
 
   return {
-    normalize: normalize, grade: grade, types: TYPES, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
+    normalize: normalize, grade: grade, types: TYPES, toJupyterLab: toJupyterLab, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
     parseDoc: parseDoc, saveAttempt: saveAttempt, answersVersion: ANSWERS_VERSION, newAttemptTime: newAttemptTime, timing: timing
   };
 })();
