@@ -1,6 +1,7 @@
 package gradebook
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -113,9 +114,15 @@ func (b *Book) AddAnswers(student, path string, a *answerfile.Answers, fileNoteb
 
 // ParseAndAdd parses the content of one answers file (see
 // answerfile.Parse) and adds it with AddAnswers; a damaged file is a
-// warning naming the line:column of the problem, and is skipped.
+// warning naming the line:column of the problem, a file of a newer schema
+// version one saying to update the lessons, and either is skipped.
 func (b *Book) ParseAndAdd(student, path string, data []byte, fileNotebook string) {
 	a, err := answerfile.Parse(data, path)
+	var newer *answerfile.NewerVersionError
+	if errors.As(err, &newer) {
+		b.Warn(WarnNewer, student, path, strings.TrimPrefix(err.Error(), path+": ")+"; the file is skipped")
+		return
+	}
 	if err != nil {
 		b.Warn(WarnDamaged, student, path, strings.TrimPrefix(err.Error(), path+": ")+"; the file is skipped: fix or remove it")
 		return

@@ -26,6 +26,7 @@ const (
 const (
 	WarnRefused    = "refused file"
 	WarnDamaged    = "damaged file"
+	WarnNewer      = "file of newer lessons"
 	WarnUnknown    = "unknown question"
 	WarnUnreadable = "unreadable"
 	WarnLesson     = "lesson problem"
