@@ -797,6 +797,21 @@ var golessonsQuiz = (function () {
     return isNaN(d.getTime()) ? '' : d.toLocaleString();
   }
 
+  // failureText says why an answer was not saved in the answers file at path
+  // (attempted: the student has checked an answer) and what to do.
+  function failureText(e, path, attempted) {
+    if (e && e.newer) {
+      return (attempted ? 'Your answer was checked but not saved: the answers file ' : 'Answers are checked but not saved: the answers file ') +
+        path + ' ' + e.message + '. Ask your teacher to update the lessons.';
+    }
+    if (e && e.damaged) {
+      return attempted
+        ? 'Your answer was checked but not saved: the answers file ' + path + ' is damaged (' + e.message + '). Ask your teacher to fix or remove it.'
+        : 'The answers file ' + path + ' is damaged (' + e.message + '), so answers are checked but not saved. Ask your teacher to fix or remove it.';
+    }
+    return 'Checked, but not saved: ' + (e && e.message ? e.message : e) + '. Check again, or retry saving.';
+  }
+
   // connect ties a widget to its answers file. ui.setSave(state, text, retry)
   // shows the save state (retry: offer to save again), ui.showSaved(record)
   // the saved answer, ui.loaded(record) what was saved before the page
@@ -809,16 +824,8 @@ var golessonsQuiz = (function () {
       ui.setSave(s, text, retry ? function () { save(null); } : null);
     }
     function failed(e, path) {
-      if (e && e.newer) {
-        set('error', (attempted ? 'Your answer was checked but not saved: the answers file ' : 'Answers are checked but not saved: the answers file ') +
-          path + ' ' + e.message + '. Ask your teacher to update the lessons.');
-      } else if (e && e.damaged) {
-        set('error', attempted
-          ? 'Your answer was checked but not saved: the answers file ' + path + ' is damaged (' + e.message + '). Ask your teacher to fix or remove it.'
-          : 'The answers file ' + path + ' is damaged (' + e.message + '), so answers are checked but not saved. Ask your teacher to fix or remove it.');
-      } else {
-        set('error', 'Checked, but not saved: ' + (e && e.message ? e.message : e) + '. Check again, or retry saving.', true);
-      }
+      var mendable = !(e && (e.newer || e.damaged));
+      set('error', failureText(e, path, attempted), mendable);
     }
     function heard(path) {
       return function (err, doc) {
