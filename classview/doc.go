@@ -133,7 +133,7 @@
 // id="notebook">) is served only for a path that list holds, each part of
 // the URL unescaped on its own (an encoded "/" is refused, as are "..",
 // hidden names and NUL); the file is opened through an os.Root on the home
-// as the answers files are (quiz.OpenRegularFile: no link, FIFO or device,
+// as the answers files are (safefile.OpenRegularFile: no link, FIFO or device,
 // the very file checked), and must belong to the home's owner.
 //
 // The page shows each cell in order: its source as text; stream output,

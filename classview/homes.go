@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/k12notebooks/golessons/answerfile"
 	"github.com/k12notebooks/golessons/gradebook"
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/internal/safefile"
 )
 
 // homes reads the answers files in the students' home folders: every folder
@@ -27,7 +28,7 @@ type homes struct {
 func defaultAnswersPaths(lessonPaths []string) []string {
 	var out []string
 	for _, p := range lessonPaths {
-		name := quiz.AnswersPath(filepath.Base(p))
+		name := answerfile.Path(filepath.Base(p))
 		out = append(out, name, "*/"+name)
 	}
 	return out
@@ -47,7 +48,7 @@ func (h *homes) read(b *gradebook.Book, skip func(name string) bool) {
 		case err != nil:
 			continue // gone since the Glob
 		case info.Mode()&fs.ModeSymlink != 0:
-			b.FileWarning(name, home, &quiz.RefusedError{Path: home, Reason: quiz.RefusalReason(info.Mode())})
+			b.FileWarning(name, home, &safefile.RefusedError{Path: home, Reason: safefile.RefusalReason(info.Mode())})
 			continue
 		case !info.IsDir():
 			continue
@@ -74,7 +75,7 @@ func (h *homes) readHome(b *gradebook.Book, student, home string) {
 			}
 			seen[rel] = true
 			full := filepath.Join(home, rel)
-			data, err := quiz.ReadRegularFile(root, rel, quiz.MaxAnswersFileSize)
+			data, err := safefile.ReadRegularFile(root, rel, answerfile.MaxSize)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue // not answered yet
 			}
@@ -108,7 +109,7 @@ func (h *homes) expand(b *gradebook.Book, student string, root *os.Root, pattern
 				}
 				continue
 			}
-			entries, err := quiz.ReadDirIn(root, dir)
+			entries, err := safefile.ReadDirIn(root, dir)
 			if err != nil {
 				continue // missing, or refused when it was walked into
 			}
@@ -138,6 +139,6 @@ func (h *homes) isDir(b *gradebook.Book, student string, root *os.Root, rel stri
 		return true
 	}
 	full := filepath.Join(root.Name(), rel)
-	b.FileWarning(student, full, &quiz.RefusedError{Path: full, Reason: quiz.RefusalReason(info.Mode())})
+	b.FileWarning(student, full, &safefile.RefusedError{Path: full, Reason: safefile.RefusalReason(info.Mode())})
 	return false
 }

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/internal/safefile"
 )
 
 // NotebookPolicy is the Content-Security-Policy of the pages that show a
@@ -82,7 +82,7 @@ func (s *Server) notebook(w http.ResponseWriter, root *os.Root, check func(fs.Fi
 		return
 	}
 	nb, err := readNotebook(root, f.Rel, check)
-	var refused *quiz.RefusedError
+	var refused *safefile.RefusedError
 	switch {
 	case errors.As(err, &refused):
 		textError(w, http.StatusForbidden, "Not shown: "+f.Rel+": "+refused.Reason)

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/internal/safefile"
 )
 
 // Bounds of reading one notebook: a student's notebook may be 10 GB, or
@@ -163,12 +163,12 @@ type nbRead struct {
 	Size int64
 }
 
-// readNotebook opens the notebook rel inside root (quiz.OpenRegularFile:
+// readNotebook opens the notebook rel inside root (safefile.OpenRegularFile:
 // no link, FIFO or device; check refuses a file by its Lstat) and reads
 // its cells from its first maxNotebookBytes. A refused file is an error; a
 // damaged one is an nbRead with Problems.
 func readNotebook(root *os.Root, rel string, check func(fs.FileInfo) string) (*nbRead, error) {
-	f, err := quiz.OpenRegularFile(root, rel, check)
+	f, err := safefile.OpenRegularFile(root, rel, check)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/k12notebooks/golessons/gradebook"
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/internal/safefile"
 )
 
 // Bounds of the walk that finds a student's notebooks: a student controls
@@ -103,7 +103,7 @@ walk:
 		}
 		d := queue[0]
 		queue = queue[1:]
-		entries, more, err := quiz.ReadDirInLimit(root, d.rel, maxFolderEntries)
+		entries, more, err := safefile.ReadDirInLimit(root, d.rel, maxFolderEntries)
 		if err != nil {
 			continue // unreadable, or replaced by a link since it was listed
 		}
@@ -148,7 +148,7 @@ func notebookEntry(root *os.Root, rel string, check func(fs.FileInfo) string) (n
 		return notebookFile{}, false // gone since the listing
 	}
 	f := notebookFile{Rel: rel, URL: relURL(rel), Size: info.Size(), ModTime: info.ModTime(),
-		Refused: quiz.RefusalReason(info.Mode())}
+		Refused: safefile.RefusalReason(info.Mode())}
 	if f.Refused == "" && check != nil {
 		f.Refused = check(info)
 	}

@@ -102,35 +102,11 @@ func anchor(name string) string {
 // display writes an answer as the student chose it: a choice's key with its
 // text ("b: A small piece of the response text").
 func display(q *quiz.Question, answer string) string {
-	if q.Type != quiz.MultipleChoice && q.Type != quiz.ManyChoice {
-		return answer
-	}
-	var out []string
-	for _, part := range strings.Split(answer, ",") {
-		key := strings.TrimSpace(part)
-		text := key
-		for _, o := range q.Options {
-			if strings.EqualFold(o.Key, key) {
-				text = o.Key + ": " + o.Text
-			}
-		}
-		out = append(out, text)
-	}
-	return strings.Join(out, "; ")
+	return q.Describe(answer, func(o quiz.Option) string { return o.Key + ": " + o.Text })
 }
 
 // sameAnswer is the form in which wrong answers are grouped.
-func sameAnswer(q *quiz.Question, answer string) string {
-	if q.Type == quiz.MultipleChoice || q.Type == quiz.ManyChoice {
-		keys := strings.Split(strings.ToLower(answer), ",")
-		for i := range keys {
-			keys[i] = strings.TrimSpace(keys[i])
-		}
-		sort.Strings(keys)
-		return strings.Join(keys, ",")
-	}
-	return quiz.Normalize(answer)
-}
+func sameAnswer(q *quiz.Question, answer string) string { return q.SameAnswer(answer) }
 
 // buildView makes the page's view of b (after Finish), the hub's users and
 // the relay's information.

@@ -1,13 +1,14 @@
 package gradebook
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/answerfile"
 )
 
 // MaxUnknownListed is how many answers to unknown question ids are named one
@@ -17,7 +18,7 @@ const MaxUnknownListed = 10
 // Entry is a student's answer to one question.
 type Entry struct {
 	// Record is what the answers files hold, merged across files.
-	Record *quiz.Record
+	Record *answerfile.Record
 	// Correct and Score are the latest answer graded with the lesson's
 	// question; set by Finish.
 	Correct bool
@@ -78,7 +79,7 @@ func (b *Book) student(name string) map[qkey]*Entry {
 // notebook the file is named for, "" when unknown); an answer whose notebook
 // is not a lesson goes to the one lesson question with its id, if there is
 // exactly one. Answers to other ids are warnings.
-func (b *Book) AddAnswers(student, path string, a *quiz.Answers, fileNotebook string) {
+func (b *Book) AddAnswers(student, path string, a *answerfile.Answers, fileNotebook string) {
 	b.FilesRead++
 	recs := b.student(student)
 	nb := fileNotebook
@@ -104,7 +105,7 @@ func (b *Book) AddAnswers(student, path string, a *quiz.Answers, fileNotebook st
 			e = &Entry{}
 			recs[k] = e
 		}
-		e.Record = quiz.MergeRecords(e.Record, a.Answers[id])
+		e.Record = answerfile.MergeRecords(e.Record, a.Answers[id])
 	}
 	if unknown > MaxUnknownListed {
 		b.Warn(WarnUnknown, student, path, fmt.Sprintf("%d more answers to question ids that are not questions of %s: not scored", unknown-MaxUnknownListed, b.lessons.lessonName(nb)))
@@ -112,10 +113,16 @@ func (b *Book) AddAnswers(student, path string, a *quiz.Answers, fileNotebook st
 }
 
 // ParseAndAdd parses the content of one answers file (see
-// quiz.ParseAnswers) and adds it with AddAnswers; a damaged file is a
-// warning naming the line:column of the problem, and is skipped.
+// answerfile.Parse) and adds it with AddAnswers; a damaged file is a
+// warning naming the line:column of the problem, a file of a newer schema
+// version one saying to update the lessons, and either is skipped.
 func (b *Book) ParseAndAdd(student, path string, data []byte, fileNotebook string) {
-	a, err := quiz.ParseAnswers(data, path)
+	a, err := answerfile.Parse(data, path)
+	var newer *answerfile.NewerVersionError
+	if errors.As(err, &newer) {
+		b.Warn(WarnNewer, student, path, strings.TrimPrefix(err.Error(), path+": ")+"; the file is skipped")
+		return
+	}
 	if err != nil {
 		b.Warn(WarnDamaged, student, path, strings.TrimPrefix(err.Error(), path+": ")+"; the file is skipped: fix or remove it")
 		return
@@ -144,7 +151,7 @@ func (b *Book) Finish() {
 			if e == nil {
 				continue
 			}
-			e.Correct, e.Score = q.Quiz.GradeRecord(e.Record)
+			e.Correct, e.Score = answerfile.GradeRecord(q.Quiz, e.Record)
 			q.Answered++
 			if e.Correct {
 				q.Correct++

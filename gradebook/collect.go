@@ -10,7 +10,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/k12notebooks/golessons/quiz"
+	"github.com/k12notebooks/golessons/answerfile"
+	"github.com/k12notebooks/golessons/internal/safefile"
 )
 
 const (
@@ -25,6 +26,7 @@ const (
 const (
 	WarnRefused    = "refused file"
 	WarnDamaged    = "damaged file"
+	WarnNewer      = "file of newer lessons"
 	WarnUnknown    = "unknown question"
 	WarnUnreadable = "unreadable"
 	WarnLesson     = "lesson problem"
@@ -63,9 +65,9 @@ func (b *Book) Warn(kind, student, path, msg string) {
 }
 
 // FileWarning reports a file or folder of a student that could not be read:
-// refused (a *quiz.RefusedError) or unreadable.
+// refused (a *safefile.RefusedError) or unreadable.
 func (b *Book) FileWarning(student, path string, err error) {
-	var refused *quiz.RefusedError
+	var refused *safefile.RefusedError
 	if errors.As(err, &refused) {
 		b.Warn(WarnRefused, student, path, refused.Reason)
 		return
@@ -146,7 +148,7 @@ func (b *Book) Collect() error {
 // are never opened: refused with a warning when they are named
 // *.answers.json or are a student's folder, skipped otherwise.
 func (b *Book) walk(root *os.Root, dir string, depth int) {
-	entries, err := quiz.ReadDirIn(root, dir)
+	entries, err := safefile.ReadDirIn(root, dir)
 	if err != nil {
 		b.FileWarning(StudentOf(dir), filepath.Join(b.In, dir), err)
 		return
@@ -168,7 +170,7 @@ func (b *Book) walk(root *os.Root, dir string, depth int) {
 				b.addFile(root, rel)
 			}
 		case depth == 0 || strings.HasSuffix(e.Name(), AnswersSuffix):
-			b.Warn(WarnRefused, StudentOf(rel), filepath.Join(b.In, rel), quiz.RefusalReason(t))
+			b.Warn(WarnRefused, StudentOf(rel), filepath.Join(b.In, rel), safefile.RefusalReason(t))
 		}
 	}
 }
@@ -177,7 +179,7 @@ func (b *Book) walk(root *os.Root, dir string, depth int) {
 // the student's.
 func (b *Book) addFile(root *os.Root, rel string) {
 	student, path := StudentOf(rel), filepath.Join(b.In, rel)
-	data, err := quiz.ReadRegularFile(root, rel, quiz.MaxAnswersFileSize)
+	data, err := safefile.ReadRegularFile(root, rel, answerfile.MaxSize)
 	if err != nil {
 		b.FileWarning(student, path, err)
 		return

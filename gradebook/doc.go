@@ -10,13 +10,13 @@
 // what a right answer is and what it is worth come from the lesson only. The
 // "correct" and "points" an answers file holds were written by the quiz
 // widget for its own display, and anyone can edit the file, so they are
-// ignored (quiz.Question.GradeRecord). Answers to question ids that no
+// ignored (answerfile.GradeRecord). Answers to question ids that no
 // lesson has are warnings, never scored.
 //
 // Students' files are hostile input. Collect never follows a symbolic link
 // (a linked student folder included), never opens a FIFO, device or socket,
 // reads nothing outside the class folder (an os.Root), and refuses answers
-// files over quiz.MaxAnswersFileSize and folders nested more than MaxDepth
+// files over answerfile.MaxSize and folders nested more than MaxDepth
 // deep. A refused or damaged answers file is a warning naming the student
 // and the file; a student whose only file was refused is still listed.
 //

@@ -59,3 +59,18 @@ func TestSkippedFolder(t *testing.T) {
 		}
 	}
 }
+
+// A file of a newer schema version is skipped with what to do, not called
+// damaged; a file without a version (version 1) is graded.
+func TestNewerAnswersFileIsSkipped(t *testing.T) {
+	b := New("/class", LoadLessons())
+	b.ParseAndAdd("bob", "/class/bob/x.answers.json", []byte(`{"version": 7, "answers": {}}`), "x.ipynb")
+	if len(b.Warnings) != 1 || b.Warnings[0].Kind != WarnNewer || !strings.Contains(b.Warnings[0].Msg, "git pull, then make setup") ||
+		strings.Contains(b.Warnings[0].Msg, "fix or remove") {
+		t.Errorf("warnings %+v", b.Warnings)
+	}
+	b.ParseAndAdd("carol", "/class/carol/x.answers.json", []byte(`{"answers": {}}`), "x.ipynb")
+	if len(b.Warnings) != 1 {
+		t.Errorf("a file without a version: warnings %+v", b.Warnings)
+	}
+}

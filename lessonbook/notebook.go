@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/k12notebooks/golessons/internal/safefile"
 	"github.com/k12notebooks/golessons/quiz"
 )
 
@@ -44,8 +45,8 @@ type Cell struct {
 }
 
 // Read reads the cells of an .ipynb file with the care of
-// quiz.ReadRegularFile: a symbolic link, a FIFO, a device or a file over
-// MaxNotebookSize is refused with a *quiz.RefusedError, without blocking. A
+// safefile.ReadRegularFile: a symbolic link, a FIFO, a device or a file over
+// MaxNotebookSize is refused with a *safefile.RefusedError, without blocking. A
 // malformed file gives an error naming the file and the line:column of the
 // problem (a *quiz.Error, with errors.As).
 func Read(path string) (*Notebook, error) {
@@ -54,7 +55,7 @@ func Read(path string) (*Notebook, error) {
 		return nil, err
 	}
 	defer root.Close()
-	data, err := quiz.ReadRegularFile(root, filepath.Base(path), MaxNotebookSize)
+	data, err := safefile.ReadRegularFile(root, filepath.Base(path), MaxNotebookSize)
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Path == filepath.Base(path) {
 		pe.Op, pe.Path = "open", path // not "statat x.ipynb"

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/k12notebooks/golessons/internal/lessontest"
+	"github.com/k12notebooks/golessons/internal/safefile"
 	"github.com/k12notebooks/golessons/quiz"
 )
 
@@ -194,7 +195,7 @@ func TestReadRefusesAndLocates(t *testing.T) {
 	if err := os.Symlink(real, link); err != nil {
 		t.Skip(err)
 	}
-	var refused *quiz.RefusedError
+	var refused *safefile.RefusedError
 	if _, err := Read(link); !errors.As(err, &refused) || !strings.Contains(err.Error(), "symbolic link") {
 		t.Errorf("Read(link): %v", err)
 	}

@@ -1,9 +1,6 @@
 package quiz
 
 import (
-	"math"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -60,7 +57,7 @@ func similarity(a, b string) float64 {
 	return 1 - float64(levenshtein(a, b))/float64(n)
 }
 
-// Grade checks a student's answer to q:
+// Grade checks a student's answer to q as its type's Kind does:
 //
 //   - Freeform: the answer and each known answer are compared after
 //     Normalize (case kept for answers with MatchCase; a Fuzzy threshold
@@ -73,136 +70,8 @@ func similarity(a, b string) float64 {
 //   - Numeric: a number, rounded to Precision significant digits when set,
 //     compared with each known value or range in order.
 func (q *Question) Grade(answer string) Result {
-	switch q.Type {
-	case Freeform:
-		return q.gradeText(answer)
-	case TrueFalse:
-		a := normalize(answer, false)
-		if a != "true" && a != "false" {
-			return Result{Feedback: q.DefaultFeedback}
-		}
-		return Result{Correct: a == strings.ToLower(q.Answer), Feedback: q.DefaultFeedback}
-	case MultipleChoice:
-		key := strings.TrimSpace(answer)
-		for _, o := range q.Options {
-			if strings.EqualFold(o.Key, key) {
-				return Result{Correct: o.Correct, Feedback: o.Feedback}
-			}
-		}
-		return Result{Feedback: q.DefaultFeedback}
-	case ManyChoice:
-		return q.gradeMany(answer)
-	case Numeric:
-		return q.gradeNumber(answer)
+	if k := q.Kind(); k != nil {
+		return k.grade(q, answer)
 	}
 	return Result{}
-}
-
-func (q *Question) gradeText(answer string) Result {
-	if normalize(answer, false) == "" {
-		return Result{Feedback: q.DefaultFeedback}
-	}
-	for _, t := range q.TextAnswers {
-		a, want := normalize(answer, t.MatchCase), normalize(t.Text, t.MatchCase)
-		if a == want || (t.Fuzzy > 0 && similarity(a, want) >= t.Fuzzy) {
-			return Result{Correct: t.Correct, Feedback: t.Feedback}
-		}
-	}
-	return Result{Feedback: q.DefaultFeedback}
-}
-
-func (q *Question) gradeMany(answer string) Result {
-	chosen := map[string]bool{}
-	var feedback []string
-	for _, part := range strings.Split(answer, ",") {
-		key := strings.TrimSpace(part)
-		if key == "" {
-			continue
-		}
-		found := false
-		for _, o := range q.Options {
-			if strings.EqualFold(o.Key, key) {
-				if !chosen[o.Key] && o.Feedback != "" {
-					feedback = append(feedback, o.Feedback)
-				}
-				chosen[o.Key] = true
-				found = true
-			}
-		}
-		if !found {
-			return Result{Feedback: q.DefaultFeedback}
-		}
-	}
-	if len(chosen) == 0 {
-		return Result{Feedback: q.DefaultFeedback}
-	}
-	right := true
-	for _, o := range q.Options {
-		if o.Correct != chosen[o.Key] {
-			right = false
-		}
-	}
-	return Result{Correct: right, Feedback: strings.Join(feedback, " ")}
-}
-
-// ParseNumber reads a student's number: optional sign, digits, an optional
-// decimal point and exponent, surrounding space ignored.
-func ParseNumber(s string) (float64, bool) {
-	s = strings.TrimFunc(s, isSpace)
-	if !numberPattern.MatchString(s) {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(strings.TrimPrefix(s, "+"), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, false
-	}
-	return f, true
-}
-
-// numberPattern is what ParseNumber accepts (the widget's script uses the
-// same pattern).
-var numberPattern = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
-
-// roundSignificant rounds f to digits significant digits, like JavaScript's
-// Number(f.toPrecision(digits)).
-func roundSignificant(f float64, digits int) float64 {
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', digits, 64), 64)
-	return r
-}
-
-func (q *Question) gradeNumber(answer string) Result {
-	x, ok := ParseNumber(answer)
-	if !ok {
-		return Result{Feedback: "Enter a number, such as 3.14."}
-	}
-	if q.Precision > 0 {
-		x = roundSignificant(x, q.Precision)
-	}
-	for _, n := range q.Numbers {
-		match := false
-		if n.IsRange {
-			match = x >= n.Min && x <= n.Max
-		} else {
-			match = math.Abs(x-n.Value) <= 1e-9*math.Max(1, math.Abs(n.Value))
-		}
-		if match {
-			return Result{Correct: n.Correct, Feedback: n.Feedback}
-		}
-	}
-	return Result{Feedback: q.DefaultFeedback}
-}
-
-// GradeRecord grades a student's record of q, as the gradebook does: only the
-// latest answer (r.Answer) is read and graded with Grade. The record's own
-// "correct" and "points", which the widget writes for its display and anyone
-// can edit, are ignored. The score is q.Points for a right answer, else 0;
-// a nil record is not answered: not correct, 0.
-func (q *Question) GradeRecord(r *Record) (correct bool, score float64) {
-	if r == nil {
-		return false, 0
-	}
-	if q.Grade(r.Answer).Correct {
-		return true, q.Points
-	}
-	return false, 0
 }

@@ -79,30 +79,3 @@ func TestParseNumber(t *testing.T) {
 		}
 	}
 }
-
-// GradeRecord grades the answer itself: a forged "correct" or "points" in the
-// record changes nothing.
-func TestGradeRecordIgnoresForgedFields(t *testing.T) {
-	q, err := ParseOne(`{"question_type": "freeform", "question": "Q", "answer": "stream", "points": 2}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	thousand := 1000.0
-	tests := []struct {
-		name    string
-		r       *Record
-		correct bool
-		score   float64
-	}{
-		{"wrong answer marked correct", &Record{Answer: "streaming", Correct: true, Points: &thousand}, false, 0},
-		{"right answer with inflated points", &Record{Answer: "Stream.", Points: &thousand}, true, 2},
-		{"right answer marked wrong", &Record{Answer: "stream", Correct: false}, true, 2},
-		{"right only in an earlier attempt", &Record{Answer: "x", History: []Attempt{{Answer: "stream", Correct: true}}}, false, 0},
-		{"not answered", nil, false, 0},
-	}
-	for _, tt := range tests {
-		if c, s := q.GradeRecord(tt.r); c != tt.correct || s != tt.score {
-			t.Errorf("%s: GradeRecord = %v, %v; want %v, %v", tt.name, c, s, tt.correct, tt.score)
-		}
-	}
-}

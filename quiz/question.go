@@ -1,5 +1,5 @@
-// Package quiz reads, checks and grades the quiz questions of the lessons, and
-// keeps students' answers.
+// Package quiz reads, checks, grades and seals the quiz questions of the
+// lessons. Students' answers are kept by package answerfile.
 //
 // A question is a JSON object in one of two formats, read into one model,
 // Question:
@@ -45,17 +45,10 @@ import (
 	"strings"
 )
 
-// Type is the kind of a question.
+// Type is the kind of a question: Freeform, TrueFalse, MultipleChoice,
+// ManyChoice, Numeric, each defined with its Kind in its own file
+// (kind_freeform.go, ...). jupyterquiz's "string" questions are Freeform.
 type Type string
-
-// Question types. jupyterquiz's "string" questions are read as Freeform.
-const (
-	Freeform       Type = "freeform"
-	TrueFalse      Type = "true_false"
-	MultipleChoice Type = "multiple_choice"
-	ManyChoice     Type = "many_choice"
-	Numeric        Type = "numeric"
-)
 
 // Format says which JSON format a question was written in.
 type Format string
@@ -164,17 +157,11 @@ type NumberAnswer struct {
 	Feedback string
 }
 
-// LessonTypes lists the question_type values of the lesson format.
-var LessonTypes = []Type{Freeform, TrueFalse, MultipleChoice}
-
-// JupyterQuizTypes lists the "type" values of the jupyterquiz format.
-var JupyterQuizTypes = []string{"multiple_choice", "many_choice", "numeric", "string"}
-
 // Field names each format knows, for "unknown field" errors.
 var (
 	commonFields     = []string{"id", "question", "explanation", "hint", "shuffle", "points", "code"}
-	lessonFields     = append([]string{"question_type", "answer", "submitted_answer", "options", "accepted_answers"}, commonFields...)
-	jqFields         = append([]string{"type", "answers", "answer_cols", "precision", "input_width"}, commonFields...)
+	lessonFields     = append([]string{"question_type", "answer", "submitted_answer"}, commonFields...)
+	jqFields         = append([]string{"type", "answers", "answer_cols", "input_width"}, commonFields...)
 	lessonOptionKeys = []string{"key", "text", "feedback"}
 	jqChoiceKeys     = []string{"answer", "code", "correct", "feedback", "answer_cols"}
 	jqNumericKeys    = []string{"type", "value", "range", "correct", "feedback"}
@@ -365,10 +352,10 @@ func (b *builder) question(obj *value) *Question {
 		return nil
 	case qt != nil:
 		q.Format = LessonFormat
-		b.fields(obj, lessonFields, "a question")
+		b.fields(obj, withKindFields(lessonFields, func(k *Kind) []string { return k.lessonFields }), "a question")
 	case jt != nil:
 		q.Format = JupyterQuizFormat
-		b.fields(obj, jqFields, "a jupyterquiz question")
+		b.fields(obj, withKindFields(jqFields, func(k *Kind) []string { return k.jqFields }), "a jupyterquiz question")
 	default:
 		b.errorf(obj.start, "missing \"question_type\" (want %s)", typeList())
 		return nil
@@ -415,16 +402,47 @@ func (b *builder) question(obj *value) *Question {
 }
 
 func typeList() string {
-	names := make([]string, len(LessonTypes))
-	for i, t := range LessonTypes {
-		names[i] = string(t)
+	return orList(LessonTypes()) + "; or jupyterquiz's \"type\": " + strings.Join(JupyterQuizTypes(), ", ")
+}
+
+// withKindFields returns base and the fields of every Kind (fields(k)), in
+// order, for "unknown field" errors.
+func withKindFields(base []string, fields func(*Kind) []string) []string {
+	out := append([]string(nil), base...)
+	for _, k := range Kinds() {
+		for _, f := range fields(k) {
+			if !contains(out, f) {
+				out = append(out, f)
+			}
+		}
 	}
-	return strings.Join(names, ", ") + "; or jupyterquiz's \"type\": " + strings.Join(JupyterQuizTypes, ", ")
+	return out
+}
+
+// onlyFor reports each field of obj that belongs to other types than k's
+// (fields(kind) gives a type's own fields; name(kind) its name in the
+// format, "" when the format has no such type).
+func (b *builder) onlyFor(k *Kind, obj *value, fields func(*Kind) []string, name func(*Kind) string) {
+	for _, m := range obj.members {
+		if contains(fields(k), m.key) {
+			continue
+		}
+		var owners []string
+		for _, other := range Kinds() {
+			if n := name(other); n != "" && contains(fields(other), m.key) {
+				owners = append(owners, n)
+			}
+		}
+		if len(owners) > 0 {
+			b.errorf(m.keyStart, "%q only applies to %s questions", m.key, orList(owners))
+		}
+	}
 }
 
 // lesson reads the lesson-format fields of q.
 func (b *builder) lesson(q *Question, obj, typ *value) {
-	if !b.lessonType(q, typ) {
+	k := b.lessonType(q, typ)
+	if k == nil {
 		return
 	}
 	if s, _, ok := b.str(obj, "submitted_answer", true); ok {
@@ -432,192 +450,31 @@ func (b *builder) lesson(q *Question, obj, typ *value) {
 	}
 	am := obj.get("answer")
 	if am == nil {
-		b.errorf(obj.start, "missing \"answer\": a %s question needs its right answer", q.Type)
+		b.errorf(obj.start, "missing \"answer\": a %s question needs its right answer", k.LessonName)
 	}
-	if acc := obj.get("accepted_answers"); acc != nil && q.Type != Freeform {
-		b.errorf(acc.keyStart, "\"accepted_answers\" only applies to freeform questions")
-	}
-	if opts := obj.get("options"); opts != nil && q.Type != MultipleChoice {
-		b.errorf(opts.keyStart, "\"options\" only applies to multiple_choice questions")
-	}
-	switch q.Type {
-	case Freeform:
-		b.freeformAnswers(q, obj, am != nil)
-	case TrueFalse:
-		if am != nil {
-			b.trueFalseAnswer(q, am.val)
-		}
-	case MultipleChoice:
-		b.lessonOptions(q, obj)
-		if am != nil && len(q.Options) > 0 {
-			b.choiceAnswer(q, obj)
-		}
-	}
+	b.onlyFor(k, obj, func(k *Kind) []string { return k.lessonFields }, func(k *Kind) string { return k.LessonName })
+	k.lesson(b, q, obj, am)
 }
 
-// lessonType reads "question_type" into q.Type, or says what is wrong.
-func (b *builder) lessonType(q *Question, typ *value) bool {
+// lessonType reads "question_type" into q.Type and returns its Kind, or
+// says what is wrong and returns nil.
+func (b *builder) lessonType(q *Question, typ *value) *Kind {
 	if typ.kind != kindString {
 		b.errorf(typ.start, "\"question_type\" must be a string, not %s", typ.kind)
-		return false
+		return nil
 	}
-	switch Type(typ.str) {
-	case Freeform, TrueFalse, MultipleChoice:
-		q.Type = Type(typ.str)
-		return true
+	if k := lessonKind(typ.str); k != nil {
+		q.Type = k.Type
+		return k
 	}
-	msg := fmt.Sprintf("unknown question_type %q (want %s, %s or %s)", typ.str, Freeform, TrueFalse, MultipleChoice)
-	if s := suggest(typ.str, []string{string(Freeform), string(TrueFalse), string(MultipleChoice)}); s != "" {
+	msg := fmt.Sprintf("unknown question_type %q (want %s)", typ.str, orList(LessonTypes()))
+	if s := suggest(typ.str, LessonTypes()); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
-	} else if contains(JupyterQuizTypes, typ.str) {
+	} else if contains(JupyterQuizTypes(), typ.str) {
 		msg += fmt.Sprintf("; %q is a jupyterquiz type: write \"type\" with an \"answers\" list", typ.str)
 	}
 	b.errs = append(b.errs, b.src.errorAt(typ.start, "%s", msg))
-	return false
-}
-
-// freeformAnswers reads the right answers of a freeform question: "answer"
-// (when hasAnswer) and "accepted_answers".
-func (b *builder) freeformAnswers(q *Question, obj *value, hasAnswer bool) {
-	if hasAnswer {
-		s, at, ok := b.str(obj, "answer", true)
-		if ok && strings.TrimSpace(s) == "" {
-			b.errorf(at, "\"answer\" is empty")
-		}
-		q.Answer = s
-		q.TextAnswers = append(q.TextAnswers, TextAnswer{Text: s, Correct: true})
-	}
-	acc := obj.get("accepted_answers")
-	if acc == nil {
-		return
-	}
-	if acc.val.kind != kindArray {
-		b.errorf(acc.val.start, "\"accepted_answers\" must be a list of strings, not %s", acc.val.kind)
-		return
-	}
-	for _, e := range acc.val.elems {
-		if e.kind != kindString && e.kind != kindNumber {
-			b.errorf(e.start, "each accepted answer must be a string, not %s", e.kind)
-			continue
-		}
-		s := e.str
-		if e.kind == kindNumber {
-			s = e.raw
-		}
-		if strings.TrimSpace(s) == "" {
-			b.errorf(e.start, "an accepted answer is empty")
-			continue
-		}
-		q.TextAnswers = append(q.TextAnswers, TextAnswer{Text: s, Correct: true})
-	}
-}
-
-// trueFalseAnswer reads the answer of a true_false question: true, false,
-// "True" or "False" (in any case).
-func (b *builder) trueFalseAnswer(q *Question, v *value) {
-	switch {
-	case v.kind == kindBool:
-		q.Answer = boolWord(v.boolean)
-	case v.kind == kindString && strings.EqualFold(strings.TrimSpace(v.str), "true"):
-		q.Answer = "True"
-	case v.kind == kindString && strings.EqualFold(strings.TrimSpace(v.str), "false"):
-		q.Answer = "False"
-	case v.kind == kindString:
-		b.errorf(v.start, "a true_false answer must be \"True\" or \"False\", not %q", v.str)
-	default:
-		b.errorf(v.start, "a true_false answer must be \"True\" or \"False\", not %s", v.kind)
-	}
-}
-
-// choiceAnswer marks the option whose key "answer" names as the right one.
-func (b *builder) choiceAnswer(q *Question, obj *value) {
-	s, at, ok := b.str(obj, "answer", true)
-	if !ok {
-		return
-	}
-	key := strings.TrimSpace(s)
-	found := false
-	for i := range q.Options {
-		if strings.EqualFold(q.Options[i].Key, key) {
-			q.Options[i].Correct = true
-			q.Answer = q.Options[i].Key
-			found = true
-		}
-	}
-	if !found {
-		keys := make([]string, len(q.Options))
-		for i, o := range q.Options {
-			keys[i] = o.Key
-		}
-		b.errorf(at, "answer %q is not one of the option keys (%s)", s, strings.Join(keys, ", "))
-	}
-	q.KeysShown = !q.Shuffle
-}
-
-func boolWord(v bool) string {
-	if v {
-		return "True"
-	}
-	return "False"
-}
-
-// lessonOptions reads the "options" of a lesson-format multiple_choice question.
-func (b *builder) lessonOptions(q *Question, obj *value) {
-	om := obj.get("options")
-	if om == nil {
-		b.errorf(obj.start, "missing \"options\": a multiple_choice question needs a list of {\"key\", \"text\"} options")
-		return
-	}
-	if om.val.kind != kindArray {
-		b.errorf(om.val.start, "\"options\" must be a list of {\"key\", \"text\"} objects, not %s", om.val.kind)
-		return
-	}
-	if len(om.val.elems) < 2 {
-		b.errorf(om.val.start, "a multiple_choice question needs at least two options")
-	}
-	seen := map[string]int{}
-	for _, e := range om.val.elems {
-		if e.kind != kindObject {
-			b.errorf(e.start, "each option is an object {\"key\": ..., \"text\": ...}, not %s", e.kind)
-			continue
-		}
-		b.fields(e, lessonOptionKeys, "an option")
-		var o Option
-		key, at, ok := b.str(e, "key", true)
-		switch {
-		case e.get("key") == nil:
-			b.errorf(e.start, "option without a \"key\"")
-		case ok && strings.TrimSpace(key) == "":
-			b.errorf(at, "empty option key")
-		case ok && strings.ContainsRune(key, ','):
-			b.errorf(at, "option key %q must not contain a comma", key)
-		case ok:
-			norm := strings.ToLower(strings.TrimSpace(key))
-			if _, dup := seen[norm]; dup {
-				b.errorf(at, "duplicate option key %q", key)
-			}
-			seen[norm] = at
-		}
-		o.Key = strings.TrimSpace(key)
-		text, at, ok := b.str(e, "text", true)
-		if e.get("text") == nil {
-			b.errorf(e.start, "option %q has no \"text\"", o.Key)
-		} else if ok && strings.TrimSpace(text) == "" {
-			b.errorf(at, "option %q has empty text", o.Key)
-		}
-		o.Text = text
-		o.Feedback, _, _ = b.str(e, "feedback", false)
-		q.Options = append(q.Options, o)
-	}
-}
-
-// choiceKey returns the key given to the i-th (0-based) jupyterquiz option:
-// a, b, ..., z, then 27, 28, ...
-func choiceKey(i int) string {
-	if i < 26 {
-		return string(rune('a' + i))
-	}
-	return strconv.Itoa(i + 1)
+	return nil
 }
 
 // jupyterQuiz reads the jupyterquiz-format fields of q.
@@ -626,9 +483,10 @@ func (b *builder) jupyterQuiz(q *Question, obj, typ *value) {
 		b.errorf(typ.start, "\"type\" must be a string, not %s", typ.kind)
 		return
 	}
-	if !contains(JupyterQuizTypes, typ.str) {
-		msg := fmt.Sprintf("unknown jupyterquiz type %q (want %s)", typ.str, strings.Join(JupyterQuizTypes, ", "))
-		if s := suggest(typ.str, JupyterQuizTypes); s != "" {
+	k := jupyterQuizKind(typ.str)
+	if k == nil {
+		msg := fmt.Sprintf("unknown jupyterquiz type %q (want %s)", typ.str, strings.Join(JupyterQuizTypes(), ", "))
+		if s := suggest(typ.str, JupyterQuizTypes()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		b.errs = append(b.errs, b.src.errorAt(typ.start, "%s", msg))
@@ -646,26 +504,9 @@ func (b *builder) jupyterQuiz(q *Question, obj, typ *value) {
 		b.errorf(am.val.start, "\"answers\" must be a non-empty list of answer objects")
 		return
 	}
-	if p := obj.get("precision"); p != nil && typ.str != "numeric" {
-		b.errorf(p.keyStart, "\"precision\" only applies to numeric questions")
-	}
-	switch typ.str {
-	case "multiple_choice", "many_choice":
-		q.Type = Type(typ.str)
-		b.jqChoices(q, am.val)
-	case "numeric":
-		q.Type = Numeric
-		if p, at, present := b.number(obj, "precision"); present && obj.get("precision").val.kind == kindNumber {
-			if p < 1 || p > 17 || p != float64(int(p)) {
-				b.errorf(at, "\"precision\" must be a whole number of significant digits from 1 to 17")
-			}
-			q.Precision = int(p)
-		}
-		b.jqNumbers(q, am.val)
-	case "string":
-		q.Type = Freeform
-		b.jqStrings(q, am.val)
-	}
+	b.onlyFor(k, obj, func(k *Kind) []string { return k.jqFields }, func(k *Kind) string { return k.JupyterQuizName })
+	q.Type = k.Type
+	k.jupyterQuiz(b, q, obj, am.val)
 }
 
 // defaultEntry reports whether e is a {"type": "default", "feedback": ...}
@@ -711,132 +552,6 @@ func (b *builder) jqEntries(list *value, main string, keys []string, what string
 		out = append(out, jqEntry{i, e})
 	}
 	return out
-}
-
-func (b *builder) jqChoices(q *Question, list *value) {
-	var right []string
-	seen := map[string]int{}
-	for _, entry := range b.jqEntries(list, "answer", jqChoiceKeys, "an answer") {
-		i, e := entry.i, entry.e
-		o := Option{Key: choiceKey(i)}
-		if text, at, ok := b.str(e, "answer", true); ok {
-			o.Text = text
-			if strings.TrimSpace(text) == "" {
-				b.errorf(at, "empty answer text")
-			}
-		} else if code, _, ok := b.str(e, "code", false); ok {
-			o.Text, o.Code = code, true
-		} else if e.get("answer") == nil && e.get("code") == nil {
-			b.errorf(e.start, "answer without \"answer\" text (or \"code\")")
-		}
-		if prev, dup := seen[o.Text]; dup && o.Text != "" {
-			b.errorf(e.start, "duplicate answer %q (same as answer %d)", o.Text, prev+1)
-		}
-		seen[o.Text] = i
-		o.Correct = b.correct(e)
-		o.Feedback, _, _ = b.str(e, "feedback", false)
-		if o.Correct {
-			right = append(right, o.Key)
-		}
-		q.Options = append(q.Options, o)
-	}
-	if len(right) == 0 {
-		b.errorf(list.start, "no answer is marked \"correct\": true")
-	}
-	if q.Type == MultipleChoice && len(right) > 0 {
-		q.Answer = right[0]
-	} else {
-		q.Answer = strings.Join(right, ",")
-	}
-}
-
-func (b *builder) jqNumbers(q *Question, list *value) {
-	for _, entry := range b.jqEntries(list, "value", jqNumericKeys, "a numeric answer") {
-		e := entry.e
-		if b.defaultEntry(q, e) {
-			continue
-		}
-		n, ok := b.jqNumber(e)
-		if !ok {
-			continue
-		}
-		if t := e.get("type"); t != nil && (t.val.kind != kindString || (t.val.str != "value" && t.val.str != "range")) {
-			b.errorf(t.val.start, "a numeric answer's \"type\" is \"value\", \"range\" or \"default\"")
-		}
-		n.Correct = b.correct(e)
-		n.Feedback, _, _ = b.str(e, "feedback", false)
-		if n.Correct && q.Answer == "" {
-			if n.IsRange {
-				q.Answer = formatNumber(n.Min) + " to " + formatNumber(n.Max)
-			} else {
-				q.Answer = formatNumber(n.Value)
-			}
-		}
-		q.Numbers = append(q.Numbers, n)
-	}
-	if q.Answer == "" {
-		b.errorf(list.start, "no answer is marked \"correct\": true")
-	}
-}
-
-// jqNumber reads the "range" or "value" of a numeric answer.
-func (b *builder) jqNumber(e *value) (n NumberAnswer, ok bool) {
-	rm, vm := e.get("range"), e.get("value")
-	switch {
-	case rm != nil:
-		if rm.val.kind != kindArray || len(rm.val.elems) != 2 || rm.val.elems[0].kind != kindNumber || rm.val.elems[1].kind != kindNumber {
-			b.errorf(rm.val.start, "\"range\" must be a list of two numbers [low, high]")
-			return n, false
-		}
-		n.IsRange = true
-		n.Min, n.Max = rm.val.elems[0].num, rm.val.elems[1].num
-		if n.Min > n.Max {
-			b.errorf(rm.val.start, "\"range\" goes from low to high: %s is above %s", rm.val.elems[0].raw, rm.val.elems[1].raw)
-		}
-	case vm != nil:
-		if vm.val.kind != kindNumber {
-			b.errorf(vm.val.start, "\"value\" must be a number, not %s", vm.val.kind)
-			return n, false
-		}
-		n.Value = vm.val.num
-	default:
-		b.errorf(e.start, "a numeric answer needs \"value\" or \"range\" (or \"type\": \"default\" with \"feedback\")")
-		return n, false
-	}
-	return n, true
-}
-
-func (b *builder) jqStrings(q *Question, list *value) {
-	for _, entry := range b.jqEntries(list, "answer", jqStringKeys, "a string answer") {
-		e := entry.e
-		if b.defaultEntry(q, e) {
-			continue
-		}
-		var t TextAnswer
-		text, at, ok := b.str(e, "answer", true)
-		if e.get("answer") == nil {
-			b.errorf(e.start, "answer without \"answer\" text")
-		} else if ok && strings.TrimSpace(text) == "" {
-			b.errorf(at, "empty answer text")
-		}
-		t.Text = text
-		t.Correct = b.correct(e)
-		t.Feedback, _, _ = b.str(e, "feedback", false)
-		t.MatchCase, _ = b.boolean(e, "match_case")
-		if f, at, present := b.number(e, "fuzzy_threshold"); present {
-			if f < 0 || f > 1 {
-				b.errorf(at, "\"fuzzy_threshold\" must be between 0 and 1")
-			}
-			t.Fuzzy = f
-		}
-		if t.Correct && q.Answer == "" {
-			q.Answer = text
-		}
-		q.TextAnswers = append(q.TextAnswers, t)
-	}
-	if q.Answer == "" {
-		b.errorf(list.start, "no answer is marked \"correct\": true")
-	}
 }
 
 func formatNumber(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -1,16 +1,11 @@
 package quiz
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"sort"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -194,187 +189,21 @@ func (w *sealer) digest(label, text string) []byte { return digest(w.s.Salt, lab
 
 // entries adds the entries of q's answers, in grading order.
 func (w *sealer) entries(q *Question) error {
-	switch q.Type {
-	case Freeform:
-		for _, t := range q.TextAnswers {
-			n := normalize(t.Text, t.MatchCase)
-			var err error
-			if t.Fuzzy > 0 {
-				err = w.obfuscated(n, t.Correct, t.Feedback, SealedEntry{MatchCase: t.MatchCase, Fuzzy: t.Fuzzy})
-			} else {
-				err = w.exact(n, t.Correct, t.Feedback, t.MatchCase)
-			}
-			if err != nil {
-				return err
-			}
-		}
-	case TrueFalse:
-		for _, v := range []string{"true", "false"} {
-			if err := w.exact(v, v == strings.ToLower(q.Answer), "", false); err != nil {
-				return err
-			}
-		}
-	case MultipleChoice, ManyChoice:
-		return w.choices(q)
-	case Numeric:
-		for _, num := range q.Numbers {
-			text, _ := json.Marshal([]any{num.IsRange, num.Value, num.Min, num.Max})
-			if err := w.obfuscated(string(text), num.Correct, num.Feedback, SealedEntry{}); err != nil {
-				return err
-			}
-		}
-	default:
+	k := q.Kind()
+	if k == nil {
 		return fmt.Errorf("quiz: cannot seal a %q question", q.Type)
 	}
-	return nil
-}
-
-// choices adds an entry for each option and, for many_choice, the right set.
-func (w *sealer) choices(q *Question) error {
-	var right []string
-	for _, o := range q.Options {
-		k := strings.ToLower(o.Key)
-		if o.Correct {
-			right = append(right, k)
-		}
-		if err := w.exact(k, o.Correct && q.Type == MultipleChoice, o.Feedback, false); err != nil {
-			return err
-		}
-	}
-	if q.Type != ManyChoice {
-		return nil
-	}
-	n := keySet(right)
-	b, err := w.box("box set", n, true, "")
-	if err != nil {
-		return err
-	}
-	w.s.Set = &SealedEntry{Hash: w.digest("match", n), Box: b}
-	return nil
+	return k.seal(w, q)
 }
 
 // Grade grades an answer with the sealed data alone, as the widget's script
 // does, and returns the explanation too when the answer is right (else "").
 // It agrees with Question.Grade on the question that was sealed.
 func (s *Sealed) Grade(answer string) (Result, string) {
-	none := Result{Feedback: s.DefaultFeedback}
-	switch s.Type {
-	case Freeform:
-		return s.gradeFreeform(answer)
-	case TrueFalse:
-		a := normalize(answer, false)
-		for i, e := range s.Entries {
-			if bytes.Equal(digest(s.Salt, "match", a), e.Hash) {
-				r, expl := s.open("box "+strconv.Itoa(i), a, e)
-				return Result{Correct: r.Correct, Feedback: s.DefaultFeedback}, expl
-			}
-		}
-		return none, ""
-	case MultipleChoice:
-		if i, k := s.option(answer); i >= 0 {
-			return s.open("box "+strconv.Itoa(i), k, s.Entries[i])
-		}
-		return none, ""
-	case ManyChoice:
-		return s.gradeMany(answer)
-	case Numeric:
-		return s.gradeNumber(answer)
+	if k := KindOf(s.Type); k != nil {
+		return k.gradeSealed(s, answer)
 	}
 	return Result{}, ""
-}
-
-// gradeFreeform grades a freeform answer: an exact entry by its digest, an
-// obfuscated one by similarity.
-func (s *Sealed) gradeFreeform(answer string) (Result, string) {
-	if normalize(answer, false) == "" {
-		return Result{Feedback: s.DefaultFeedback}, ""
-	}
-	for i, e := range s.Entries {
-		a := normalize(answer, e.MatchCase)
-		if e.Plain != nil {
-			want := s.plain(i)
-			if a == want || similarity(a, want) >= e.Fuzzy {
-				return s.open("box "+strconv.Itoa(i), want, e)
-			}
-		} else if bytes.Equal(digest(s.Salt, "match", a), e.Hash) {
-			return s.open("box "+strconv.Itoa(i), a, e)
-		}
-	}
-	return Result{Feedback: s.DefaultFeedback}, ""
-}
-
-// gradeMany grades a many_choice answer, keys separated by commas: right
-// when the set of keys is the right set, with every chosen option's
-// feedback.
-func (s *Sealed) gradeMany(answer string) (Result, string) {
-	none := Result{Feedback: s.DefaultFeedback}
-	var chosen, feedback []string
-	seen := map[string]bool{}
-	for _, part := range strings.Split(answer, ",") {
-		if strings.TrimSpace(part) == "" {
-			continue
-		}
-		i, k := s.option(part)
-		if i < 0 {
-			return none, ""
-		}
-		if !seen[k] {
-			seen[k] = true
-			chosen = append(chosen, k)
-			if r, _ := s.open("box "+strconv.Itoa(i), k, s.Entries[i]); r.Feedback != "" {
-				feedback = append(feedback, r.Feedback)
-			}
-		}
-	}
-	if len(chosen) == 0 {
-		return none, ""
-	}
-	out := Result{Feedback: strings.Join(feedback, " ")}
-	if n := keySet(chosen); s.Set != nil && bytes.Equal(digest(s.Salt, "match", n), s.Set.Hash) {
-		r, expl := s.open("box set", n, *s.Set)
-		out.Correct = r.Correct
-		return out, expl
-	}
-	return out, ""
-}
-
-// gradeNumber grades a numeric answer against each value or range.
-func (s *Sealed) gradeNumber(answer string) (Result, string) {
-	x, ok := ParseNumber(answer)
-	if !ok {
-		return Result{Feedback: "Enter a number, such as 3.14."}, ""
-	}
-	if s.Precision > 0 {
-		x = roundSignificant(x, s.Precision)
-	}
-	for i, e := range s.Entries {
-		text := s.plain(i)
-		var v []any
-		if json.Unmarshal([]byte(text), &v) != nil || len(v) != 4 {
-			continue
-		}
-		isRange, _ := v[0].(bool)
-		value, _ := v[1].(float64)
-		lo, _ := v[2].(float64)
-		hi, _ := v[3].(float64)
-		if (isRange && x >= lo && x <= hi) || (!isRange && math.Abs(x-value) <= 1e-9*math.Max(1, math.Abs(value))) {
-			return s.open("box "+strconv.Itoa(i), text, e)
-		}
-	}
-	return Result{Feedback: s.DefaultFeedback}, ""
-}
-
-// option finds the option whose key is answer (any case, surrounding space
-// ignored): its entry's index and the key lower-cased; -1 when none.
-func (s *Sealed) option(answer string) (int, string) {
-	k := strings.ToLower(strings.TrimSpace(answer))
-	h := digest(s.Salt, "match", k)
-	for i, e := range s.Entries {
-		if bytes.Equal(h, e.Hash) {
-			return i, k
-		}
-	}
-	return -1, k
 }
 
 // plain decodes the i-th entry's obfuscated text.
@@ -398,14 +227,6 @@ func (s *Sealed) open(label, n string, e SealedEntry) (Result, string) {
 		return r, ""
 	}
 	return r, string(expl)
-}
-
-// keySet is the canonical form of a set of lower-cased option keys: sorted,
-// joined by ",".
-func keySet(keys []string) string {
-	k := append([]string(nil), keys...)
-	sort.Strings(k)
-	return strings.Join(k, ",")
 }
 
 func boolByte(b bool) byte {

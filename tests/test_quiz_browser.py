@@ -279,3 +279,78 @@ def test_lesson_hides_the_answer_key(artifacts):
             browser.close()
     finally:
         lab.stop()
+
+
+DIRTY_TAB = "#jp-main-dock-panel .lm-TabBar-tab.jp-mod-dirty"
+CELL_COUNT = "document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell').length"
+
+
+def test_quiz_keys_reach_jupyterlab_but_typing_does_not(artifacts):
+    """Inside a quiz widget, Ctrl+S still saves the notebook (after Check), while plain
+    keys, the notebook's command-mode shortcuts elsewhere ("a", "b", "d d" insert and
+    delete cells), typed in a text box or on a radio button change no cell."""
+    questions = lesson_questions()
+    lab = Lab(notebooks={"keys.ipynb": gonb_notebook(lesson_cells("quiz"))})
+    # No autosave: only Ctrl+S may save the notebook here.
+    settings = os.path.join(lab.tmp, "settings", "@jupyterlab", "docmanager-extension")
+    os.makedirs(settings)
+    with open(os.path.join(settings, "plugin.jupyterlab-settings"), "w") as f:
+        f.write('{"autosave": false}')
+    path = os.path.join(lab.root, "keys.ipynb")
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport={"width": 1200, "height": 2400})
+            open_notebook(page, lab, "keys.ipynb")
+            menu(page, "Run", "Run All Cells")
+            page.wait_for_function(
+                "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 3", timeout=120_000
+            )
+            wait_kernel_idle(page, 120_000)
+            page.wait_for_selector(DIRTY_TAB)  # the outputs are not saved yet
+            cells = page.evaluate(CELL_COUNT)
+            assert cells == 3
+            before = os.stat(path).st_mtime_ns
+            quizzes = page.locator(".gq-quiz")
+
+            # Plain keys in the freeform's text box are typing, nothing else.
+            ff = quizzes.nth(0)
+            ff.locator(".gq-input").click()
+            for key in ["a", "b", "d", "d"]:
+                page.keyboard.press(key)
+            assert ff.locator(".gq-input").input_value() == "abdd"
+            # On a radio button (not a text box, so JupyterLab's command-mode
+            # shortcuts would apply to it) they do nothing either.
+            mc = quizzes.nth(2)
+            mc.locator("input[value=a]").focus()
+            for key in ["a", "b", "d", "d", "Shift+A"]:
+                page.keyboard.press(key)
+            assert page.evaluate("document.querySelector('.jp-Notebook.jp-mod-commandMode') !== null")
+            assert page.evaluate(CELL_COUNT) == cells
+
+            # Answer, Check, then Ctrl+S from inside the widget: the notebook is saved.
+            assert questions[0][1]["question_type"] == "freeform"
+            ff.locator(".gq-input").fill(RIGHT[0])
+            ff.locator(".gq-check").click()
+            page.wait_for_function("document.querySelectorAll('.gq-quiz')[0].dataset.state === 'correct'")
+            wait_saved(page, 0)
+            assert page.evaluate("document.activeElement.closest('.gq-quiz') !== null")
+            assert page.locator(DIRTY_TAB).count() == 1
+            page.keyboard.press("Control+s")
+            page.wait_for_selector(DIRTY_TAB, state="detached", timeout=20_000)
+            assert os.stat(path).st_mtime_ns != before
+            saved = nbformat.read(path, as_version=4)
+            assert len(saved.cells) == cells
+            assert all("gq-quiz" in json.dumps(c.outputs) for c in saved.cells), "the outputs were saved"
+            assert page.evaluate(CELL_COUNT) == cells
+            page.screenshot(path=os.path.join(artifacts, "quiz-keys.png"), full_page=True)
+
+            # The same plain key outside the widget is JupyterLab's: "b" adds a cell
+            # below (so the keys above reached a notebook that would have obeyed).
+            page.locator(".jp-Cell .jp-InputArea-editor").first.click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("b")
+            page.wait_for_function(f"{CELL_COUNT} === {cells + 1}")
+            browser.close()
+    finally:
+        lab.stop()

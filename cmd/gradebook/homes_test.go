@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k12notebooks/golessons/answerfile"
 	"github.com/k12notebooks/golessons/internal/lessontest"
-	"github.com/k12notebooks/golessons/quiz"
 )
 
 // A hub's home folders, as make gradebook IN=/home reads them: each home is
@@ -23,9 +23,9 @@ func TestGradebookOnHubHomes(t *testing.T) {
 	nb := "openai-streaming.ipynb"
 
 	// alice keeps the lesson at the top of her home, as the hub copies it.
-	alice := quiz.NewAnswers(nb)
-	alice.Add(free.ID, quiz.Attempt{Answer: "stream", Correct: true, Time: at(1)}, free.Text, 1)
-	alice.Add(mc.ID, quiz.Attempt{Answer: "b", Correct: true, Time: at(2)}, mc.Text, 1)
+	alice := answerfile.New(nb)
+	alice.Add(free.ID, answerfile.Attempt{Answer: "stream", Correct: true, Time: at(1)}, free.Text, 1)
+	alice.Add(mc.ID, answerfile.Attempt{Answer: "b", Correct: true, Time: at(2)}, mc.Text, 1)
 	writeAnswers(t, filepath.Join(home, "alice", "openai-streaming.answers.json"), alice)
 	lessontest.WriteLesson(t, filepath.Join(home, "alice", nb))
 	// bob in a folder of his own, with a wrong answer marked right by hand
@@ -33,8 +33,8 @@ func TestGradebookOnHubHomes(t *testing.T) {
 	forged(t, filepath.Join(home, "bob", "lessons", "week1", "openai-streaming.answers.json"),
 		map[string]any{free.ID: rec("streaming", true, 1)})
 	lessontest.WriteFile(t, filepath.Join(home, "bob", "lessons", "week1", "openai-streaming.answers.json.bak"), "{broken")
-	bobTF := quiz.NewAnswers("")
-	bobTF.Add(tf.ID, quiz.Attempt{Answer: "True", Time: at(3)}, tf.Text, 1)
+	bobTF := answerfile.New("")
+	bobTF.Add(tf.ID, answerfile.Attempt{Answer: "True", Time: at(3)}, tf.Text, 1)
 	writeAnswers(t, filepath.Join(home, "bob", "openai-streaming.answers.json"), bobTF)
 
 	// What else a home holds, none of it read: broken answers files that

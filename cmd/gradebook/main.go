@@ -30,7 +30,7 @@
 // Students' files are hostile input. The gradebook never follows a symbolic
 // link (a linked student folder included), never opens a FIFO, device or
 // socket, reads nothing outside -in, and refuses answers files over 1 MiB
-// (quiz.MaxAnswersFileSize) and folders nested more than 16 deep. Each
+// (answerfile.MaxSize) and folders nested more than 16 deep. Each
 // refused file (a link, FIFO, device or socket named *.answers.json, or a
 // student folder that is a link; other links in a student's folder, such
 // as a home's link to a shared folder, are skipped), each damaged answers

@@ -13,17 +13,17 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/k12notebooks/golessons/answerfile"
 	gb "github.com/k12notebooks/golessons/gradebook"
 	"github.com/k12notebooks/golessons/internal/lessontest"
-	"github.com/k12notebooks/golessons/quiz"
 )
 
-func writeAnswers(t *testing.T, path string, a *quiz.Answers) {
+func writeAnswers(t *testing.T, path string, a *answerfile.Answers) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := quiz.WriteAnswers(path, a); err != nil {
+	if err := answerfile.Write(path, a); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -36,21 +36,21 @@ func sample(t *testing.T) (in, lessons string) {
 	in = filepath.Join(dir, "submissions")
 	free, tf, mc := lessontest.Questions(t)
 
-	alice := quiz.NewAnswers("openai-streaming.ipynb")
-	alice.Add(free.ID, quiz.Attempt{Answer: "streaming", Time: at(1)}, free.Text, 1)
-	alice.Add(free.ID, quiz.Attempt{Answer: "stream", Correct: true, Time: at(2)}, free.Text, 1)
-	alice.Add(mc.ID, quiz.Attempt{Answer: "b", Correct: true, Time: at(3)}, mc.Text, 1)
+	alice := answerfile.New("openai-streaming.ipynb")
+	alice.Add(free.ID, answerfile.Attempt{Answer: "streaming", Time: at(1)}, free.Text, 1)
+	alice.Add(free.ID, answerfile.Attempt{Answer: "stream", Correct: true, Time: at(2)}, free.Text, 1)
+	alice.Add(mc.ID, answerfile.Attempt{Answer: "b", Correct: true, Time: at(3)}, mc.Text, 1)
 	writeAnswers(t, filepath.Join(in, "alice", "notebooks", "openai-streaming.answers.json"), alice)
 
 	hostile := "<img src=x onerror=alert(1)>"
-	bob := quiz.NewAnswers("openai-streaming.ipynb")
-	bob.Add(free.ID, quiz.Attempt{Answer: "=HYPERLINK(\"http://x\")", Time: at(5)}, free.Text, 1)
-	bob.Add(tf.ID, quiz.Attempt{Answer: "True", Correct: true, Time: at(6)}, tf.Text, 1)
+	bob := answerfile.New("openai-streaming.ipynb")
+	bob.Add(free.ID, answerfile.Attempt{Answer: "=HYPERLINK(\"http://x\")", Time: at(5)}, free.Text, 1)
+	bob.Add(tf.ID, answerfile.Attempt{Answer: "True", Correct: true, Time: at(6)}, tf.Text, 1)
 	writeAnswers(t, filepath.Join(in, hostile, "openai-streaming.answers.json"), bob)
 
 	// A flat file: the student is the file name.
-	carol := quiz.NewAnswers("")
-	carol.Add(tf.ID, quiz.Attempt{Answer: "False", Time: at(7)}, "", 1)
+	carol := answerfile.New("")
+	carol.Add(tf.ID, answerfile.Attempt{Answer: "False", Time: at(7)}, "", 1)
 	writeAnswers(t, filepath.Join(in, "carol.answers.json"), carol)
 
 	// Malformed: reported and skipped.

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/k12notebooks/golessons/answerfile"
 	"github.com/k12notebooks/golessons/internal/kernel"
 	"github.com/k12notebooks/golessons/internal/plural"
 	"github.com/k12notebooks/golessons/quiz"
@@ -63,7 +64,7 @@ func compactScript(s string) string {
 // In JupyterLab the student answers in the output: radio buttons, two
 // True/False buttons, or a text box where Enter submits. Each answer is checked
 // at once (try again as often as you like) and saved in the answers file
-// beside the notebook (see quiz.Answers) by the widget's own script, through
+// beside the notebook (see answerfile.Answers) by the widget's own script, through
 // the Jupyter server; so the cell's program returns at once and the widget
 // keeps working after it has exited. The page holds no right answer,
 // feedback or explanation in readable form: the widget grades with salted
@@ -109,7 +110,7 @@ func showQuestions(w io.Writer, qs []*quiz.Question) {
 	env := currentQuizEnv()
 	saved, savedErr := env.readSaved()
 	for _, q := range qs {
-		var rec *quiz.Record
+		var rec *answerfile.Record
 		if saved != nil {
 			rec = saved.Answers[q.ID]
 		}
@@ -198,32 +199,32 @@ func quizEnvFrom(getenv func(string) string, cwd string) quizEnv {
 	if filepath.IsAbs(session) {
 		nb := filepath.Clean(session)
 		env.notebook = filepath.Base(nb)
-		env.answersFile = quiz.AnswersPath(nb)
+		env.answersFile = answerfile.Path(nb)
 		if root != "" {
 			if rel, err := filepath.Rel(root, nb); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				env.answersPath = quiz.AnswersPath(filepath.ToSlash(rel))
+				env.answersPath = answerfile.Path(filepath.ToSlash(rel))
 			}
 		}
 		return env
 	}
 	api := strings.TrimPrefix(path.Clean(filepath.ToSlash(session)), "/")
 	env.notebook = path.Base(api)
-	env.answersPath = quiz.AnswersPath(api)
+	env.answersPath = answerfile.Path(api)
 	switch {
 	case root != "":
-		env.answersFile = quiz.AnswersPath(filepath.Join(root, filepath.FromSlash(api)))
+		env.answersFile = answerfile.Path(filepath.Join(root, filepath.FromSlash(api)))
 	case cwd != "":
-		env.answersFile = quiz.AnswersPath(filepath.Join(cwd, env.notebook))
+		env.answersFile = answerfile.Path(filepath.Join(cwd, env.notebook))
 	}
 	return env
 }
 
 // readSaved reads the answers file, if there is one.
-func (env quizEnv) readSaved() (*quiz.Answers, error) {
+func (env quizEnv) readSaved() (*answerfile.Answers, error) {
 	if env.answersFile == "" {
 		return nil, nil
 	}
-	a, err := quiz.ReadAnswers(env.answersFile)
+	a, err := answerfile.Read(env.answersFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -233,15 +234,6 @@ func (env quizEnv) readSaved() (*quiz.Answers, error) {
 // renderedQuestion is one question's output in its two forms.
 type renderedQuestion struct {
 	html, text string
-}
-
-// Kinds of question as shown to students.
-var quizKindLabels = map[quiz.Type]string{
-	quiz.Freeform:       "Short answer",
-	quiz.TrueFalse:      "True or false",
-	quiz.MultipleChoice: "Multiple choice",
-	quiz.ManyChoice:     "Choose all that apply",
-	quiz.Numeric:        "Number",
 }
 
 // quizOption is an option as rendered.
@@ -270,7 +262,7 @@ func scriptJSON(v any) string {
 
 // renderQuestion builds the HTML and text forms of q. saved is the student's
 // saved answer (nil when none); savedErr a problem reading the answers file.
-func renderQuestion(q *quiz.Question, env quizEnv, saved *quiz.Record, savedErr error, uid string) renderedQuestion {
+func renderQuestion(q *quiz.Question, env quizEnv, saved *answerfile.Record, savedErr error, uid string) renderedQuestion {
 	opts := make([]quizOption, len(q.Options))
 	for i, o := range q.Options {
 		opts[i] = quizOption{Option: o}
@@ -302,17 +294,18 @@ func renderQuestion(q *quiz.Question, env quizEnv, saved *quiz.Record, savedErr 
 	if q.Points != 1 {
 		pointsLabel = strconv.FormatFloat(q.Points, 'g', -1, 64) + " points"
 	}
+	input := q.Kind().Input
 	data := map[string]any{
 		"UID":          uid,
 		"Q":            q,
-		"Kind":         quizKindLabels[q.Type],
+		"Kind":         q.Kind().Label,
 		"Points":       pointsLabel,
 		"Env":          env,
 		"Options":      opts,
-		"Choice":       q.Type == quiz.MultipleChoice || q.Type == quiz.ManyChoice,
-		"InputType":    map[bool]string{true: "checkbox", false: "radio"}[q.Type == quiz.ManyChoice],
-		"TrueFalse":    q.Type == quiz.TrueFalse,
-		"Numeric":      q.Type == quiz.Numeric,
+		"Choice":       input == quiz.InputOneOption || input == quiz.InputOptions,
+		"InputType":    map[bool]string{true: "checkbox", false: "radio"}[input == quiz.InputOptions],
+		"TrueFalse":    input == quiz.InputTrueFalse,
+		"Numeric":      input == quiz.InputNumber,
 		"Saved":        savedAnswer,
 		"SavedIsTrue":  strings.EqualFold(savedAnswer, "true"),
 		"SavedIsFalse": strings.EqualFold(savedAnswer, "false"),
@@ -328,7 +321,7 @@ func renderQuestion(q *quiz.Question, env quizEnv, saved *quiz.Record, savedErr 
 }
 
 // savedText describes the saved answer for the student.
-func savedText(q *quiz.Question, saved *quiz.Record, savedErr error) string {
+func savedText(q *quiz.Question, saved *answerfile.Record, savedErr error) string {
 	if savedErr != nil {
 		return "Saved answers could not be read: " + savedErr.Error()
 	}
@@ -350,32 +343,21 @@ func savedText(q *quiz.Question, saved *quiz.Record, savedErr error) string {
 	return "Your saved answer: " + describeAnswer(q, saved.Answer) + " (" + strings.Join(parts, ", ") + ")"
 }
 
-// describeAnswer turns option keys into their text.
+// describeAnswer turns option keys into their text, with the key when the
+// keys are shown.
 func describeAnswer(q *quiz.Question, answer string) string {
-	if q.Type != quiz.MultipleChoice && q.Type != quiz.ManyChoice {
-		return answer
-	}
-	var out []string
-	for _, k := range strings.Split(answer, ",") {
-		k = strings.TrimSpace(k)
-		label := k
-		for _, o := range q.Options {
-			if strings.EqualFold(o.Key, k) {
-				label = o.Text
-				if q.KeysShown {
-					label = o.Key + ") " + o.Text
-				}
-			}
+	return q.Describe(answer, func(o quiz.Option) string {
+		if q.KeysShown {
+			return o.Key + ") " + o.Text
 		}
-		out = append(out, label)
-	}
-	return strings.Join(out, "; ")
+		return o.Text
+	})
 }
 
 // questionText is the plain-text form of a question.
 func questionText(q *quiz.Question, opts []quizOption, savedLine string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Question (%s): %s\n", strings.ToLower(quizKindLabels[q.Type]), q.Text)
+	fmt.Fprintf(&b, "Question (%s): %s\n", strings.ToLower(q.Kind().Label), q.Text)
 	if q.Code != "" {
 		for _, l := range strings.Split(strings.TrimRight(q.Code, "\n"), "\n") {
 			fmt.Fprintf(&b, "    %s\n", l)
@@ -385,12 +367,12 @@ func questionText(q *quiz.Question, opts []quizOption, savedLine string) string 
 		label := "-"
 		if q.KeysShown {
 			label = o.Key + ")"
-		} else if q.Type == quiz.MultipleChoice || q.Type == quiz.ManyChoice {
+		} else if len(opts) > 0 {
 			label = strconv.Itoa(i+1) + "."
 		}
 		fmt.Fprintf(&b, "  %s %s\n", label, o.Text)
 	}
-	if q.Type == quiz.TrueFalse {
+	if q.Kind().Input == quiz.InputTrueFalse {
 		b.WriteString("  True / False\n")
 	}
 	if q.Hint != "" {
@@ -404,7 +386,7 @@ func questionText(q *quiz.Question, opts []quizOption, savedLine string) string 
 	return b.String()
 }
 
-var quizTemplate = template.Must(template.New("quiz").Parse(`<div class="gq-quiz" id="{{.UID}}" role="group" aria-labelledby="{{.UID}}-q" data-lm-suppress-shortcuts="true" data-question-id="{{.Q.ID}}" data-question-type="{{.Q.Type}}" data-answers-path="{{.Env.AnswersPath}}" data-notebook="{{.Env.Notebook}}" data-kernel-id="{{.Env.KernelID}}" data-gq-ready="false" data-save-state="none">
+var quizTemplate = template.Must(template.New("quiz").Parse(`<div class="gq-quiz" id="{{.UID}}" role="group" aria-labelledby="{{.UID}}-q" data-question-id="{{.Q.ID}}" data-question-type="{{.Q.Type}}" data-answers-path="{{.Env.AnswersPath}}" data-notebook="{{.Env.Notebook}}" data-kernel-id="{{.Env.KernelID}}" data-gq-ready="false" data-save-state="none">
 <style>{{.Style}}</style>
 <div class="gq-head"><span class="gq-kind">{{.Kind}}</span>{{with .Points}}<span class="gq-points">{{.}}</span>{{end}}</div>
 <p class="gq-question" id="{{.UID}}-q">{{.Q.Text}}</p>

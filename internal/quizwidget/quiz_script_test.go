@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/answerfile"
 	"github.com/k12notebooks/golessons/lessonbook"
 	"github.com/k12notebooks/golessons/quiz"
 )
@@ -207,29 +209,29 @@ func TestScriptMergesLikeGo(t *testing.T) {
 		}
 		return v
 	}
-	a := &quiz.Record{Answer: "b", Correct: true, Time: ts("2025-01-01T10:05:00Z"), Attempts: 2, Question: "Q",
-		History: []quiz.Attempt{{Answer: "a", Time: ts("2025-01-01T10:00:00Z")}, {Answer: "b", Correct: true, Time: ts("2025-01-01T10:05:00Z")}}}
-	b := &quiz.Record{Answer: "c", Time: ts("2025-01-01T10:03:00Z"), Attempts: 2,
-		History: []quiz.Attempt{{Answer: "a", Time: ts("2025-01-01T10:00:00Z")}, {Answer: "c", Time: ts("2025-01-01T10:03:00Z")}}}
-	old := &quiz.Record{Answer: "z", Time: ts("2024-12-31T00:00:00Z"), Attempts: 5}
+	a := &answerfile.Record{Answer: "b", Correct: true, Time: ts("2025-01-01T10:05:00Z"), Attempts: 2, Question: "Q",
+		History: []answerfile.Attempt{{Answer: "a", Time: ts("2025-01-01T10:00:00Z")}, {Answer: "b", Correct: true, Time: ts("2025-01-01T10:05:00Z")}}}
+	b := &answerfile.Record{Answer: "c", Time: ts("2025-01-01T10:03:00Z"), Attempts: 2,
+		History: []answerfile.Attempt{{Answer: "a", Time: ts("2025-01-01T10:00:00Z")}, {Answer: "c", Time: ts("2025-01-01T10:03:00Z")}}}
+	old := &answerfile.Record{Answer: "z", Time: ts("2024-12-31T00:00:00Z"), Attempts: 5}
 	// Two browsers within one millisecond (the widget writes nine fractional
 	// digits), and one attempt written with fewer digits.
-	c := &quiz.Record{Answer: "y", Time: ts("2025-01-01T10:00:00.500000900Z"), Attempts: 2,
-		History: []quiz.Attempt{{Answer: "y", Time: ts("2025-01-01T10:00:00.500000900Z")}, {Answer: "x", Time: ts("2025-01-01T10:00:00.500000100Z")}}}
-	d := &quiz.Record{Answer: "w", Time: ts("2025-01-01T10:00:00.5000005Z"), Attempts: 2,
-		History: []quiz.Attempt{{Answer: "x", Time: ts("2025-01-01T10:00:00.5000001Z")}, {Answer: "w", Time: ts("2025-01-01T10:00:00.5000005Z")}}}
-	cases := [][2]*quiz.Record{{a, b}, {b, a}, {old, a}, {nil, b}, {c, d}, {d, c}}
+	c := &answerfile.Record{Answer: "y", Time: ts("2025-01-01T10:00:00.500000900Z"), Attempts: 2,
+		History: []answerfile.Attempt{{Answer: "y", Time: ts("2025-01-01T10:00:00.500000900Z")}, {Answer: "x", Time: ts("2025-01-01T10:00:00.500000100Z")}}}
+	d := &answerfile.Record{Answer: "w", Time: ts("2025-01-01T10:00:00.5000005Z"), Attempts: 2,
+		History: []answerfile.Attempt{{Answer: "x", Time: ts("2025-01-01T10:00:00.5000001Z")}, {Answer: "w", Time: ts("2025-01-01T10:00:00.5000005Z")}}}
+	cases := [][2]*answerfile.Record{{a, b}, {b, a}, {old, a}, {nil, b}, {c, d}, {d, c}}
 	var got []struct {
-		Answer   string         `json:"answer"`
-		Correct  bool           `json:"correct"`
-		Time     time.Time      `json:"time"`
-		Attempts int            `json:"attempts"`
-		Question string         `json:"question"`
-		History  []quiz.Attempt `json:"history"`
+		Answer   string               `json:"answer"`
+		Correct  bool                 `json:"correct"`
+		Time     time.Time            `json:"time"`
+		Attempts int                  `json:"attempts"`
+		Question string               `json:"question"`
+		History  []answerfile.Attempt `json:"history"`
 	}
 	runQuizJS(t, `console.log(JSON.stringify(input.map(c => golessonsQuiz.mergeRecords(c[0], c[1]))));`, cases, &got)
 	for i, c := range cases {
-		w := quiz.MergeRecords(c[0], c[1])
+		w := answerfile.MergeRecords(c[0], c[1])
 		g := got[i]
 		if g.Answer != w.Answer || g.Correct != w.Correct || !g.Time.Equal(w.Time) || g.Attempts != w.Attempts || g.Question != w.Question || len(g.History) != len(w.History) {
 			t.Errorf("case %d: script %+v, Go %+v", i, g, w)
@@ -381,7 +383,7 @@ type raceResult struct {
 // lacking returns the saved attempts that the answers file text lacks.
 func lacking(t *testing.T, text string, saved []savedAttempt) []savedAttempt {
 	t.Helper()
-	a, err := quiz.ParseAnswers([]byte(text), "answers file")
+	a, err := answerfile.Parse([]byte(text), "answers file")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, text)
 	}
@@ -409,11 +411,11 @@ var protoNames = []string{"constructor", "toString", "__proto__", "hasOwnPropert
 
 func seededAnswers(t *testing.T) string {
 	t.Helper()
-	a := quiz.NewAnswers("nb.ipynb")
+	a := answerfile.New("nb.ipynb")
 	old := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	a.Add("__proto__", quiz.Attempt{Answer: "seeded proto", Time: old}, "Q __proto__", 1)
-	a.Add("constructor", quiz.Attempt{Answer: "seeded constructor", Correct: true, Time: old}, "Q constructor", 1)
-	a.Add("q-other", quiz.Attempt{Answer: "seeded other", Time: old}, "Q other", 1)
+	a.Add("__proto__", answerfile.Attempt{Answer: "seeded proto", Time: old}, "Q __proto__", 1)
+	a.Add("constructor", answerfile.Attempt{Answer: "seeded constructor", Correct: true, Time: old}, "Q constructor", 1)
+	a.Add("q-other", answerfile.Attempt{Answer: "seeded other", Time: old}, "Q other", 1)
 	b, err := json.Marshal(a)
 	if err != nil {
 		t.Fatal(err)
@@ -445,7 +447,7 @@ func TestQuizScriptSavesEveryAttemptOfTwoBrowsersWithoutLocks(t *testing.T) {
 	if miss := lacking(t, got.Final, append(seeded, got.Saved...)); len(miss) > 0 {
 		t.Errorf("the final file lacks %+v", miss)
 	}
-	final, _ := quiz.ParseAnswers([]byte(got.Final), "final")
+	final, _ := answerfile.Parse([]byte(got.Final), "final")
 	for _, id := range protoNames {
 		r := final.Answers[id]
 		n := 10
@@ -506,7 +508,7 @@ func TestQuizScriptLeavesDamagedFilesAlone(t *testing.T) {
 		t.Errorf("got %q", got[1].Result)
 	}
 	for i, g := range got[4:] {
-		a, err := quiz.ParseAnswers([]byte(g.File), "f")
+		a, err := answerfile.Parse([]byte(g.File), "f")
 		if g.Result != "saved" || err != nil || a.Answers["constructor"] == nil || a.Answers["q"] == nil {
 			t.Errorf("file %d, read while being written: %s, now %q (%v); want the old answer kept and the new one added", i+4, g.Result, g.File, err)
 		}
@@ -542,5 +544,119 @@ console.log(JSON.stringify({ times, same }));`, nil, &got)
 			t.Fatalf("time %s is %v away from now", s, d)
 		}
 		prev = v
+	}
+}
+
+// TestQuizScriptAnswersVersions: the script writes the schema version
+// package answerfile writes; a file without "version" (version 1) gets
+// the attempt and "version"; a file of a newer version is neither read
+// nor written, and says so; a version that is no whole number is damage.
+func TestQuizScriptAnswersVersions(t *testing.T) {
+	var version int
+	runQuizJS(t, `console.log(JSON.stringify(golessonsQuiz.answersVersion));`, nil, &version)
+	if version != answerfile.Version {
+		t.Fatalf("the script writes answers file version %d, package answerfile %d", version, answerfile.Version)
+	}
+	old := `{"notebook": "nb.ipynb", "answers": {"constructor": {"answer": "old", "time": "2025-01-01T00:00:00Z"}}}`
+	newer := `{"version": 2, "notebook": "nb.ipynb", "answers": {}}`
+	files := []map[string]any{{"content": old}, {"content": newer}, {"content": `{"version": "1", "answers": {}}`}, {"content": `{"version": 0.5, "answers": {}}`}}
+	var got []struct {
+		Result string `json:"result"`
+		File   string `json:"file"`
+		Puts   int    `json:"puts"`
+	}
+	runQuizJS(t, saveHarness, map[string]any{"scenario": "damaged", "source": quizScript, "timing": fastTiming, "files": files}, &got)
+	a, err := answerfile.Parse([]byte(got[0].File), "f")
+	if got[0].Result != "saved" || err != nil || a.Answers["constructor"] == nil || a.Answers["q"] == nil ||
+		!strings.Contains(got[0].File, fmt.Sprintf(`"version": %d`, answerfile.Version)) {
+		t.Errorf("a file without a version: %s, now %q (%v); want the attempt added and the version written", got[0].Result, got[0].File, err)
+	}
+	if g := got[1]; !strings.Contains(g.Result, "written by newer lessons (answers file version 2") || g.Puts != 0 || g.File != newer {
+		t.Errorf("a newer file: %s, %d writes, now %q; want it refused and left alone", g.Result, g.Puts, g.File)
+	}
+	for _, g := range got[2:] {
+		if !strings.HasPrefix(g.Result, `damaged: "version" must be a whole number`) || g.Puts != 0 {
+			t.Errorf("a bad version: %s, %d writes", g.Result, g.Puts)
+		}
+	}
+}
+
+// TestScriptKnowsEveryKind: the script has one object per question type of
+// package quiz's table, with the same input, and the grading table above
+// (TestScriptGradesLikeGo) has questions of every type.
+func TestScriptKnowsEveryKind(t *testing.T) {
+	var got map[string]struct {
+		Input string `json:"input"`
+		Grade bool   `json:"grade"`
+		Read  bool   `json:"read"`
+		Show  bool   `json:"show"`
+		Desc  bool   `json:"describe"`
+	}
+	runQuizJS(t, `const out = {};
+for (const [name, k] of Object.entries(golessonsQuiz.types)) {
+  out[name] = { input: k.input, grade: typeof k.grade === 'function', read: typeof k.read === 'function',
+    show: typeof k.show === 'function', describe: typeof k.describe === 'function' };
+}
+console.log(JSON.stringify(out));`, nil, &got)
+	covered := map[quiz.Type]int{}
+	for _, c := range gradeCases {
+		covered[mustQuestion(t, c.json).Type] += len(c.answers)
+	}
+	for _, k := range quiz.Kinds() {
+		js, ok := got[string(k.Type)]
+		switch {
+		case !ok:
+			t.Errorf("the script has no object for the type %q", k.Type)
+		case js.Input != string(k.Input) || !js.Grade || !js.Read || !js.Show || !js.Desc:
+			t.Errorf("the script's %q: %+v, want input %q and grade, read, show, describe", k.Type, js, k.Input)
+		}
+		if covered[k.Type] < 5 {
+			t.Errorf("the grading table has %d answers to %q questions; give it some", covered[k.Type], k.Type)
+		}
+		delete(got, string(k.Type))
+	}
+	for name := range got {
+		t.Errorf("the script has an object for %q, a type package quiz does not know", name)
+	}
+}
+
+// TestScriptKeys: which keys pressed in a widget go on to JupyterLab's
+// shortcuts. Plain keys never do (command mode's "a", "b", "d d" would
+// insert and delete cells); modifier shortcuts do (Ctrl+S saves), except
+// those editing an answer needs.
+func TestScriptKeys(t *testing.T) {
+	type key struct {
+		Key                    string `json:"key"`
+		Ctrl, Meta, Alt, Shift bool
+		IsComposing            bool `json:"isComposing"`
+		InText                 bool `json:"inText"`
+		Want                   bool `json:"-"`
+	}
+	keys := []key{
+		{Key: "s", Ctrl: true, InText: true, Want: true},
+		{Key: "s", Meta: true, Want: true},
+		{Key: "S", Ctrl: true, Shift: true, InText: true, Want: true},
+		{Key: "C", Ctrl: true, Shift: true, Want: true},
+		{Key: "b", Ctrl: true, InText: true, Want: true},
+		{Key: "ArrowUp", Alt: true, Want: true},
+		{Key: "Escape", InText: true, Want: true},
+		{Key: "Escape", Want: true},
+		{Key: "a", InText: true}, {Key: "a"}, {Key: "b"}, {Key: "d"}, {Key: "A", Shift: true},
+		{Key: " "}, {Key: "1"}, {Key: "Enter"}, {Key: "Tab"}, {Key: "ArrowDown"}, {Key: "Backspace", InText: true},
+		{Key: "Enter", Shift: true}, {Key: "Enter", Ctrl: true}, {Key: "Enter", Alt: true}, {Key: "Enter", Meta: true},
+		{Key: "a", Ctrl: true, InText: true}, {Key: "c", Ctrl: true}, {Key: "v", Meta: true, InText: true},
+		{Key: "x", Ctrl: true, InText: true}, {Key: "z", Ctrl: true, InText: true}, {Key: "Z", Ctrl: true, Shift: true, InText: true},
+		{Key: "y", Ctrl: true, InText: true}, {Key: "ArrowLeft", Ctrl: true, InText: true}, {Key: "Backspace", Ctrl: true, InText: true},
+		{Key: "@", Ctrl: true, Alt: true, InText: true}, // AltGr+Q on a German keyboard
+		{Key: "é", Alt: true, InText: true},             // Option+E, E on a Mac
+		{Key: "a", IsComposing: true, InText: true},
+	}
+	var got []bool
+	runQuizJS(t, `console.log(JSON.stringify(input.map(k => golessonsQuiz.toJupyterLab(
+  { key: k.key, ctrlKey: k.Ctrl, metaKey: k.Meta, altKey: k.Alt, shiftKey: k.Shift, isComposing: k.isComposing }, k.inText))));`, keys, &got)
+	for i, k := range keys {
+		if got[i] != k.Want {
+			t.Errorf("%+v: goes to JupyterLab %v, want %v", k, got[i], k.Want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/answerfile"
 	"github.com/k12notebooks/golessons/quiz"
 )
 
@@ -147,7 +148,12 @@ func TestRenderWidgetTypes(t *testing.T) {
 				t.Errorf("%s: %q not in the HTML:\n%s", q.Type, w, visible(r.html))
 			}
 		}
-		for _, w := range []string{`role="status"`, `aria-live="polite"`, `data-lm-suppress-shortcuts="true"`, `aria-labelledby="gq-x-q"`, `class="gq-nojs"`, `data-question-id="` + q.ID + `"`} {
+		// No data-lm-suppress-shortcuts: it would keep every shortcut, Ctrl+S
+		// too, from JupyterLab (the script stops the keys it keeps).
+		if strings.Contains(r.html, "data-lm-suppress-shortcuts") {
+			t.Errorf("%s: the widget suppresses JupyterLab's shortcuts", q.Type)
+		}
+		for _, w := range []string{`role="status"`, `aria-live="polite"`, `aria-labelledby="gq-x-q"`, `class="gq-nojs"`, `data-question-id="` + q.ID + `"`} {
 			if !strings.Contains(r.html, w) {
 				t.Errorf("%s: %q missing", q.Type, w)
 			}
@@ -157,7 +163,7 @@ func TestRenderWidgetTypes(t *testing.T) {
 
 func TestTextForm(t *testing.T) {
 	q := mustQuestion(t, seedMultiple)
-	saved := &quiz.Record{Answer: "b", Correct: true, Attempts: 2, Time: time.Date(2025, 3, 4, 10, 15, 2, 0, time.UTC)}
+	saved := &answerfile.Record{Answer: "b", Correct: true, Attempts: 2, Time: time.Date(2025, 3, 4, 10, 15, 2, 0, time.UTC)}
 	r := renderQuestion(q, quizEnv{}, saved, nil, "gq-x")
 	want := "Question (multiple choice): What does chunk.choices[0].delta.content contain during streaming?\n" +
 		"  a) The entire completed response\n" +
@@ -220,8 +226,8 @@ func TestQuestionOutsideNotebookPrintsSavedAnswer(t *testing.T) {
 	dir := t.TempDir()
 	nb := filepath.Join(dir, "lesson.ipynb")
 	q := mustQuestion(t, seedFreeform)
-	err := quiz.UpdateAnswers(quiz.AnswersPath(nb), "lesson.ipynb", func(a *quiz.Answers) {
-		a.Add(q.ID, quiz.Attempt{Answer: "stream", Correct: true, Time: time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC)}, q.Text, 1)
+	err := answerfile.Update(answerfile.Path(nb), "lesson.ipynb", func(a *answerfile.Answers) {
+		a.Add(q.ID, answerfile.Attempt{Answer: "stream", Correct: true, Time: time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC)}, q.Text, 1)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +241,7 @@ func TestQuestionOutsideNotebookPrintsSavedAnswer(t *testing.T) {
 	}
 
 	// A damaged answers file is reported, and left alone.
-	if err := os.WriteFile(quiz.AnswersPath(nb), []byte("{oops"), 0o644); err != nil {
+	if err := os.WriteFile(answerfile.Path(nb), []byte("{oops"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()
@@ -243,7 +249,7 @@ func TestQuestionOutsideNotebookPrintsSavedAnswer(t *testing.T) {
 	if !strings.Contains(out.String(), "Saved answers could not be read") || !strings.Contains(out.String(), "line 1:2") {
 		t.Errorf("output:\n%s", out.String())
 	}
-	if data, _ := os.ReadFile(quiz.AnswersPath(nb)); string(data) != "{oops" {
+	if data, _ := os.ReadFile(answerfile.Path(nb)); string(data) != "{oops" {
 		t.Errorf("the damaged file was changed: %q", data)
 	}
 }
@@ -272,8 +278,8 @@ func TestAssetsFitInAScriptElement(t *testing.T) {
 func TestQuizQuestionWithPrototypeNameID(t *testing.T) {
 	dir := t.TempDir()
 	nb := filepath.Join(dir, "lesson.ipynb")
-	err := quiz.UpdateAnswers(quiz.AnswersPath(nb), "lesson.ipynb", func(a *quiz.Answers) {
-		a.Add("constructor", quiz.Attempt{Answer: "saved one", Time: time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC)}, "Q", 1)
+	err := answerfile.Update(answerfile.Path(nb), "lesson.ipynb", func(a *answerfile.Answers) {
+		a.Add("constructor", answerfile.Attempt{Answer: "saved one", Time: time.Date(2025, 1, 2, 3, 4, 0, 0, time.UTC)}, "Q", 1)
 	})
 	if err != nil {
 		t.Fatal(err)

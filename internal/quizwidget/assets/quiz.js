@@ -5,8 +5,8 @@
 // saves them with the Jupyter server's contents API, so it needs neither the
 // kernel nor GoNB's comms and keeps working after the cell's program exits.
 //
-// normalize, grade and mergeRecords do exactly what package quiz does in Go
-// (Normalize, Question.Grade, MergeRecords); helpers/quiz_script_test.go
+// normalize, grade and mergeRecords do exactly what Go does (quiz.Normalize,
+// quiz.Question.Grade, answerfile.MergeRecords); quiz_script_test.go
 // checks both against the same table, and runs the saving below against a
 // simulated Jupyter server. The data a widget gets is sealed (quiz.Seal): no
 // right answer, feedback or explanation in readable form; grade opens what
@@ -206,88 +206,146 @@ var golessonsQuiz = (function () {
     };
   }
 
+  // ---- Question types -----------------------------------------------------
+  //
+  // One object per question type, as package quiz has one Kind per type
+  // (quiz/kind_*.go); quiz_script_test.go checks that both know the same
+  // types, with the same input, and grade alike. Each object has:
+  //
+  //   input: how the widget takes an answer (quiz.Input: the HTML comes
+  //     from Go);
+  //   grade(q, s, answer, none): {correct, feedback, explanation} from the
+  //     question's sealed data s (see sealed), as quiz.Sealed.Grade does;
+  //     none is the result for an answer no entry matches;
+  //   read(ui): the answer in the widget's inputs ('' for none yet);
+  //   show(ui, answer): puts an answer back in the inputs;
+  //   describe(ui, answer): the answer as the student reads it.
+  //
+  // ui is what answerInputs finds in the widget.
+
+  // option finds the option whose key is part (any case, space trimmed):
+  // {i: its entry, key: lower-cased}, or null.
+  function option(s, part) {
+    var k = lower(String(part).trim()), h = s.match(k);
+    for (var j = 0; j < s.entries.length; j++) {
+      if (s.entries[j].h && sameBytes(h, s.entries[j].h)) return { i: j, key: k };
+    }
+    return null;
+  }
+
+  // How answers are read and shown, by input.
+  var TEXT = {
+    read: function (ui) { return ui.input ? ui.input.value.trim() : ''; },
+    show: function (ui, answer) { if (ui.input) ui.input.value = answer; },
+    describe: function (ui, answer) { return answer; }
+  };
+  var OPTIONS = {
+    read: function (ui) {
+      return ui.choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; }).join(',');
+    },
+    show: function (ui, answer) {
+      var keys = String(answer).split(',');
+      ui.choices.forEach(function (c) { c.checked = keys.indexOf(c.value) >= 0; });
+    },
+    describe: function (ui, answer) { return String(answer).split(',').filter(Boolean).map(ui.optionLabel).join('; '); }
+  };
+
+  function kind(input, methods, gradeFn) {
+    return Object.assign({ input: input, grade: gradeFn }, methods);
+  }
+
+  var TYPES = Object.create(null);
+
+  TYPES.freeform = kind('text', TEXT, function (q, s, answer, none) {
+    if (normalize(answer, false) === '') return none;
+    for (var i = 0; i < s.entries.length; i++) {
+      var e = s.entries[i], a = normalize(answer, e.m);
+      if (e.o) {
+        var want = s.plain(i);
+        if (a === want || similarity(a, want) >= e.z) return s.open('box ' + i, want, e);
+      } else if (sameBytes(s.match(a), e.h)) {
+        return s.open('box ' + i, a, e);
+      }
+    }
+    return none;
+  });
+
+  TYPES.true_false = kind('true_false', {
+    read: function () { return ''; }, // each button submits its own answer
+    show: function (ui, answer) {
+      ui.tfButtons.forEach(function (b) {
+        b.setAttribute('aria-pressed', String(lower(b.getAttribute('data-answer')) === lower(String(answer))));
+      });
+    },
+    describe: TEXT.describe
+  }, function (q, s, answer, none) {
+    var a = normalize(answer, false);
+    for (var i = 0; i < s.entries.length; i++) {
+      if (sameBytes(s.match(a), s.entries[i].h)) {
+        var r = s.open('box ' + i, a, s.entries[i]);
+        r.feedback = q.defaultFeedback || '';
+        return r;
+      }
+    }
+    return none;
+  });
+
+  TYPES.multiple_choice = kind('one_option', OPTIONS, function (q, s, answer, none) {
+    var o = option(s, answer);
+    return o ? s.open('box ' + o.i, o.key, s.entries[o.i]) : none;
+  });
+
+  TYPES.many_choice = kind('options', OPTIONS, function (q, s, answer, none) {
+    var chosen = [], seen = new Set(), feedback = [];
+    var parts = String(answer).split(',');
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].trim() === '') continue;
+      var c = option(s, parts[i]);
+      if (!c) return none;
+      if (seen.has(c.key)) continue;
+      seen.add(c.key);
+      chosen.push(c.key);
+      var fb = s.open('box ' + c.i, c.key, s.entries[c.i]).feedback;
+      if (fb) feedback.push(fb);
+    }
+    if (!chosen.length) return none;
+    var out = { correct: false, feedback: feedback.join(' '), explanation: '' };
+    var set = chosen.sort().join(',');
+    if (s.set && sameBytes(s.match(set), s.set.h)) {
+      var rs = s.open('box set', set, s.set);
+      out.correct = rs.correct;
+      out.explanation = rs.explanation;
+    }
+    return out;
+  });
+
+  TYPES.numeric = kind('number', TEXT, function (q, s, answer, none) {
+    var x = parseNumber(answer);
+    if (x === null) return { correct: false, feedback: 'Enter a number, such as 3.14.', explanation: '' };
+    if (q.precision > 0) x = Number(x.toPrecision(q.precision));
+    for (var i = 0; i < s.entries.length; i++) {
+      var text = s.plain(i), v;
+      try { v = JSON.parse(text); } catch (err) { continue; }
+      if (!Array.isArray(v) || v.length !== 4) continue;
+      var match = v[0] ? (x >= v[2] && x <= v[3])
+        : Math.abs(x - v[1]) <= 1e-9 * Math.max(1, Math.abs(v[1]));
+      if (match) return s.open('box ' + i, text, s.entries[i]);
+    }
+    return none;
+  });
+
+  // typeOf returns the object of q's type; an unknown type (a page from newer
+  // lessons) grades nothing right and reads its inputs as text.
+  function typeOf(q) {
+    return own(TYPES, q.type) || kind('text', TEXT, function () { return { correct: false, feedback: '', explanation: '' }; });
+  }
+
   // grade returns {correct, feedback, explanation} for an answer, from the
   // question's sealed data; see Question.Grade and Sealed.Grade. The
   // explanation is decoded only for a right answer ('' otherwise).
   function grade(q, answer) {
     var none = { correct: false, feedback: q.defaultFeedback || '', explanation: '' };
-    var s = sealed(q), i, e, a;
-    function option(part) {
-      var k = lower(String(part).trim()), h = s.match(k);
-      for (var j = 0; j < s.entries.length; j++) {
-        if (s.entries[j].h && sameBytes(h, s.entries[j].h)) return { i: j, key: k };
-      }
-      return null;
-    }
-    switch (q.type) {
-      case 'freeform': {
-        if (normalize(answer, false) === '') return none;
-        for (i = 0; i < s.entries.length; i++) {
-          e = s.entries[i];
-          a = normalize(answer, e.m);
-          if (e.o) {
-            var want = s.plain(i);
-            if (a === want || similarity(a, want) >= e.z) return s.open('box ' + i, want, e);
-          } else if (sameBytes(s.match(a), e.h)) {
-            return s.open('box ' + i, a, e);
-          }
-        }
-        return none;
-      }
-      case 'true_false': {
-        a = normalize(answer, false);
-        for (i = 0; i < s.entries.length; i++) {
-          if (sameBytes(s.match(a), s.entries[i].h)) {
-            var r = s.open('box ' + i, a, s.entries[i]);
-            r.feedback = q.defaultFeedback || '';
-            return r;
-          }
-        }
-        return none;
-      }
-      case 'multiple_choice': {
-        var o = option(answer);
-        return o ? s.open('box ' + o.i, o.key, s.entries[o.i]) : none;
-      }
-      case 'many_choice': {
-        var chosen = [], seen = new Set(), feedback = [];
-        var parts = String(answer).split(',');
-        for (i = 0; i < parts.length; i++) {
-          if (parts[i].trim() === '') continue;
-          var c = option(parts[i]);
-          if (!c) return none;
-          if (seen.has(c.key)) continue;
-          seen.add(c.key);
-          chosen.push(c.key);
-          var fb = s.open('box ' + c.i, c.key, s.entries[c.i]).feedback;
-          if (fb) feedback.push(fb);
-        }
-        if (!chosen.length) return none;
-        var out = { correct: false, feedback: feedback.join(' '), explanation: '' };
-        var set = chosen.sort().join(',');
-        if (s.set && sameBytes(s.match(set), s.set.h)) {
-          var rs = s.open('box set', set, s.set);
-          out.correct = rs.correct;
-          out.explanation = rs.explanation;
-        }
-        return out;
-      }
-      case 'numeric': {
-        var x = parseNumber(answer);
-        if (x === null) return { correct: false, feedback: 'Enter a number, such as 3.14.', explanation: '' };
-        if (q.precision > 0) x = Number(x.toPrecision(q.precision));
-        for (i = 0; i < s.entries.length; i++) {
-          var text = s.plain(i), v;
-          try { v = JSON.parse(text); } catch (err) { continue; }
-          if (!Array.isArray(v) || v.length !== 4) continue;
-          var match = v[0] ? (x >= v[2] && x <= v[3])
-            : Math.abs(x - v[1]) <= 1e-9 * Math.max(1, Math.abs(v[1]));
-          if (match) return s.open('box ' + i, text, s.entries[i]);
-        }
-        return none;
-      }
-    }
-    return { correct: false, feedback: '', explanation: '' };
+    return typeOf(q).grade(q, sealed(q), answer, none);
   }
 
   // ---- Records and attempts -----------------------------------------------
@@ -330,7 +388,7 @@ var golessonsQuiz = (function () {
     return r.time ? [{ answer: r.answer, correct: r.correct, time: r.time }] : [];
   }
 
-  // mergeRecords combines two records of one question; see quiz.MergeRecords.
+  // mergeRecords combines two records of one question; see answerfile.MergeRecords.
   function mergeRecords(a, b) {
     if (!a && !b) return null;
     var hist = [], seen = new Set(), attempts = 0, question, points;
@@ -381,14 +439,36 @@ var golessonsQuiz = (function () {
 
   // ---- Answers documents --------------------------------------------------
 
+  // ANSWERS_VERSION is the schema version of the answers file written here;
+  // package answerfile (answerfile.Version) writes the same, and its
+  // documentation gives the rules: no "version" is version 1; a newer
+  // version is not read and never written over.
+  var ANSWERS_VERSION = 1;
+
   function DamagedError(msg) { this.message = msg; this.damaged = true; }
   DamagedError.prototype = Object.create(Error.prototype);
 
+  // NewerError is an answers file of a newer schema version: written by
+  // newer lessons, so neither read nor written here.
+  function NewerError(v) {
+    this.message = 'it was written by newer lessons (answers file version ' + v + '; these lessons know ' + ANSWERS_VERSION + ')';
+    this.newer = true;
+  }
+  NewerError.prototype = Object.create(Error.prototype);
+
   function newDoc(notebook) {
-    return { version: 1, notebook: notebook || '', answers: Object.create(null) };
+    return { version: ANSWERS_VERSION, notebook: notebook || '', answers: Object.create(null) };
   }
 
-  // parseDoc reads the text of an answers file (see quiz.Answers); blank text
+  // checkVersion throws unless v, a file's "version", is one this script
+  // reads.
+  function checkVersion(v) {
+    if (v === undefined || v === null) return;
+    if (typeof v !== 'number' || v < 1 || Math.floor(v) !== v) throw new DamagedError('"version" must be a whole number from 1 up');
+    if (v > ANSWERS_VERSION) throw new NewerError(v);
+  }
+
+  // parseDoc reads the text of an answers file (see package answerfile); blank text
   // is an empty document. Its "answers" has no prototype, so any question id
   // is an ordinary key. A file that is no answers file throws DamagedError.
   function parseDoc(text, notebook) {
@@ -404,6 +484,7 @@ var golessonsQuiz = (function () {
       (hasOwn(doc, 'answers') && (!src || typeof src !== 'object' || Array.isArray(src)))) {
       throw new DamagedError('it is not an answers file (no "answers" object)');
     }
+    checkVersion(own(doc, 'version'));
     var answers = Object.create(null);
     Object.keys(src || {}).forEach(function (id) {
       var r = src[id];
@@ -585,7 +666,7 @@ var golessonsQuiz = (function () {
       if (k.points !== undefined) rec.points = k.points;
       doc.answers[id] = mergeRecords(own(doc.answers, id), rec);
     });
-    if (!doc.version) doc.version = 1;
+    doc.version = ANSWERS_VERSION;
     if (!doc.notebook) doc.notebook = notebook;
     return doc;
   }
@@ -716,6 +797,21 @@ var golessonsQuiz = (function () {
     return isNaN(d.getTime()) ? '' : d.toLocaleString();
   }
 
+  // failureText says why an answer was not saved in the answers file at path
+  // (attempted: the student has checked an answer) and what to do.
+  function failureText(e, path, attempted) {
+    if (e && e.newer) {
+      return (attempted ? 'Your answer was checked but not saved: the answers file ' : 'Answers are checked but not saved: the answers file ') +
+        path + ' ' + e.message + '. Ask your teacher to update the lessons.';
+    }
+    if (e && e.damaged) {
+      return attempted
+        ? 'Your answer was checked but not saved: the answers file ' + path + ' is damaged (' + e.message + '). Ask your teacher to fix or remove it.'
+        : 'The answers file ' + path + ' is damaged (' + e.message + '), so answers are checked but not saved. Ask your teacher to fix or remove it.';
+    }
+    return 'Checked, but not saved: ' + (e && e.message ? e.message : e) + '. Check again, or retry saving.';
+  }
+
   // connect ties a widget to its answers file. ui.setSave(state, text, retry)
   // shows the save state (retry: offer to save again), ui.showSaved(record)
   // the saved answer, ui.loaded(record) what was saved before the page
@@ -728,13 +824,8 @@ var golessonsQuiz = (function () {
       ui.setSave(s, text, retry ? function () { save(null); } : null);
     }
     function failed(e, path) {
-      if (e && e.damaged) {
-        set('error', attempted
-          ? 'Your answer was checked but not saved: the answers file ' + path + ' is damaged (' + e.message + '). Ask your teacher to fix or remove it.'
-          : 'The answers file ' + path + ' is damaged (' + e.message + '), so answers are checked but not saved. Ask your teacher to fix or remove it.');
-      } else {
-        set('error', 'Checked, but not saved: ' + (e && e.message ? e.message : e) + '. Check again, or retry saving.', true);
-      }
+      var mendable = !(e && (e.newer || e.damaged));
+      set('error', failureText(e, path, attempted), mendable);
     }
     function heard(path) {
       return function (err, doc) {
@@ -791,7 +882,7 @@ var golessonsQuiz = (function () {
         if (state === 'loading') set('idle', '');
       });
     }).catch(function (e) {
-      if (e && e.damaged) {
+      if (e && (e.damaged || e.newer)) {
         ready.then(function (path) { if (state === 'loading' || state === 'idle') failed(e, path); });
       } else if (state === 'loading') {
         set('idle', '');
@@ -800,53 +891,36 @@ var golessonsQuiz = (function () {
     return save;
   }
 
-  // answerInputs reads and sets the answer in a widget's inputs: option
-  // buttons, or a text box, and the True/False buttons.
+  // answerInputs reads and sets the answer in a widget's inputs (option
+  // buttons, a text box, or the True/False buttons) as its type says.
   function answerInputs(root, q) {
-    var input = root.querySelector('.gq-input');
-    var tfButtons = Array.prototype.slice.call(root.querySelectorAll('.gq-tf'));
-    var choices = Array.prototype.slice.call(root.querySelectorAll('.gq-option input'));
-
-    function optionLabel(key) {
-      for (var i = 0; i < choices.length; i++) {
-        if (choices[i].value === key) {
-          var label = choices[i].closest('.gq-option');
-          var t = label && label.querySelector('.gq-text');
-          var k = label && label.querySelector('.gq-key');
-          return (k ? k.textContent + ' ' : '') + (t ? t.textContent : key);
+    var ui = {
+      input: root.querySelector('.gq-input'),
+      tfButtons: Array.prototype.slice.call(root.querySelectorAll('.gq-tf')),
+      choices: Array.prototype.slice.call(root.querySelectorAll('.gq-option input')),
+      optionLabel: function (key) {
+        for (var i = 0; i < ui.choices.length; i++) {
+          if (ui.choices[i].value === key) {
+            var label = ui.choices[i].closest('.gq-option');
+            var t = label && label.querySelector('.gq-text');
+            var k = label && label.querySelector('.gq-key');
+            return (k ? k.textContent + ' ' : '') + (t ? t.textContent : key);
+          }
         }
+        return key;
       }
-      return key;
-    }
+    };
+    var type = typeOf(q);
 
     return {
-      choices: choices,
-      tfButtons: tfButtons,
-      describe: function (answer) {
-        if (q.type === 'multiple_choice') return optionLabel(answer);
-        if (q.type === 'many_choice') return answer.split(',').filter(Boolean).map(optionLabel).join('; ');
-        return answer;
-      },
-      current: function () {
-        if (choices.length) {
-          return choices.filter(function (c) { return c.checked; }).map(function (c) { return c.value; }).join(',');
-        }
-        return input ? input.value.trim() : '';
-      },
-      select: function (answer) {
-        if (choices.length) {
-          var keys = String(answer).split(',');
-          choices.forEach(function (c) { c.checked = keys.indexOf(c.value) >= 0; });
-        } else if (input) {
-          input.value = answer;
-        }
-        tfButtons.forEach(function (b) {
-          b.setAttribute('aria-pressed', String(b.getAttribute('data-answer').toLowerCase() === String(answer).toLowerCase()));
-        });
-      },
+      choices: ui.choices,
+      tfButtons: ui.tfButtons,
+      describe: function (answer) { return type.describe(ui, answer); },
+      current: function () { return type.read(ui); },
+      select: function (answer) { type.show(ui, answer); },
       mark: function (answer, result) {
         var keys = String(answer).split(',');
-        choices.forEach(function (c) {
+        ui.choices.forEach(function (c) {
           var label = c.closest('.gq-option');
           if (!label) return;
           label.classList.remove('gq-chosen-correct', 'gq-chosen-wrong');
@@ -898,6 +972,41 @@ var golessonsQuiz = (function () {
     };
   }
 
+  // ---- Keys ---------------------------------------------------------------
+  //
+  // JupyterLab handles keys where they reach the document, after the widget
+  // (it listens in the bubbling phase). The notebook's command-mode
+  // shortcuts are plain keys ("a" inserts a cell above, "d d" deletes one):
+  // typed in the widget, they must stop there. Keys with a modifier are
+  // JupyterLab's (Ctrl+S saves, Ctrl+Shift+C opens the command palette),
+  // except those that editing an answer needs.
+  var EDIT_KEYS = /^(a|c|v|x|y|z|arrowleft|arrowright|arrowup|arrowdown|backspace|delete|home|end)$/;
+  // With Shift too (redo, paste as plain text, select by word or line);
+  // Ctrl+Shift+C (the command palette) is not one.
+  var SHIFT_EDIT_KEYS = /^(v|z|arrowleft|arrowright|arrowup|arrowdown|backspace|delete|home|end)$/;
+
+  // toJupyterLab reports whether a key pressed in the widget goes on to
+  // JupyterLab's shortcuts (inText: it was pressed in a text box):
+  //
+  //  - Escape does (JupyterLab's command mode, closing its dialogs);
+  //  - so does a key with Ctrl, Cmd or Alt, except Enter with any of them
+  //    (in the widget Enter checks the answer; running the cell again would
+  //    redraw the widget), Ctrl or Cmd with A, C, V, X, Y, Z, an arrow,
+  //    Backspace, Delete, Home or End (select, copy, paste, undo, move in
+  //    the text; with Shift only V, Z and the moves), and in a text box a character typed with AltGr or Option
+  //    (which the browser reports with Alt);
+  //  - every other key (letters, digits, space, Enter, Tab, arrows) stays in
+  //    the widget, as do keys while an input method composes a character.
+  function toJupyterLab(ev, inText) {
+    var key = String(ev.key || '');
+    if (ev.isComposing || ev.keyCode === 229) return false;
+    if (key === 'Escape') return true;
+    if (!(ev.ctrlKey || ev.metaKey || ev.altKey) || key === 'Enter') return false;
+    if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && (ev.shiftKey ? SHIFT_EDIT_KEYS : EDIT_KEYS).test(key.toLowerCase())) return false;
+    if (inText && ev.altKey && !ev.metaKey && Array.from(key).length === 1) return false;
+    return true;
+  }
+
   function mount(root, q) {
     if (!root || root.getAttribute('data-gq-ready') === 'true') return;
     var form = root.querySelector('.gq-form');
@@ -908,8 +1017,12 @@ var golessonsQuiz = (function () {
 
     Array.prototype.forEach.call(root.querySelectorAll('input, button'), function (e) { e.disabled = false; });
     if (nojs) nojs.parentNode.removeChild(nojs);
-    // Keys typed in the widget are the widget's, not JupyterLab's shortcuts.
-    root.addEventListener('keydown', function (ev) { ev.stopPropagation(); });
+    // Typing in the widget never triggers the notebook's shortcuts; the
+    // shortcuts that go on to JupyterLab are those of toJupyterLab.
+    root.addEventListener('keydown', function (ev) {
+      var t = ev.target;
+      if (!toJupyterLab(ev, !!(t && t.matches && t.matches('input[type=text], textarea')))) ev.stopPropagation();
+    });
 
     function verdict(state, cls, lines) {
       root.setAttribute('data-state', state);
@@ -949,7 +1062,7 @@ var golessonsQuiz = (function () {
   }
 
   return {
-    normalize: normalize, grade: grade, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
-    parseDoc: parseDoc, saveAttempt: saveAttempt, newAttemptTime: newAttemptTime, timing: timing
+    normalize: normalize, grade: grade, types: TYPES, toJupyterLab: toJupyterLab, mergeRecords: mergeRecords, parseNumber: parseNumber, mount: mount, sha256: sha256,
+    parseDoc: parseDoc, saveAttempt: saveAttempt, answersVersion: ANSWERS_VERSION, newAttemptTime: newAttemptTime, timing: timing
   };
 })();

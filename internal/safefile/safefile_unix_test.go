@@ -1,6 +1,6 @@
 //go:build unix
 
-package quiz
+package safefile
 
 import (
 	"os"
@@ -17,7 +17,7 @@ func TestReadRegularFileRefusesFIFO(t *testing.T) {
 		t.Skip("no FIFOs here:", err)
 	}
 	inTime(t, func() {
-		_, err := ReadAnswersIn(root, "fifo.answers.json")
+		_, err := ReadRegularFile(root, "fifo.answers.json", 1<<20)
 		wantRefused(t, err, path, "FIFO")
 	})
 	_, err := ReadDirIn(root, "fifo.answers.json")

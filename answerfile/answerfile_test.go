@@ -1,4 +1,4 @@
-package quiz
+package answerfile
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/quiz"
 )
 
 func at(s string) time.Time {
@@ -28,8 +30,8 @@ func TestAnswersPath(t *testing.T) {
 		"dir.ipynb/openai-streaming.v2.ipynb": "dir.ipynb/openai-streaming.v2.answers.json",
 	}
 	for in, want := range tests {
-		if got := AnswersPath(in); got != want {
-			t.Errorf("AnswersPath(%q) = %q, want %q", in, got, want)
+		if got := Path(in); got != want {
+			t.Errorf("Path(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -37,18 +39,18 @@ func TestAnswersPath(t *testing.T) {
 func TestAnswersWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "lesson.answers.json")
-	a := NewAnswers("lesson.ipynb")
+	a := New("lesson.ipynb")
 	a.Add("q-1", Attempt{Answer: "streaming", Correct: false, Time: at("2025-03-04T10:14:40.001Z")}, "What parameter?", 1)
 	a.Add("q-1", Attempt{Answer: "stream", Correct: true, Time: at("2025-03-04T10:15:02.125Z")}, "What parameter?", 1)
-	if err := WriteAnswers(path, a); err != nil {
+	if err := Write(path, a); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadAnswers(path)
+	got, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := got.Answers["q-1"]
-	if got.Version != AnswersVersion || got.Notebook != "lesson.ipynb" || r == nil {
+	if got.Version != Version || got.Notebook != "lesson.ipynb" || r == nil {
 		t.Fatalf("read back %+v", got)
 	}
 	if r.Answer != "stream" || !r.Correct || r.Attempts != 2 || len(r.History) != 2 || !r.Time.Equal(at("2025-03-04T10:15:02.125Z")) {
@@ -90,7 +92,7 @@ func TestReadAnswersWrittenByTheWidget(t *testing.T) {
     }
   }
 }`
-	a, err := ParseAnswers([]byte(data), "x.answers.json")
+	a, err := Parse([]byte(data), "x.answers.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,14 +119,14 @@ func TestReadAnswersMalformed(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.data), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := ReadAnswers(path)
+			_, err := Read(path)
 			if err == nil {
 				t.Fatal("no error for a malformed file")
 			}
 			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tt.msg) {
 				t.Errorf("error %q should name the file and say %q", err, tt.msg)
 			}
-			var e *Error
+			var e *quiz.Error
 			if tt.line > 0 {
 				if !errors.As(err, &e) {
 					t.Fatalf("error %v carries no position", err)
@@ -134,12 +136,12 @@ func TestReadAnswersMalformed(t *testing.T) {
 				}
 			}
 
-			// UpdateAnswers must leave the file alone.
-			err = UpdateAnswers(path, "bad.ipynb", func(a *Answers) {
+			// Update must leave the file alone.
+			err = Update(path, "bad.ipynb", func(a *Answers) {
 				a.Add("q-2", Attempt{Answer: "x", Time: time.Now()}, "", 1)
 			})
 			if err == nil || !strings.Contains(err.Error(), "not changed") {
-				t.Errorf("UpdateAnswers on a malformed file: %v", err)
+				t.Errorf("Update on a malformed file: %v", err)
 			}
 			data, _ := os.ReadFile(path)
 			if string(data) != tt.data {
@@ -151,11 +153,11 @@ func TestReadAnswersMalformed(t *testing.T) {
 
 func TestReadAnswersMissingAndEmpty(t *testing.T) {
 	dir := t.TempDir()
-	_, err := ReadAnswers(filepath.Join(dir, "none.answers.json"))
+	_, err := Read(filepath.Join(dir, "none.answers.json"))
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
 	}
-	a, err := ParseAnswers([]byte(" \n"), "empty.answers.json")
+	a, err := Parse([]byte(" \n"), "empty.answers.json")
 	if err != nil || len(a.Answers) != 0 {
 		t.Errorf("blank file: %v %+v", err, a)
 	}
@@ -163,13 +165,13 @@ func TestReadAnswersMissingAndEmpty(t *testing.T) {
 
 func TestUpdateAnswersCreates(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new.answers.json")
-	err := UpdateAnswers(path, "new.ipynb", func(a *Answers) {
+	err := Update(path, "new.ipynb", func(a *Answers) {
 		a.Add("q-1", Attempt{Answer: "b", Correct: true, Time: at("2025-01-01T00:00:00Z")}, "Q", 2)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := ReadAnswers(path)
+	a, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,12 +184,12 @@ func TestMergeTwoTabs(t *testing.T) {
 	// Both tabs started from the same file with one attempt at q-1, then each
 	// added its own attempts.
 	base := Attempt{Answer: "a", Correct: false, Time: at("2025-01-01T10:00:00Z")}
-	tab1 := NewAnswers("l.ipynb")
+	tab1 := New("l.ipynb")
 	tab1.Add("q-1", base, "Q1", 1)
 	tab1.Add("q-1", Attempt{Answer: "b", Correct: true, Time: at("2025-01-01T10:05:00Z")}, "Q1", 1)
 	tab1.Add("q-2", Attempt{Answer: "True", Correct: true, Time: at("2025-01-01T10:06:00Z")}, "Q2", 1)
 
-	tab2 := NewAnswers("l.ipynb")
+	tab2 := New("l.ipynb")
 	tab2.Add("q-1", base, "Q1", 1)
 	tab2.Add("q-1", Attempt{Answer: "c", Correct: false, Time: at("2025-01-01T10:03:00Z")}, "Q1", 1)
 	tab2.Add("q-3", Attempt{Answer: "stream", Correct: true, Time: at("2025-01-01T10:01:00Z")}, "Q3", 1)
@@ -235,13 +237,13 @@ func TestMergeRecordsWithoutHistory(t *testing.T) {
 // it: a reader must never see a partial file.
 func TestWriteAnswersIsAtomic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "race.answers.json")
-	big := NewAnswers("race.ipynb")
+	big := New("race.ipynb")
 	for i := 0; i < 200; i++ {
 		big.Add(fmt.Sprintf("q-%03d", i), Attempt{Answer: strings.Repeat("x", 100), Time: at("2025-01-01T00:00:00Z")}, "Q", 1)
 	}
-	small := NewAnswers("race.ipynb")
+	small := New("race.ipynb")
 	small.Add("q-1", Attempt{Answer: "y", Time: at("2025-01-01T00:00:00Z")}, "Q", 1)
-	if err := WriteAnswers(path, big); err != nil {
+	if err := Write(path, big); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error)
@@ -251,7 +253,7 @@ func TestWriteAnswersIsAtomic(t *testing.T) {
 			if i%2 == 1 {
 				a = small
 			}
-			if err := WriteAnswers(path, a); err != nil {
+			if err := Write(path, a); err != nil {
 				done <- err
 				return
 			}
@@ -271,7 +273,7 @@ func TestWriteAnswersIsAtomic(t *testing.T) {
 			return
 		default:
 		}
-		a, err := ReadAnswers(path)
+		a, err := Read(path)
 		if err != nil {
 			t.Fatalf("read %d saw a partial file: %v", reads, err)
 		}
@@ -279,5 +281,102 @@ func TestWriteAnswersIsAtomic(t *testing.T) {
 			t.Fatalf("read %d saw %d answers", reads, n)
 		}
 		reads++
+	}
+}
+
+// GradeRecord grades the answer itself: a forged "correct" or "points" in the
+// record changes nothing.
+func TestGradeRecordIgnoresForgedFields(t *testing.T) {
+	q, err := quiz.ParseOne(`{"question_type": "freeform", "question": "Q", "answer": "stream", "points": 2}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thousand := 1000.0
+	tests := []struct {
+		name    string
+		r       *Record
+		correct bool
+		score   float64
+	}{
+		{"wrong answer marked correct", &Record{Answer: "streaming", Correct: true, Points: &thousand}, false, 0},
+		{"right answer with inflated points", &Record{Answer: "Stream.", Points: &thousand}, true, 2},
+		{"right answer marked wrong", &Record{Answer: "stream", Correct: false}, true, 2},
+		{"right only in an earlier attempt", &Record{Answer: "x", History: []Attempt{{Answer: "stream", Correct: true}}}, false, 0},
+		{"not answered", nil, false, 0},
+	}
+	for _, tt := range tests {
+		if c, s := GradeRecord(q, tt.r); c != tt.correct || s != tt.score {
+			t.Errorf("%s: GradeRecord = %v, %v; want %v, %v", tt.name, c, s, tt.correct, tt.score)
+		}
+	}
+}
+
+// TestVersions: a file without "version" is version 1, versions 1 to
+// Version are read, a newer one is refused with what to do and never
+// written over, a version that is no whole number from 1 up is an error at
+// its line:column.
+func TestVersions(t *testing.T) {
+	rec := `"answers": {"q-1": {"answer": "a", "time": "2025-01-01T00:00:00Z"}}`
+	for _, data := range []string{"{" + rec + "}", `{"version": null, ` + rec + "}", `{"version": 1, ` + rec + "}"} {
+		a, err := Parse([]byte(data), "f")
+		if err != nil || a.Version != Version || a.Answers["q-1"] == nil || a.Answers["q-1"].Answer != "a" {
+			t.Errorf("%s: %+v, %v", data, a, err)
+		}
+	}
+
+	newer := "{\"notebook\": \"n.ipynb\", \"version\": 2, \"answers\": {\"q-1\": {\"answer\": 5, \"new\": {}}}}"
+	path := filepath.Join(t.TempDir(), "n.answers.json")
+	if err := os.WriteFile(path, []byte(newer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Read(path)
+	var nv *NewerVersionError
+	if !errors.As(err, &nv) || nv.Version != 2 || nv.Name != path {
+		t.Fatalf("newer file: %v, want a *NewerVersionError for version 2", err)
+	}
+	for _, want := range []string{path, "version 2", "versions 1 to 1", "update the lessons", "git pull, then make setup"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("newer file: %q does not say %q", err, want)
+		}
+	}
+	err = Update(path, "n.ipynb", func(a *Answers) { a.Add("q-2", Attempt{Answer: "x", Time: at("2025-01-01T00:00:00Z")}, "", 1) })
+	if !errors.As(err, &nv) || !strings.Contains(err.Error(), "not changed") {
+		t.Errorf("Update of a newer file: %v", err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != newer {
+		t.Errorf("a newer file was written over:\n%s", data)
+	}
+
+	for _, tt := range []struct {
+		data      string
+		line, col int
+	}{
+		{"{\"version\": 0, " + rec + "}", 1, 13},
+		{"{\n  \"version\": -1, " + rec + "}", 2, 14},
+		{"{\"version\": 1.5, " + rec + "}", 1, 13},
+		{"{\"version\": \"1\", " + rec + "}", 1, 13},
+		{"{" + rec + ", \"version\": true}", 1, 82},
+		{"{\"version\": 1.0, " + rec + "}", 1, 13},
+		{"{\"version\": 1e0, " + rec + "}", 1, 13},
+	} {
+		_, err := Parse([]byte(tt.data), "bad")
+		var e *quiz.Error
+		if !errors.As(err, &e) || e.Line != tt.line || e.Col != tt.col || !strings.Contains(err.Error(), `"version" must be a whole number from 1 up`) {
+			t.Errorf("%s: %v (at %+v), want an error at %d:%d", tt.data, err, e, tt.line, tt.col)
+		}
+	}
+}
+
+// TestWriteWritesTheCurrentVersion: whatever version a document says,
+// Write writes Version, which Parse reads back.
+func TestWriteWritesTheCurrentVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.answers.json")
+	a := &Answers{Notebook: "v.ipynb"}
+	if err := Write(path, a); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), fmt.Sprintf(`"version": %d,`, Version)) {
+		t.Errorf("written:\n%s", data)
 	}
 }

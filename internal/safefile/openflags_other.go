@@ -1,6 +1,6 @@
 //go:build !unix
 
-package quiz
+package safefile
 
 // openNonBlocking is 0 where there are no FIFOs to block on.
 const openNonBlocking = 0

@@ -1,6 +1,6 @@
 //go:build unix
 
-package quiz
+package safefile
 
 import "syscall"
 

@@ -1,4 +1,4 @@
-package quiz
+package safefile
 
 import (
 	"errors"
@@ -58,11 +58,11 @@ func TestReadRegularFileLimit(t *testing.T) {
 	_, err = ReadRegularFile(root, "ok", 4)
 	wantRefused(t, err, filepath.Join(dir, "ok"), "5 bytes, over the limit of 4 bytes")
 
-	big := strings.Repeat(" ", MaxAnswersFileSize) + "{}"
+	big := strings.Repeat(" ", 1<<20) + "{}"
 	if err := os.WriteFile(filepath.Join(dir, "big.answers.json"), []byte(big), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = ReadAnswersIn(root, "big.answers.json")
+	_, err = ReadRegularFile(root, "big.answers.json", 1<<20)
 	wantRefused(t, err, filepath.Join(dir, "big.answers.json"), "over the limit of 1 MiB")
 }
 
@@ -73,7 +73,7 @@ func TestReadRegularFileRefusesLinksAndFolders(t *testing.T) {
 		t.Skip("no symlinks here:", err)
 	}
 	inTime(t, func() {
-		_, err := ReadAnswersIn(root, "zero.answers.json")
+		_, err := ReadRegularFile(root, "zero.answers.json", 1<<20)
 		wantRefused(t, err, filepath.Join(dir, "zero.answers.json"), "symbolic link")
 	})
 	// A link to a regular file inside the root is refused too.
@@ -83,13 +83,13 @@ func TestReadRegularFileRefusesLinksAndFolders(t *testing.T) {
 	if err := os.Symlink("real.answers.json", filepath.Join(dir, "link.answers.json")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ReadAnswersIn(root, "link.answers.json")
+	_, err := ReadRegularFile(root, "link.answers.json", 1<<20)
 	wantRefused(t, err, filepath.Join(dir, "link.answers.json"), "symbolic link")
 
 	if err := os.Mkdir(filepath.Join(dir, "d.answers.json"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err = ReadAnswersIn(root, "d.answers.json")
+	_, err = ReadRegularFile(root, "d.answers.json", 1<<20)
 	wantRefused(t, err, filepath.Join(dir, "d.answers.json"), "folder")
 }
 
@@ -103,10 +103,10 @@ func TestReadRegularFileStaysInRoot(t *testing.T) {
 		t.Skip("no symlinks here:", err)
 	}
 	root := openRoot(t, dir)
-	if _, err := ReadAnswersIn(root, filepath.Join("student", "x.answers.json")); err == nil {
+	if _, err := ReadRegularFile(root, filepath.Join("student", "x.answers.json"), 1<<20); err == nil {
 		t.Error("read a file outside the root through a linked folder")
 	}
-	if _, err := ReadAnswersIn(root, filepath.Join("..", filepath.Base(outside), "x.answers.json")); err == nil {
+	if _, err := ReadRegularFile(root, filepath.Join("..", filepath.Base(outside), "x.answers.json"), 1<<20); err == nil {
 		t.Error("read a file outside the root through ..")
 	}
 	_, err := ReadDirIn(root, "student")

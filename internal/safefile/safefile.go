@@ -1,4 +1,12 @@
-package quiz
+// Package safefile reads files that someone else wrote, such as students'
+// copies of the lessons in their home folders, without being fooled by what
+// they may have put there: only regular files are read, never through a
+// symbolic link, never blocking on a FIFO or a device swapped in, never
+// outside a root folder, and never more than a limit.
+//
+// Package answerfile reads answers files with it; the class view reads
+// notebooks and lists folders with it.
+package safefile
 
 import (
 	"errors"
@@ -9,11 +17,6 @@ import (
 	"path/filepath"
 	"sort"
 )
-
-// MaxAnswersFileSize is the largest answers file ReadAnswersIn reads: 1 MiB.
-// A widget-written file holds about 150 bytes per attempt, so this is room
-// for several thousand attempts; anything bigger is not a real answers file.
-const MaxAnswersFileSize = 1 << 20
 
 // RefusedError reports a file that was refused without being read (or without
 // being read to the end): not a regular file, or too large.
@@ -139,19 +142,6 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
-}
-
-// ReadAnswersIn reads the answers file name (relative to root) inside root
-// with ReadRegularFile, limited to MaxAnswersFileSize, and parses it with
-// ParseAnswers. Use it for files that someone else wrote, such as students'
-// copies: a refused file gives a *RefusedError, a malformed one an error
-// naming the file and the line:column of the problem.
-func ReadAnswersIn(root *os.Root, name string) (*Answers, error) {
-	data, err := ReadRegularFile(root, name, MaxAnswersFileSize)
-	if err != nil {
-		return nil, err
-	}
-	return ParseAnswers(data, filepath.Join(root.Name(), name))
 }
 
 // OpenRegularFile opens the file name (a path relative to root) inside

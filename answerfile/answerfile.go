@@ -1,4 +1,4 @@
-package quiz
+package answerfile
 
 import (
 	"bytes"
@@ -11,109 +11,118 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/safefile"
+	"github.com/k12notebooks/golessons/quiz"
 )
 
-// AnswersVersion is the version of the answers file format written here.
-const AnswersVersion = 1
-
-// Answers is the content of an answers file, "<notebook name>.answers.json"
-// beside the notebook (see AnswersPath). The quiz widgets write it through the
-// Jupyter server each time a student checks an answer; the gradebook reads it.
-//
-//	{
-//	  "version": 1,
-//	  "notebook": "openai-streaming.ipynb",
-//	  "answers": {
-//	    "q-3f2a9c1e": {
-//	      "answer": "stream",
-//	      "correct": true,
-//	      "time": "2025-03-04T10:15:02.125Z",
-//	      "attempts": 2,
-//	      "question": "What parameter do you set to True ...?",
-//	      "points": 1,
-//	      "history": [
-//	        {"answer": "streaming", "correct": false, "time": "2025-03-04T10:14:40.001Z"},
-//	        {"answer": "stream", "correct": true, "time": "2025-03-04T10:15:02.125Z"}
-//	      ]
-//	    }
-//	  }
-//	}
-//
-// "answers" maps a question ID to its Record. The top-level fields of a
-// record describe the latest attempt; "history" holds every attempt, oldest
-// first. "correct", "question" and "points" are what the widget showed the
-// student, kept for its own display: anyone can edit the file, so the
-// gradebook ignores them and grades every answer again with the lesson's own
-// questions (see Question.GradeRecord). Unknown fields are ignored, so that
-// later versions can add some.
+// Answers is the content of an answers file (see the package
+// documentation for its schema and versions).
 type Answers struct {
-	Version  int                `json:"version"`
-	Notebook string             `json:"notebook"`
-	Answers  map[string]*Record `json:"answers"`
+	// Version is the schema version: Version once read or written here.
+	Version int `json:"version"`
+	// Notebook is the notebook's file name.
+	Notebook string `json:"notebook"`
+	// Answers maps a question ID to its record.
+	Answers map[string]*Record `json:"answers"`
 }
 
-// Record is what is kept about one question: the latest attempt and all of them.
+// Record is what is kept about one question: the latest attempt and all of
+// them.
 type Record struct {
-	Answer   string    `json:"answer"`
-	Correct  bool      `json:"correct"`
-	Time     time.Time `json:"time"`
-	Attempts int       `json:"attempts"`
-	Question string    `json:"question,omitempty"`
-	Points   *float64  `json:"points,omitempty"`
-	History  []Attempt `json:"history,omitempty"`
+	// Answer, Correct and Time are the latest attempt's.
+	Answer  string    `json:"answer"`
+	Correct bool      `json:"correct"`
+	Time    time.Time `json:"time"`
+	// Attempts counts the attempts, at least len(History).
+	Attempts int `json:"attempts"`
+	// Question and Points are the question's text and worth as the widget
+	// showed them, for the student's display only.
+	Question string   `json:"question,omitempty"`
+	Points   *float64 `json:"points,omitempty"`
+	// History is every attempt, oldest first.
+	History []Attempt `json:"history,omitempty"`
 }
 
 // Attempt is one submitted answer.
 type Attempt struct {
-	Answer  string    `json:"answer"`
-	Correct bool      `json:"correct"`
-	Time    time.Time `json:"time"`
+	// Answer is the answer as the widget sends it (see the package
+	// documentation).
+	Answer string `json:"answer"`
+	// Correct is what the widget showed.
+	Correct bool `json:"correct"`
+	// Time is when the student checked the answer.
+	Time time.Time `json:"time"`
 }
 
-// AnswersPath returns the answers file of a notebook: the notebook's path
+// Path returns the answers file of a notebook: the notebook's path
 // with ".ipynb" replaced by ".answers.json" (appended when the name has no
 // ".ipynb"), so notebooks/openai-streaming.ipynb keeps its answers in
 // notebooks/openai-streaming.answers.json. It works on file paths and on
 // Jupyter contents API paths alike.
-func AnswersPath(notebook string) string {
+func Path(notebook string) string {
 	return strings.TrimSuffix(notebook, ".ipynb") + ".answers.json"
 }
 
-// NewAnswers returns an empty answers document for a notebook.
-func NewAnswers(notebook string) *Answers {
-	return &Answers{Version: AnswersVersion, Notebook: notebook, Answers: map[string]*Record{}}
+// New returns an empty answers document for a notebook.
+func New(notebook string) *Answers {
+	return &Answers{Version: Version, Notebook: notebook, Answers: map[string]*Record{}}
 }
 
-// ParseAnswers reads the content of an answers file; name is used in errors.
-// A file holding only white space reads as empty answers. A malformed file
-// gives an error naming the file and the line:column of the problem (an
-// *Error can be extracted with errors.As).
-func ParseAnswers(data []byte, name string) (*Answers, error) {
+// Parse reads the content of an answers file; name is used in errors. A
+// file holding only white space reads as empty answers. The version is
+// checked first (see the package documentation): a file of a newer version
+// gives a *NewerVersionError, without reading further. A malformed file gives
+// an error naming the file and the line:column of the problem (a *quiz.Error
+// can be extracted with errors.As). The result's Version is Version.
+func Parse(data []byte, name string) (*Answers, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return NewAnswers(""), nil
+		return New(""), nil
+	}
+	if err := checkVersion(data, name); err != nil {
+		return nil, err
 	}
 	var a Answers
 	if err := json.Unmarshal(data, &a); err != nil {
-		if e := JSONError(data, err); e != nil {
+		if e := quiz.JSONError(data, err); e != nil {
 			return nil, fmt.Errorf("%s: %w", name, e)
 		}
 		if at := findBadTime(data); at >= 0 {
-			return nil, fmt.Errorf("%s: %w", name, OffsetError(data, int(at), "\"time\" is not a time such as \"2025-03-04T10:15:02Z\": "+err.Error()))
+			return nil, fmt.Errorf("%s: %w", name, quiz.OffsetError(data, int(at), "\"time\" is not a time such as \"2025-03-04T10:15:02Z\": "+err.Error()))
 		}
 		return nil, fmt.Errorf("%s: not a valid answers file: %v", name, err)
 	}
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	a.Version = Version
+	return &a, nil
+}
+
+// validate checks what the JSON types alone do not: every record is an
+// object (not null) under a question id that is not empty, with no negative
+// count of attempts.
+func (a *Answers) validate() error {
 	if a.Answers == nil {
 		a.Answers = map[string]*Record{}
 	}
-	for id, r := range a.Answers {
-		if strings.TrimSpace(id) == "" {
-			return nil, fmt.Errorf("%s: an answer has an empty question id", name)
-		}
-		if r == nil {
-			return nil, fmt.Errorf("%s: the answer to %q is null", name, id)
+	ids := make([]string, 0, len(a.Answers))
+	for id := range a.Answers {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		r := a.Answers[id]
+		switch {
+		case strings.TrimSpace(id) == "":
+			return errors.New("an answer has an empty question id")
+		case r == nil:
+			return fmt.Errorf("the answer to %q is null", id)
+		case r.Attempts < 0:
+			return fmt.Errorf("the answer to %q has %d attempts", id, r.Attempts)
 		}
 	}
-	return &a, nil
+	return nil
 }
 
 // findBadTime returns the byte offset of the first "time" value in data (a
@@ -167,24 +176,22 @@ func findBadTime(data []byte) int64 {
 	return walk(false)
 }
 
-// ReadAnswers reads an answers file. A missing file gives an error for which
+// Read reads an answers file. A missing file gives an error for which
 // errors.Is(err, fs.ErrNotExist) holds. It reads whatever path names; for
-// files someone else wrote (students' copies), use ReadAnswersIn, which
+// files someone else wrote (students' copies), use ReadIn, which
 // refuses links, FIFOs, devices and over-size files.
-func ReadAnswers(path string) (*Answers, error) {
+func Read(path string) (*Answers, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseAnswers(data, path)
+	return Parse(data, path)
 }
 
-// WriteAnswers writes a atomically: to a temporary file in the same folder,
+// Write writes a atomically, as the schema version Version: to a temporary file in the same folder,
 // then renamed over path, so a reader never sees half a file.
-func WriteAnswers(path string, a *Answers) error {
-	if a.Version == 0 {
-		a.Version = AnswersVersion
-	}
+func Write(path string, a *Answers) error {
+	a.Version = Version
 	if a.Answers == nil {
 		a.Answers = map[string]*Record{}
 	}
@@ -222,14 +229,14 @@ func WriteAnswers(path string, a *Answers) error {
 	return nil
 }
 
-// UpdateAnswers reads the answers file at path (a missing file starts empty,
+// Update reads the answers file at path (a missing file starts empty,
 // for notebook), lets change modify it, and writes it back atomically. A
 // malformed file is reported and left as it is.
-func UpdateAnswers(path, notebook string, change func(*Answers)) error {
-	a, err := ReadAnswers(path)
+func Update(path, notebook string, change func(*Answers)) error {
+	a, err := Read(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		a = NewAnswers(notebook)
+		a = New(notebook)
 	case err != nil:
 		return fmt.Errorf("%w (the file was not changed; fix or remove it)", err)
 	}
@@ -237,7 +244,7 @@ func UpdateAnswers(path, notebook string, change func(*Answers)) error {
 		a.Notebook = notebook
 	}
 	change(a)
-	return WriteAnswers(path, a)
+	return Write(path, a)
 }
 
 // Add records one attempt at question id, with the question's text and
@@ -256,7 +263,7 @@ func (a *Answers) Add(id string, at Attempt, question string, points float64) {
 // browser tabs: every question of either is kept, and a question in both gets
 // the union of their histories, with the latest attempt on top.
 func Merge(a, b *Answers) *Answers {
-	out := NewAnswers("")
+	out := New("")
 	for _, src := range []*Answers{a, b} {
 		if src == nil {
 			continue
@@ -327,4 +334,37 @@ func MergeRecords(a, b *Record) *Record {
 		}
 	}
 	return out
+}
+
+// MaxSize is the largest answers file ReadIn reads: 1 MiB. A widget-written
+// file holds about 150 bytes per attempt, so this is room for several
+// thousand attempts; anything bigger is not a real answers file.
+const MaxSize = 1 << 20
+
+// ReadIn reads the answers file name (relative to root) inside root with
+// safefile.ReadRegularFile, limited to MaxSize, and parses it with Parse.
+// Use it for files that someone else wrote, such as students' copies: a
+// refused file gives a *safefile.RefusedError, a malformed one an error
+// naming the file and the line:column of the problem.
+func ReadIn(root *os.Root, name string) (*Answers, error) {
+	data, err := safefile.ReadRegularFile(root, name, MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, filepath.Join(root.Name(), name))
+}
+
+// GradeRecord grades a student's record of q, as the gradebook does: only
+// the latest answer (r.Answer) is read and graded with q.Grade. The record's
+// own "correct" and "points", which the widget writes for its display and
+// anyone can edit, are ignored. The score is q.Points for a right answer,
+// else 0; a nil record is not answered: not correct, 0.
+func GradeRecord(q *quiz.Question, r *Record) (correct bool, score float64) {
+	if r == nil {
+		return false, 0
+	}
+	if q.Grade(r.Answer).Correct {
+		return true, q.Points
+	}
+	return false, 0
 }
