@@ -92,12 +92,31 @@ func renderAnswer(dst []byte, md []byte) []byte {
 	src, plain := boundMarkdown(make([]byte, 0, len(md)+len(md)/16+16), md)
 	if !plain {
 		if html, ok := renderBounded(src); ok {
-			dst = append(dst, answerPolicy().SanitizeReader(html).Bytes()...)
+			dst = appendGT(dst, answerPolicy().SanitizeReader(html).Bytes())
 			return append(dst, "</div>"...)
 		}
 	}
+	start := len(dst)
 	dst = appendPlainAnswer(dst, md, renderNote)
+	dst = append(dst[:start], bytes.ReplaceAll(dst[start:], escapedGT, []byte(">"))...)
 	return append(dst, "</div>"...)
+}
+
+// escapedGT is ">" as the sanitizer and EscapeHTML write it.
+var escapedGT = []byte("&gt;")
+
+// appendGT appends html with each "&gt;" written as ">": HTML needs only "<" and "&"
+// escaped in text and neither inside quoted attributes, and an answer of block
+// quotes or arrows would otherwise send four bytes for each of its ">".
+func appendGT(dst, html []byte) []byte {
+	for {
+		i := bytes.Index(html, escapedGT)
+		if i < 0 {
+			return append(dst, html...)
+		}
+		dst = append(append(dst, html[:i]...), '>')
+		html = html[i+len(escapedGT):]
+	}
 }
 
 // Notes that say why a piece of an answer shows as plain text.
