@@ -157,6 +157,13 @@ def write(path, value):
         f.write(str(value))
 
 
+def makedir(path):
+    """A cgroup directory, 0755 whatever the hub's umask (077: its state is private):
+    cell-run, as the student, reads the counters in their own cgroup; only root writes."""
+    os.makedirs(path, exist_ok=True)
+    os.chmod(path, 0o755)
+
+
 def cgroup_mounts(mountinfo):
     """[(mount point, fstype, root inside the hierarchy, controllers)] of /proc/self/mountinfo."""
     out = []
@@ -215,7 +222,7 @@ class Cgroupfs:
     def create(self, name):
         """Make name's cgroups and set their limits; returns their directories."""
         for d in self.dirs(name):
-            os.makedirs(d, exist_ok=True)
+            makedir(d)
         lim = self.limits
         if self.version == 1:
             if "memory" in self.parents:
@@ -345,7 +352,7 @@ def find_cgroupfs(limits, root="/", log=None):
         hub = under(p(m[0][0]), m[0][1], mine[ctrl])
         parent = os.path.join(hub, PARENT)
         try:
-            os.makedirs(parent, exist_ok=True)
+            makedir(parent)
             probe = os.path.join(parent, f".probe-{os.getpid()}")
             os.makedirs(probe, exist_ok=True)
             os.rmdir(probe)
@@ -382,7 +389,7 @@ def setup_v2(hub, ctrls):
                     pass  # gone, or a kernel thread
         write(os.path.join(hub, "cgroup.subtree_control"), enable)
     parent = os.path.join(hub, PARENT)
-    os.makedirs(parent, exist_ok=True)
+    makedir(parent)
     write(os.path.join(parent, "cgroup.subtree_control"), enable)
     return parent
 
