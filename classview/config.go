@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/relay"
 )
 
@@ -80,15 +82,15 @@ type Config struct {
 	// Relay says where the class relay's usage and queue are.
 	Relay RelayConfig `json:"relay"`
 	// Poll is how often the homes are read.
-	Poll relay.Duration `json:"poll"`
+	Poll classapi.Duration `json:"poll"`
 	// HubPoll is how often the hub's users and the relay are read.
-	HubPoll relay.Duration `json:"hub_poll"`
+	HubPoll classapi.Duration `json:"hub_poll"`
 	// SessionTTL is how long a sign-in lasts.
-	SessionTTL relay.Duration `json:"session_ttl"`
+	SessionTTL classapi.Duration `json:"session_ttl"`
 	// SessionRecheck is how often the hub is asked again about a session's token.
-	SessionRecheck relay.Duration `json:"session_recheck"`
+	SessionRecheck classapi.Duration `json:"session_recheck"`
 	// HubTimeout bounds each request to the hub and the relay.
-	HubTimeout relay.Duration `json:"hub_timeout"`
+	HubTimeout classapi.Duration `json:"hub_timeout"`
 	// SecureCookies forces the Secure flag on cookies; otherwise it is set
 	// when the browser's request came over https.
 	SecureCookies bool `json:"secure_cookies"`
@@ -114,11 +116,11 @@ type RelayConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Homes:          DefaultHomes,
-		Poll:           relay.Duration(DefaultPoll),
-		HubPoll:        relay.Duration(DefaultHubPoll),
-		SessionTTL:     relay.Duration(DefaultSessionTTL),
-		SessionRecheck: relay.Duration(DefaultSessionRecheck),
-		HubTimeout:     relay.Duration(DefaultHubTimeout),
+		Poll:           classapi.Duration(DefaultPoll),
+		HubPoll:        classapi.Duration(DefaultHubPoll),
+		SessionTTL:     classapi.Duration(DefaultSessionTTL),
+		SessionRecheck: classapi.Duration(DefaultSessionRecheck),
+		HubTimeout:     classapi.Duration(DefaultHubTimeout),
 	}
 }
 
@@ -240,7 +242,7 @@ func (c *Config) Check() error {
 	}
 	for _, d := range []struct {
 		name string
-		d    relay.Duration
+		d    classapi.Duration
 	}{{"poll", c.Poll}, {"hub_poll", c.HubPoll}, {"session_ttl", c.SessionTTL}, {"session_recheck", c.SessionRecheck}, {"hub_timeout", c.HubTimeout}} {
 		if d.d.D() <= 0 {
 			bad("%s must be a positive duration such as \"2s\"", d.name)

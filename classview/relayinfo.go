@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/k12notebooks/golessons/relay"
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // maxUsageFile bounds the relay's usage file read: a class's is a few KiB.
@@ -21,7 +21,7 @@ const maxUsageFile = 32 << 20
 // relayInfo is what the class relay says about the class today.
 type relayInfo struct {
 	// today maps students to today's usage; nil when there is no usage file.
-	today map[string]*relay.DayUsage
+	today map[string]*classapi.DayUsage
 	// waiting is the number of requests in the relay's queue; -1 unknown.
 	waiting int
 	// notices say what could not be read, and what to do.
@@ -36,14 +36,14 @@ func readRelay(ctx context.Context, cfg RelayConfig, client *http.Client, now ti
 		doc, err := readUsageFile(cfg.UsageFile)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			info.today = map[string]*relay.DayUsage{} // no request yet
+			info.today = map[string]*classapi.DayUsage{} // no request yet
 			if _, derr := os.Stat(filepath.Dir(cfg.UsageFile)); derr != nil {
 				info.notices = append(info.notices, fmt.Sprintf("The relay's usage file %s cannot be found (%v): set relay.usage_file to the relay's <state_dir>/usage.json.", cfg.UsageFile, derr))
 			}
 		case err != nil:
 			info.notices = append(info.notices, err.Error())
 		default:
-			info.today = map[string]*relay.DayUsage{}
+			info.today = map[string]*classapi.DayUsage{}
 			day := now.Format("2006-01-02") // the relay's local day
 			for name, s := range doc.Students {
 				if s != nil && s.Days[day] != nil {
@@ -63,9 +63,9 @@ func readRelay(ctx context.Context, cfg RelayConfig, client *http.Client, now ti
 	return info
 }
 
-// readUsageFile reads the relay's usage document (relay.UsageDoc), which the
+// readUsageFile reads the relay's usage document (classapi.UsageDoc), which the
 // relay replaces atomically.
-func readUsageFile(path string) (*relay.UsageDoc, error) {
+func readUsageFile(path string) (*classapi.UsageDoc, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -81,7 +81,7 @@ func readUsageFile(path string) (*relay.UsageDoc, error) {
 	if len(data) > maxUsageFile {
 		return nil, fmt.Errorf("The relay's usage file %s is over %d MiB, which is not a usage file; check relay.usage_file", path, maxUsageFile>>20)
 	}
-	var doc relay.UsageDoc
+	var doc classapi.UsageDoc
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("The relay's usage file %s is not the relay's usage document (%v); check relay.usage_file", path, err)
 	}

@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/gradebook"
 	"github.com/k12notebooks/golessons/quiz"
-	"github.com/k12notebooks/golessons/relay"
 )
 
 // maxWrongShown is how many of the most common wrong answers a question shows.
@@ -47,7 +48,7 @@ type StudentRow struct {
 	OnHub, Online, Starting bool
 	LastActivity            time.Time
 	// Usage is the student's relay usage today, nil for none.
-	Usage *relay.DayUsage
+	Usage *classapi.DayUsage
 	// OverLimit is true when the relay refused the student today, or the
 	// student reached the daily limit.
 	OverLimit bool

@@ -19,8 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/internal/lessontest"
-	"github.com/k12notebooks/golessons/relay"
 )
 
 // signedIn returns a teacher's browser, signed in.
@@ -157,7 +158,7 @@ func (s *sseClient) next(t *testing.T) string {
 
 // A page open while students work sees the share change, without a reload.
 func TestLiveUpdateReachesTheEventStream(t *testing.T) {
-	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(20 * time.Millisecond) })
+	c := newClass(t, func(cfg *Config) { cfg.Poll = classapi.Duration(20 * time.Millisecond) })
 	free, _, _ := lessontest.Questions(t)
 	c.hub.addUser(HubUser{Name: "alice"})
 	c.hub.addUser(HubUser{Name: "bob"})
@@ -189,7 +190,7 @@ func TestLiveUpdateReachesTheEventStream(t *testing.T) {
 // Names and answers are hostile: they reach the page, the event stream,
 // the downloads and the hub's user list as text.
 func TestHostileNamesAndAnswersAreEscaped(t *testing.T) {
-	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(20 * time.Millisecond) })
+	c := newClass(t, func(cfg *Config) { cfg.Poll = classapi.Duration(20 * time.Millisecond) })
 	free, _, mc := lessontest.Questions(t)
 	names := []string{`<img src=x onerror=alert(1)>`, `"><svg onload=alert(2)>`, "evil\r\nevent: live\r\ndata: {}"}
 	answers := []string{"</q><script>alert(3)</script>", "\"><iframe src=javascript:alert(4)>", "x\r\n\r\nevent: signedout\r\ndata: {}\r\n\r\n"}
@@ -312,11 +313,11 @@ func TestOnlineUsageAndQueue(t *testing.T) {
 	})
 	now := time.Now()
 	day := now.Format("2006-01-02")
-	doc := relay.UsageDoc{Version: 1, Students: map[string]*relay.StudentUsage{
-		"alice": {Days: map[string]*relay.DayUsage{day: {Counts: relay.Counts{Requests: 4, TotalTokens: 1234}}}},
-		"bob":   {Days: map[string]*relay.DayUsage{day: {Counts: relay.Counts{Requests: 10, TotalTokens: 99}}}},
-		"carol": {Days: map[string]*relay.DayUsage{day: {Counts: relay.Counts{Requests: 2, Limited: 1}},
-			"2000-01-01": {Counts: relay.Counts{Requests: 50}}}},
+	doc := classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{
+		"alice": {Days: map[string]*classapi.DayUsage{day: {Counts: classapi.Counts{Requests: 4, TotalTokens: 1234}}}},
+		"bob":   {Days: map[string]*classapi.DayUsage{day: {Counts: classapi.Counts{Requests: 10, TotalTokens: 99}}}},
+		"carol": {Days: map[string]*classapi.DayUsage{day: {Counts: classapi.Counts{Requests: 2, Limited: 1}},
+			"2000-01-01": {Counts: classapi.Counts{Requests: 50}}}},
 	}}
 	data, _ := json.Marshal(doc)
 	lessontest.WriteFile(t, usage, string(data))
@@ -451,7 +452,7 @@ func TestAnswersPathPatterns(t *testing.T) {
 
 // While nobody looks, the homes are not read; the next page reads them first.
 func TestIdleWhileNobodyLooks(t *testing.T) {
-	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(10 * time.Millisecond) })
+	c := newClass(t, func(cfg *Config) { cfg.Poll = classapi.Duration(10 * time.Millisecond) })
 	free, _, _ := lessontest.Questions(t)
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())

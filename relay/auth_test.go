@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/internal/hubtest"
 )
 
@@ -136,7 +138,7 @@ func TestBearerToken(t *testing.T) {
 }
 
 func TestRelayAuthAnswers(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{"data: [DONE]\n\n"}}))
 	tr := startRelay(t, up, nil, Options{})
 	for _, c := range []struct {
 		name, token string
@@ -149,7 +151,7 @@ func TestRelayAuthAnswers(t *testing.T) {
 	} {
 		resp, body := tr.chat(t, c.token, chatBody(true, ""))
 		e := errorOf(t, body)
-		if resp.StatusCode != c.status || e.Code != c.status || e.Type != TypeAuth || !strings.Contains(e.Message, c.want) {
+		if resp.StatusCode != c.status || e.Code != c.status || e.Type != classapi.TypeAuth || !strings.Contains(e.Message, c.want) {
 			t.Errorf("%s: %d %+v", c.name, resp.StatusCode, e)
 		}
 		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
@@ -158,7 +160,7 @@ func TestRelayAuthAnswers(t *testing.T) {
 	}
 	tr.hub.SetDown(true)
 	resp, body := tr.chat(t, aliceToken, chatBody(true, ""))
-	if e := errorOf(t, body); resp.StatusCode != 503 || e.Type != TypeHubDown || resp.Header.Get("Retry-After") != "30" {
+	if e := errorOf(t, body); resp.StatusCode != 503 || e.Type != classapi.TypeHubDown || resp.Header.Get("Retry-After") != "30" {
 		t.Errorf("hub down: %d %+v, Retry-After %q", resp.StatusCode, e, resp.Header.Get("Retry-After"))
 	}
 	tr.hub.SetDown(false)
@@ -172,7 +174,7 @@ func TestRelayAuthAnswers(t *testing.T) {
 }
 
 func TestUsageEndpointAdminOnly(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{"data: [DONE]\n\n"}}))
 	tr := startRelay(t, up, nil, Options{})
 	tr.chat(t, aliceToken, chatBody(true, ""))
 	get := func(token string) (int, string) {
@@ -181,7 +183,7 @@ func TestUsageEndpointAdminOnly(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body)
 	}
-	if status, body := get(aliceToken); status != 403 || errorOf(t, body).Type != TypeForbidden {
+	if status, body := get(aliceToken); status != 403 || errorOf(t, body).Type != classapi.TypeForbidden {
 		t.Errorf("student: %d %s", status, body)
 	}
 	if status, _ := get(""); status != 401 {

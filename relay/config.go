@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // Environment variables the relay reads. JupyterHub sets the JUPYTERHUB_ ones
@@ -38,10 +40,6 @@ const (
 	DefaultOpenRouterURL   = "https://openrouter.ai/api/v1"
 	DefaultKeyEnv          = "OPENROUTER_API_KEY"
 	DefaultOpenRouterRPM   = 20
-	DefaultStudentRPM      = 6
-	DefaultStudentPerDay   = 100
-	DefaultStudentStreams  = 2
-	DefaultMaxTokens       = 2048
 	DefaultMaxWait         = 3 * time.Minute
 	DefaultKeepAlive       = 10 * time.Second
 	DefaultMaxWaiting      = 500
@@ -75,7 +73,7 @@ type Config struct {
 	// Upstream says where requests go.
 	Upstream Upstream `json:"upstream"`
 	// Student holds the per-student limits.
-	Student Limits `json:"student"`
+	Student classapi.Limits `json:"student"`
 	// Queue configures the class-wide fair queue.
 	Queue QueueCfg `json:"queue"`
 	// Identity configures the cache of hub identities.
@@ -84,7 +82,7 @@ type Config struct {
 	// e.g. "access:services!service=class-relay" (default: none).
 	RequiredScopes []string `json:"required_scopes"`
 	// UsageFlush is how often usage.json is saved (default 10s).
-	UsageFlush Duration `json:"usage_flush"`
+	UsageFlush classapi.Duration `json:"usage_flush"`
 	// StoreTranscripts stores prompts and answers (default false).
 	StoreTranscripts bool `json:"store_transcripts"`
 	// LogRequests logs one line per request (default true).
@@ -92,7 +90,7 @@ type Config struct {
 	// MaxRequestBytes bounds a request body (default 1 MiB).
 	MaxRequestBytes int64 `json:"max_request_bytes"`
 	// HubTimeout bounds one question to the hub (default 5s).
-	HubTimeout Duration `json:"hub_timeout"`
+	HubTimeout classapi.Duration `json:"hub_timeout"`
 }
 
 // Upstream says where requests go and how fast.
@@ -111,32 +109,19 @@ type Upstream struct {
 	// MaxConcurrent bounds upstream requests at once (default 0: no bound).
 	MaxConcurrent int `json:"max_concurrent"`
 	// Timeout bounds one upstream request, stream included (default 10m).
-	Timeout Duration `json:"timeout"`
+	Timeout classapi.Duration `json:"timeout"`
 	// AllowedModels are model names or patterns with * (default: any model).
 	AllowedModels []string `json:"allowed_models"`
 	// Headers are added to every upstream request (e.g. X-Title).
 	Headers map[string]string `json:"headers"`
 }
 
-// Limits are the per-student limits; 0 turns a limit off.
-type Limits struct {
-	// RequestsPerMinute per student (default 6).
-	RequestsPerMinute int `json:"requests_per_minute"`
-	// RequestsPerDay per student, by the relay's local day (default 100).
-	RequestsPerDay int `json:"requests_per_day"`
-	// ConcurrentStreams is how many requests a student may have open at
-	// once, waiting or answering, streamed or not (default 2).
-	ConcurrentStreams int `json:"concurrent_streams"`
-	// MaxTokens caps max_tokens and max_completion_tokens (default 2048).
-	MaxTokens int `json:"max_tokens"`
-}
-
 // QueueCfg configures the class-wide fair queue.
 type QueueCfg struct {
 	// MaxWait is the longest a request waits for a turn (default 3m).
-	MaxWait Duration `json:"max_wait"`
+	MaxWait classapi.Duration `json:"max_wait"`
 	// KeepAlive is the interval of waiting comments (default 10s).
-	KeepAlive Duration `json:"keepalive"`
+	KeepAlive classapi.Duration `json:"keepalive"`
 	// MaxWaiting bounds the requests waiting (default 500; 0: no bound).
 	MaxWaiting int `json:"max_waiting"`
 }
@@ -144,42 +129,11 @@ type QueueCfg struct {
 // IdentityCache configures the cache of hub identities.
 type IdentityCache struct {
 	// TTL is how long an identity is trusted without asking (default 45s).
-	TTL Duration `json:"ttl"`
+	TTL classapi.Duration `json:"ttl"`
 	// InvalidTTL is how long a refused token stays refused (default 5s).
-	InvalidTTL Duration `json:"invalid_ttl"`
+	InvalidTTL classapi.Duration `json:"invalid_ttl"`
 	// Entries bounds the cache (default 1024).
 	Entries int `json:"entries"`
-}
-
-// Duration is a time.Duration written in JSON as a Go duration string
-// ("45s", "3m") or a number of seconds.
-type Duration time.Duration
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// MarshalJSON writes d as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
-}
-
-// UnmarshalJSON reads "45s", "3m" or a number of seconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("%q is not a duration; write it like \"45s\" or \"3m\"", s)
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return fmt.Errorf("%s is not a duration; write it like \"45s\" or a number of seconds", b)
-	}
-	*d = Duration(f * float64(time.Second))
-	return nil
 }
 
 // DefaultConfig returns the configuration used for fields a config file
@@ -190,28 +144,23 @@ func DefaultConfig() Config {
 		Upstream: Upstream{
 			KeyEnv:            DefaultKeyEnv,
 			RequestsPerMinute: AutoRPM,
-			Timeout:           Duration(DefaultUpstreamTimeout),
+			Timeout:           classapi.Duration(DefaultUpstreamTimeout),
 		},
-		Student: Limits{
-			RequestsPerMinute: DefaultStudentRPM,
-			RequestsPerDay:    DefaultStudentPerDay,
-			ConcurrentStreams: DefaultStudentStreams,
-			MaxTokens:         DefaultMaxTokens,
-		},
+		Student: classapi.DefaultLimits(),
 		Queue: QueueCfg{
-			MaxWait:    Duration(DefaultMaxWait),
-			KeepAlive:  Duration(DefaultKeepAlive),
+			MaxWait:    classapi.Duration(DefaultMaxWait),
+			KeepAlive:  classapi.Duration(DefaultKeepAlive),
 			MaxWaiting: DefaultMaxWaiting,
 		},
 		Identity: IdentityCache{
-			TTL:        Duration(DefaultIdentityTTL),
-			InvalidTTL: Duration(DefaultIdentityInvalid),
+			TTL:        classapi.Duration(DefaultIdentityTTL),
+			InvalidTTL: classapi.Duration(DefaultIdentityInvalid),
 			Entries:    DefaultIdentityEntries,
 		},
-		UsageFlush:      Duration(DefaultUsageFlush),
+		UsageFlush:      classapi.Duration(DefaultUsageFlush),
 		LogRequests:     true,
 		MaxRequestBytes: DefaultMaxRequestBytes,
-		HubTimeout:      Duration(DefaultHubTimeout),
+		HubTimeout:      classapi.Duration(DefaultHubTimeout),
 	}
 }
 

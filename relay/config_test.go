@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // env returns a getenv over m.
@@ -23,7 +25,7 @@ func TestLoadConfigDefaultsAndEnv(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:10101" || cfg.Prefix != "/services/class-relay/" || cfg.StateDir != "/var/lib/class-relay" {
 		t.Errorf("from the environment: %+v", cfg)
 	}
-	if cfg.Student != (Limits{6, 100, 2, 2048}) || cfg.Queue.MaxWait.D() != 3*time.Minute || cfg.Upstream.RequestsPerMinute != AutoRPM ||
+	if cfg.Student != classapi.DefaultLimits() || cfg.Queue.MaxWait.D() != 3*time.Minute || cfg.Upstream.RequestsPerMinute != AutoRPM ||
 		cfg.Identity.TTL.D() != 45*time.Second || !cfg.LogRequests || cfg.StoreTranscripts {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -55,7 +57,7 @@ func TestLoadConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Prefix != "/services/class-relay/" || cfg.Upstream.RequestsPerMinute != 18 || cfg.Student.RequestsPerMinute != 4 ||
-		cfg.Student.MaxTokens != 0 || cfg.Student.RequestsPerDay != DefaultStudentPerDay || cfg.Queue.KeepAlive.D() != 5*time.Second ||
+		cfg.Student.MaxTokens != 0 || cfg.Student.RequestsPerDay != classapi.DefaultRequestsPerDay || cfg.Queue.KeepAlive.D() != 5*time.Second ||
 		cfg.Upstream.Timeout.D() != 5*time.Minute {
 		t.Errorf("file config: %+v", cfg)
 	}

@@ -142,7 +142,7 @@
 // 502 upstream_key_refused ("tell your teacher"), since it is not the
 // student's key; an unreachable upstream gives 502 upstream_error.
 //
-// # Limits
+// # classapi.Limits
 //
 // Per student (hub user name), checked in this order before queueing:
 //
@@ -217,7 +217,7 @@
 // the upstream's usage — the final usage chunk of a stream, or the usage of
 // a completion — else estimated: four bytes of messages per prompt token,
 // one delta event per completion token; estimated_requests counts those),
-// and the first and last time. The usage document (UsageDoc) is kept in
+// and the first and last time. The usage document (classapi.UsageDoc) is kept in
 // <state_dir>/usage.json (mode 0600, written atomically every usage_flush
 // and at exit) and served by GET usage. Prompts and answers are not stored
 // unless store_transcripts is on; then each exchange is appended to

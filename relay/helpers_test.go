@@ -16,6 +16,7 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
+	"github.com/k12notebooks/golessons/internal/wire"
 )
 
 // Secrets of the tests; none may appear in a log, a response or upstream
@@ -91,9 +92,9 @@ func (u *fakeUpstream) requests() []recorded {
 	return append([]recorded(nil), u.reqs...)
 }
 
-// wire is what the fake upstream sends: a status, headers, and body parts,
+// fakeWire is what the fake upstream sends: a status, headers, and body parts,
 // each written and flushed on its own; cut drops the connection after them.
-type wire struct {
+type fakeWire struct {
 	status int
 	header map[string]string
 	parts  []string
@@ -101,7 +102,7 @@ type wire struct {
 }
 
 // play answers with w.
-func play(w wire) http.HandlerFunc {
+func play(w fakeWire) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		if w.cut {
 			hubtest.WriteCut(rw, 0, w.parts...)
@@ -254,9 +255,9 @@ func (tr *testRelay) chat(t *testing.T, token, body string) (*http.Response, str
 
 // errorOf decodes an OpenAI-style error body, failing the test when it is
 // not one.
-func errorOf(t *testing.T, body string) errorDetail {
+func errorOf(t *testing.T, body string) wire.ErrorDetail {
 	t.Helper()
-	var e errorBody
+	var e wire.ErrorBody
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Message == "" {
 		t.Fatalf("not an OpenAI error body: %q", body)
 	}

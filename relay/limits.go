@@ -5,18 +5,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"golang.org/x/time/rate"
 
 	"github.com/k12notebooks/golessons/internal/plural"
-)
-
-// Error types of the relay's own 429 answers (the "type" of the error body).
-const (
-	TypePerMinute    = "requests_per_minute"
-	TypePerDay       = "requests_per_day"
-	TypeConcurrent   = "concurrent_streams"
-	TypeQueueTimeout = "queue_timeout"
-	TypeQueueFull    = "queue_full"
 )
 
 // concurrentRetry is the Retry-After sent with a concurrent_streams 429:
@@ -26,14 +19,14 @@ const concurrentRetry = 5 * time.Second
 // LimitError is a refusal by a per-student or class-wide limit: a 429 with
 // Retry-After.
 type LimitError struct {
-	// Type is one of TypePerMinute, TypePerDay, TypeConcurrent,
-	// TypeQueueTimeout, TypeQueueFull.
+	// Type is one of classapi.TypePerMinute, classapi.TypePerDay, classapi.TypeConcurrent,
+	// classapi.TypeQueueTimeout, classapi.TypeQueueFull.
 	Type string
 	// Limit is the limit that was reached.
 	Limit int
 	// RetryAfter is how long to wait before trying again.
 	RetryAfter time.Duration
-	// ResetAt, for TypePerDay, is when the day's count starts again.
+	// ResetAt, for classapi.TypePerDay, is when the day's count starts again.
 	ResetAt time.Time
 	// Message says, for a student, what happened and when to try again.
 	Message string
@@ -48,12 +41,12 @@ type studentState struct {
 	open   int
 }
 
-// Limiter enforces the per-student limits of Limits: requests per minute (a
+// Limiter enforces the per-student limits of classapi.Limits: requests per minute (a
 // token bucket from golang.org/x/time/rate holding a minute's requests),
 // requests per day (counted in Usage, so a restart does not reset it) and
 // requests open at once.
 type Limiter struct {
-	cfg   Limits
+	cfg   classapi.Limits
 	usage *Usage
 	now   func() time.Time
 
@@ -63,7 +56,7 @@ type Limiter struct {
 
 // NewLimiter returns a Limiter for cfg counting days in usage; now nil means
 // time.Now.
-func NewLimiter(cfg Limits, usage *Usage, now func() time.Time) *Limiter {
+func NewLimiter(cfg classapi.Limits, usage *Usage, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
 	}
@@ -106,13 +99,13 @@ func (l *Limiter) Admit(student string) (release func(), err *LimitError) {
 // none is.
 func (l *Limiter) check(st *studentState, student string, now time.Time) *LimitError {
 	if n := l.cfg.ConcurrentStreams; n > 0 && st.open >= n {
-		return &LimitError{Type: TypeConcurrent, Limit: n, RetryAfter: concurrentRetry, Message: fmt.Sprintf(
+		return &LimitError{Type: classapi.TypeConcurrent, Limit: n, RetryAfter: concurrentRetry, Message: fmt.Sprintf(
 			"You already have %s being written (this class allows %d at a time for each student). "+
 				"Wait for one to finish, or stop it with ■, then run the cell again.", plural.Count(st.open, "answer"), n)}
 	}
 	if n := l.cfg.RequestsPerDay; n > 0 && l.usage.RequestsOn(student, now) >= n {
 		reset := nextMidnight(now)
-		return &LimitError{Type: TypePerDay, Limit: n, RetryAfter: reset.Sub(now), ResetAt: reset, Message: fmt.Sprintf(
+		return &LimitError{Type: classapi.TypePerDay, Limit: n, RetryAfter: reset.Sub(now), ResetAt: reset, Message: fmt.Sprintf(
 			"You have used all %d of today's requests (this class allows %d requests per day for each student). "+
 				"The count starts again at midnight, %s.", n, n, inWords(reset.Sub(now)))}
 	}
@@ -121,7 +114,7 @@ func (l *Limiter) check(st *studentState, student string, now time.Time) *LimitE
 		if d := r.DelayFrom(now); d > 0 {
 			r.CancelAt(now)
 			n := l.cfg.RequestsPerMinute
-			return &LimitError{Type: TypePerMinute, Limit: n, RetryAfter: d, Message: fmt.Sprintf(
+			return &LimitError{Type: classapi.TypePerMinute, Limit: n, RetryAfter: d, Message: fmt.Sprintf(
 				"Too many requests from you: this class allows %d requests per minute for each student. "+
 					"Wait %s, then run the cell again.", n, durationWords(d))}
 		}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/offline"
 )
 
@@ -172,7 +174,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		rest, ok = "", true
 	}
 	if !ok {
-		newError(http.StatusNotFound, TypeNotFound, "Not found: the class relay serves paths under "+r.cfg.Prefix+".").write(w)
+		newError(http.StatusNotFound, classapi.TypeNotFound, "Not found: the class relay serves paths under "+r.cfg.Prefix+".").write(w)
 		return
 	}
 	switch strings.TrimRight(rest, "/") {
@@ -193,7 +195,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			writeJSON(w, map[string]any{"status": "ok", "waiting": r.queue.Waiting()})
 		}
 	default:
-		newError(http.StatusNotFound, TypeNotFound, fmt.Sprintf(
+		newError(http.StatusNotFound, classapi.TypeNotFound, fmt.Sprintf(
 			"Not found: the class relay serves POST %[1]sv1/chat/completions and GET %[1]sv1/models; "+
 				"set OPENAI_BASE_URL to the relay's address followed by %[1]sv1.", r.cfg.Prefix)).write(w)
 	}
@@ -205,7 +207,7 @@ func method(w http.ResponseWriter, req *http.Request, want string) bool {
 		return true
 	}
 	w.Header().Set("Allow", want)
-	newError(http.StatusMethodNotAllowed, TypeInvalidRequest, "Use "+want+" here.").write(w)
+	newError(http.StatusMethodNotAllowed, classapi.TypeInvalidRequest, "Use "+want+" here.").write(w)
 	return false
 }
 
@@ -213,7 +215,7 @@ func method(w http.ResponseWriter, req *http.Request, want string) bool {
 func writeJSON(w http.ResponseWriter, v any) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		newError(http.StatusInternalServerError, TypeUpstream, "cannot encode the answer: "+err.Error()).write(w)
+		newError(http.StatusInternalServerError, classapi.TypeUpstream, "cannot encode the answer: "+err.Error()).write(w)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -234,21 +236,21 @@ func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*HubUser
 	case req.Context().Err() != nil: // the student left
 	case errors.As(err, &down):
 		r.logf("class-relay: 503, cannot identify token %s: %v", TokenTag(token), err)
-		e := newError(http.StatusServiceUnavailable, TypeHubDown, "The class relay cannot check who you are right now: "+
+		e := newError(http.StatusServiceUnavailable, classapi.TypeHubDown, "The class relay cannot check who you are right now: "+
 			"JupyterHub did not answer. Wait a minute and run the cell again; if it keeps happening, tell your teacher.")
 		e.header = map[string]string{"Retry-After": "30"}
 		e.write(w)
 	case token == "":
 		r.logf("class-relay: 401, no token sent")
-		newError(http.StatusUnauthorized, TypeAuth, "No JupyterHub token was sent. In a class notebook the API key is "+
+		newError(http.StatusUnauthorized, classapi.TypeAuth, "No JupyterHub token was sent. In a class notebook the API key is "+
 			"your JupyterHub token (JUPYTERHUB_API_TOKEN): restart the kernel and run the cells again from the top.").write(w)
 	case errors.Is(err, ErrNotAllowed):
 		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
-		newError(http.StatusUnauthorized, TypeAuth, "This JupyterHub token may not use the class relay (it must be a "+
+		newError(http.StatusUnauthorized, classapi.TypeAuth, "This JupyterHub token may not use the class relay (it must be a "+
 			"student's own server token). Restart the kernel and run the cells again; if it keeps happening, tell your teacher.").write(w)
 	default:
 		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
-		newError(http.StatusUnauthorized, TypeAuth, "Your JupyterHub token was not accepted by the class relay (it may have "+
+		newError(http.StatusUnauthorized, classapi.TypeAuth, "Your JupyterHub token was not accepted by the class relay (it may have "+
 			"expired when your server restarted). Save your work, restart your server (File → Hub Control Panel → Stop My "+
 			"Server, then Start), and run the cells again.").write(w)
 	}
@@ -261,10 +263,10 @@ func (r *Relay) readBody(w http.ResponseWriter, req *http.Request) ([]byte, *api
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, newError(http.StatusRequestEntityTooLarge, TypeInvalidRequest, fmt.Sprintf(
+		return nil, newError(http.StatusRequestEntityTooLarge, classapi.TypeInvalidRequest, fmt.Sprintf(
 			"The request is larger than the class relay accepts (%d bytes). Send a shorter conversation.", r.cfg.MaxRequestBytes))
 	case err != nil:
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request could not be read: "+err.Error())
+		return nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The request could not be read: "+err.Error())
 	}
 	return b, nil
 }
@@ -302,11 +304,11 @@ func (r *Relay) usageEndpoint(w http.ResponseWriter, req *http.Request) {
 	admin, err := r.auth.IsAdmin(req.Context(), u)
 	if err != nil {
 		r.logf("class-relay: cannot check whether %s is an admin: %v", u.Name, err)
-		newError(http.StatusServiceUnavailable, TypeHubDown, "Cannot check with JupyterHub whether you are an admin; try again in a minute.").write(w)
+		newError(http.StatusServiceUnavailable, classapi.TypeHubDown, "Cannot check with JupyterHub whether you are an admin; try again in a minute.").write(w)
 		return
 	}
 	if !admin {
-		newError(http.StatusForbidden, TypeForbidden, "Only hub admins (teachers) can see the class's usage.").write(w)
+		newError(http.StatusForbidden, classapi.TypeForbidden, "Only hub admins (teachers) can see the class's usage.").write(w)
 		return
 	}
 	writeJSON(w, r.usage.Snapshot())
@@ -357,7 +359,7 @@ func (r *Relay) chat(w http.ResponseWriter, req *http.Request) {
 	defer r.finish(ex)
 	t, err := r.queue.Enqueue(u.Name)
 	if err != nil {
-		e := limitError(&LimitError{Type: TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
+		e := limitError(&LimitError{Type: classapi.TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
 			"and the queue is full. Wait a minute, then run the cell again."})
 		ex.status, ex.outcome = e.status, "queue full"
 		e.write(w)
@@ -378,7 +380,7 @@ func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
-	holdsToken := newError(http.StatusBadRequest, TypeInvalidRequest, "The request contains your JupyterHub token; "+
+	holdsToken := newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The request contains your JupyterHub token; "+
 		"it was not sent. Remove the token from the messages and run the cell again.")
 	if token != "" && bytes.Contains(b, []byte(token)) {
 		return nil, nil, holdsToken
@@ -389,7 +391,7 @@ func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string)
 	}
 	out, err := cr.encode()
 	if err != nil {
-		return nil, nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request could not be re-encoded: "+err.Error())
+		return nil, nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The request could not be re-encoded: "+err.Error())
 	}
 	if token != "" && bytes.Contains(out, []byte(token)) { // written with \u escapes in the body
 		return nil, nil, holdsToken
@@ -512,7 +514,8 @@ func (r *Relay) finish(ex *exchange) {
 	how := "no answer"
 	switch {
 	case ex.scan.usage != nil:
-		o.PromptTokens, o.CompletionTokens, o.TotalTokens = ex.scan.usage.PromptTokens, ex.scan.usage.CompletionTokens, ex.scan.usage.TotalTokens
+		u := ex.scan.usage
+		o.PromptTokens, o.CompletionTokens, o.TotalTokens = int64(u.PromptTokens), int64(u.CompletionTokens), int64(u.TotalTokens)
 		how = "usage"
 	case ex.status == http.StatusOK:
 		o.PromptTokens, o.CompletionTokens, o.Estimated = ex.prompt, ex.scan.deltas, true

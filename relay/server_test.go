@@ -83,7 +83,7 @@ func TestOfflineMaxTokensCapShortensAnswer(t *testing.T) {
 }
 
 func TestUsageEstimatedAndPersisted(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orComment, orContent1, orContent2, orFinish, orDone}})) // no usage chunk
+	up := newUpstream(t, play(fakeWire{parts: []string{orComment, orContent1, orContent2, orFinish, orDone}})) // no usage chunk
 	tr := startRelay(t, up, nil, Options{})
 	tr.chat(t, aliceToken, chatBody(true, ""))
 	tr.chat(t, bobToken, chatBody(true, ""))
@@ -134,7 +134,7 @@ func TestDamagedUsageFileMovedAside(t *testing.T) {
 }
 
 func TestTranscriptsOnlyWhenOn(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orContent1, orContent2, orFinish, orDone}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{orContent1, orContent2, orFinish, orDone}}))
 	tr := startRelay(t, up, func(c *Config) { c.StoreTranscripts = true }, Options{})
 	tr.chat(t, aliceToken, chatBody(true, ""))
 	files, _ := filepath.Glob(filepath.Join(tr.cfg.StateDir, "transcripts", "*", "alice.jsonl"))
@@ -169,7 +169,7 @@ func TestSafeName(t *testing.T) {
 }
 
 func TestNoSecretsInLogsOrAnswers(t *testing.T) {
-	cases := []wire{
+	cases := []fakeWire{
 		{parts: []string{orComment, orContent1, orFinish, orUsage, orDone}},
 		{status: 401, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"User not found.","code":401}}`}},
 		{status: 500, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"Internal Server Error","code":500}}`}},

@@ -11,63 +11,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // UsageFile is the name of the usage file in the state directory.
 const UsageFile = "usage.json"
-
-// dayLayout is the key of a day in UsageDoc, in the relay's local time.
-const dayLayout = "2006-01-02"
-
-// UsageDoc is the usage file and the answer of GET /usage.
-type UsageDoc struct {
-	// Version is the format version, 1.
-	Version int `json:"version"`
-	// Updated is when the document was last changed.
-	Updated time.Time `json:"updated"`
-	// Students maps hub user names to their usage.
-	Students map[string]*StudentUsage `json:"students"`
-}
-
-// Counts are the numbers kept per student, in total and per day.
-type Counts struct {
-	// Requests counts requests admitted by the limits.
-	Requests int64 `json:"requests"`
-	// Limited counts requests refused by a per-student limit.
-	Limited int64 `json:"limited"`
-	// Errors counts admitted requests that did not end with an answer
-	// (upstream error, queue timeout, stream cut, client gone).
-	Errors int64 `json:"errors"`
-	// PromptTokens, CompletionTokens and TotalTokens add up the usage the
-	// upstream reported, or the relay's estimate when it reported none.
-	PromptTokens int64 `json:"prompt_tokens"`
-	// CompletionTokens: see PromptTokens.
-	CompletionTokens int64 `json:"completion_tokens"`
-	// TotalTokens: see PromptTokens.
-	TotalTokens int64 `json:"total_tokens"`
-	// Estimated counts requests whose tokens were estimated.
-	Estimated int64 `json:"estimated_requests"`
-}
-
-// DayUsage is one student's usage on one day.
-type DayUsage struct {
-	// First is the time of the day's first request.
-	First time.Time `json:"first"`
-	// Last is the time of the day's last request.
-	Last time.Time `json:"last"`
-	Counts
-}
-
-// StudentUsage is one student's usage.
-type StudentUsage struct {
-	// First is the time of the student's first request.
-	First time.Time `json:"first"`
-	// Last is the time of the student's last request.
-	Last time.Time `json:"last"`
-	Counts
-	// Days maps "2006-01-02" (the relay's local date) to that day's usage.
-	Days map[string]*DayUsage `json:"days"`
-}
 
 // Outcome is what one request used, for Usage.Finish.
 type Outcome struct {
@@ -87,7 +36,7 @@ type Usage struct {
 	logf        func(string, ...any)
 
 	mu    sync.Mutex
-	doc   UsageDoc
+	doc   classapi.UsageDoc
 	dirty bool
 }
 
@@ -99,7 +48,7 @@ func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage,
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	u := &Usage{logf: logf, doc: UsageDoc{Version: 1, Students: map[string]*StudentUsage{}}}
+	u := &Usage{logf: logf, doc: classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{}}}
 	if dir == "" {
 		return u, nil
 	}
@@ -117,7 +66,7 @@ func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage,
 	case err != nil:
 		return nil, fmt.Errorf("cannot read the usage file: %w", err)
 	}
-	var doc UsageDoc
+	var doc classapi.UsageDoc
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Students == nil {
 		aside := u.path + ".damaged-" + time.Now().Format("20060102-150405")
 		if rerr := os.Rename(u.path, aside); rerr != nil {
@@ -133,16 +82,16 @@ func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage,
 
 // day returns the day record of student for t, creating both; the caller
 // holds u.mu.
-func (u *Usage) day(student string, t time.Time) (*StudentUsage, *DayUsage) {
+func (u *Usage) day(student string, t time.Time) (*classapi.StudentUsage, *classapi.DayUsage) {
 	s := u.doc.Students[student]
 	if s == nil {
-		s = &StudentUsage{First: t, Days: map[string]*DayUsage{}}
+		s = &classapi.StudentUsage{First: t, Days: map[string]*classapi.DayUsage{}}
 		u.doc.Students[student] = s
 	}
-	key := t.Format(dayLayout)
+	key := t.Format(classapi.DayLayout)
 	d := s.Days[key]
 	if d == nil {
-		d = &DayUsage{First: t}
+		d = &classapi.DayUsage{First: t}
 		s.Days[key] = d
 	}
 	s.Last, d.Last = t, t
@@ -173,7 +122,7 @@ func (u *Usage) RequestsOn(student string, t time.Time) int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if s := u.doc.Students[student]; s != nil {
-		if d := s.Days[t.Format(dayLayout)]; d != nil {
+		if d := s.Days[t.Format(classapi.DayLayout)]; d != nil {
 			return int(d.Requests)
 		}
 	}
@@ -185,7 +134,7 @@ func (u *Usage) Finish(student string, began time.Time, o Outcome) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	s, d := u.day(student, began)
-	for _, c := range []*Counts{&s.Counts, &d.Counts} {
+	for _, c := range []*classapi.Counts{&s.Counts, &d.Counts} {
 		c.PromptTokens += o.PromptTokens
 		c.CompletionTokens += o.CompletionTokens
 		c.TotalTokens += o.TotalTokens
@@ -199,13 +148,13 @@ func (u *Usage) Finish(student string, began time.Time, o Outcome) {
 }
 
 // Snapshot returns a deep copy of the usage document.
-func (u *Usage) Snapshot() UsageDoc {
+func (u *Usage) Snapshot() classapi.UsageDoc {
 	u.mu.Lock()
 	b, err := json.Marshal(u.doc)
 	u.mu.Unlock()
-	var doc UsageDoc
+	var doc classapi.UsageDoc
 	if err != nil || json.Unmarshal(b, &doc) != nil {
-		return UsageDoc{Version: 1, Students: map[string]*StudentUsage{}}
+		return classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{}}
 	}
 	return doc
 }
@@ -311,7 +260,7 @@ func (u *Usage) StoreTranscript(t Transcript) error {
 	if u.transcripts == "" {
 		return nil
 	}
-	dir := filepath.Join(u.transcripts, t.Time.Format(dayLayout))
+	dir := filepath.Join(u.transcripts, t.Time.Format(classapi.DayLayout))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot store a transcript: %w", err)
 	}
