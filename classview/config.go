@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/k12notebooks/golessons/classapi"
+	"github.com/k12notebooks/golessons/internal/hub"
 
-	"github.com/k12notebooks/golessons/relay"
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // Environment variables the class view reads. JupyterHub sets them for a
@@ -99,16 +99,12 @@ type Config struct {
 	cookieHostPrefix bool
 }
 
-// RelayConfig says where the class relay's usage and queue are.
+// RelayConfig says where the class relay is.
 type RelayConfig struct {
-	// UsageFile is the relay's <state_dir>/usage.json; "" shows no usage.
-	UsageFile string `json:"usage_file"`
-	// HealthURL is the relay's GET health, e.g.
-	// http://127.0.0.1:10101/services/class-relay/health; "" shows no queue.
-	HealthURL string `json:"health_url"`
-	// RequestsPerDay is the relay's student.requests_per_day, to mark who
-	// reached it; 0 marks only students the relay refused today.
-	RequestsPerDay int `json:"requests_per_day"`
+	// URL is the relay's address with its prefix, e.g.
+	// http://127.0.0.1:10101/services/class-relay/; the class view asks its
+	// GET health (the queue, the limits) and GET usage. "" shows neither.
+	URL string `json:"url"`
 }
 
 // DefaultConfig returns the values used for fields a config file leaves out
@@ -171,12 +167,15 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		name = DefaultServiceName
 	}
 	fill(&c.Prefix, EnvServicePrefix, "/services/"+name+"/")
-	c.Prefix = relay.NormalizePrefix(c.Prefix)
+	c.Prefix = hub.NormalizePrefix(c.Prefix)
 	fill(&c.HubAPIURL, EnvAPIURL, "")
 	c.HubAPIURL = strings.TrimRight(c.HubAPIURL, "/")
 	fill(&c.HubHost, EnvHost, "")
 	fill(&c.HubBaseURL, EnvBaseURL, "/")
-	c.HubBaseURL = relay.NormalizePrefix(c.HubBaseURL)
+	c.HubBaseURL = hub.NormalizePrefix(c.HubBaseURL)
+	if c.Relay.URL != "" && !strings.HasSuffix(c.Relay.URL, "/") {
+		c.Relay.URL += "/"
+	}
 	fill(&c.ClientID, EnvClientID, "service-"+name)
 	fill(&c.CallbackURL, EnvCallbackURL, c.Prefix+"oauth_callback")
 	if c.Listen == "" {
@@ -232,13 +231,10 @@ func (c *Config) Check() error {
 			bad("answers_paths entry %q is not a valid pattern: %v", p, err)
 		}
 	}
-	if c.Relay.HealthURL != "" {
-		if u, err := url.Parse(c.Relay.HealthURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			bad("relay.health_url %q is not an http(s) URL such as http://127.0.0.1:10101/services/class-relay/health", c.Relay.HealthURL)
+	if c.Relay.URL != "" {
+		if u, err := url.Parse(c.Relay.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("relay.url %q is not an http(s) URL such as http://127.0.0.1:10101/services/class-relay/", c.Relay.URL)
 		}
-	}
-	if c.Relay.RequestsPerDay < 0 {
-		bad("relay.requests_per_day must not be negative (0: mark only students the relay refused)")
 	}
 	for _, d := range []struct {
 		name string

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -31,7 +32,7 @@ func TestIdentifyAndCache(t *testing.T) {
 	ctx := context.Background()
 
 	u, err := a.Identify(ctx, aliceToken)
-	if err != nil || u.Name != "alice" || u.Admin == nil || *u.Admin {
+	if err != nil || u.Name != "alice" || u.Admin {
 		t.Fatalf("Identify(alice) = %+v, %v", u, err)
 	}
 	a.Identify(ctx, aliceToken)
@@ -189,10 +190,28 @@ func TestUsageEndpointAdminOnly(t *testing.T) {
 	if status, _ := get(""); status != 401 {
 		t.Errorf("no token: %d", status)
 	}
-	for _, token := range []string{adminToken, noAdminToken} { // dave: admin per /users/dave with the relay's token
+	if status, body := get(serviceToken); status != 403 || errorOf(t, body).Type != classapi.TypeForbidden {
+		t.Errorf("a service without read:users: %d %s", status, body)
+	}
+	// dave: admin per /users/dave with the relay's token; the class view: read:users.
+	for _, token := range []string{adminToken, noAdminToken, viewToken} {
 		status, body := get(token)
 		if status != 200 || !strings.Contains(body, `"alice"`) || !strings.Contains(body, `"requests": 1`) {
 			t.Errorf("admin %s: %d %s", TokenTag(token), status, body)
 		}
+	}
+}
+
+// GET health tells anyone the queue and the per-student limits in force,
+// which the class view shows.
+func TestHealthSaysTheLimits(t *testing.T) {
+	up := newUpstream(t, play(fakeWire{parts: []string{"data: [DONE]\n\n"}}))
+	tr := startRelay(t, up, func(c *Config) { c.Student.RequestsPerDay = 7 }, Options{})
+	resp := tr.do(t, http.MethodGet, "/services/class-relay/health", "", "")
+	defer resp.Body.Close()
+	var h classapi.Health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || h.Status != "ok" || h.Student.RequestsPerDay != 7 ||
+		h.Student.MaxTokens != classapi.DefaultMaxTokens {
+		t.Errorf("health = %+v, %v", h, err)
 	}
 }

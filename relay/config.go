@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path"
 	"strings"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hub"
 
 	"github.com/k12notebooks/golessons/classapi"
 )
@@ -212,20 +213,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 			c.StateDir = DefaultStateDir
 		}
 	}
-	c.Prefix = NormalizePrefix(c.Prefix)
-}
-
-// NormalizePrefix returns p as a path that starts and ends with "/".
-func NormalizePrefix(p string) string {
-	p = strings.TrimSpace(p)
-	if p == "" {
-		return "/"
-	}
-	p = path.Clean("/" + p)
-	if p != "/" {
-		p += "/"
-	}
-	return p
+	c.Prefix = hub.NormalizePrefix(c.Prefix)
 }
 
 // Check reports the first problem in c, saying how to fix it.
@@ -275,32 +263,11 @@ func (c *Config) Check() error {
 	return errors.Join(errs...)
 }
 
-// Secret is a key or token. It prints as "[hidden]" with fmt and JSON, so it
-// cannot reach a log by accident; Reveal returns the value.
-type Secret string
-
-// String returns "[hidden]", or "" for an empty secret.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "[hidden]"
-}
-
-// GoString returns the same as String.
-func (s Secret) GoString() string { return s.String() }
-
-// MarshalJSON writes "[hidden]".
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// Reveal returns the secret's value, for the one header that needs it.
-func (s Secret) Reveal() string { return string(s) }
-
 // ReadUpstreamKey returns the teacher's key: the contents of
 // upstream.key_file when set (which must not be readable by group or others),
 // else the environment variable upstream.key_env. It returns "" when neither
 // is set; the relay then uses the offline provider or a keyless server.
-func ReadUpstreamKey(c Config, getenv func(string) string) (Secret, error) {
+func ReadUpstreamKey(c Config, getenv func(string) string) (hub.Secret, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -320,17 +287,17 @@ func ReadUpstreamKey(c Config, getenv func(string) string) (Secret, error) {
 		if key == "" || strings.ContainsAny(key, " \t\r\n") {
 			return "", fmt.Errorf("the key file %s must hold just the key on one line (it starts with sk-or- for OpenRouter)", f)
 		}
-		return Secret(key), nil
+		return hub.Secret(key), nil
 	}
 	if c.Upstream.KeyEnv != "" {
-		return Secret(strings.TrimSpace(getenv(c.Upstream.KeyEnv))), nil
+		return hub.Secret(strings.TrimSpace(getenv(c.Upstream.KeyEnv))), nil
 	}
 	return "", nil
 }
 
 // resolvedUpstream returns the base URL and class-wide requests per minute
 // for key; base is "" when the offline provider should answer.
-func (c *Config) resolvedUpstream(key Secret) (base string, rpm int) {
+func (c *Config) resolvedUpstream(key hub.Secret) (base string, rpm int) {
 	base = strings.TrimRight(c.Upstream.BaseURL, "/")
 	if base == "" && key != "" {
 		base = DefaultOpenRouterURL

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/k12notebooks/golessons/classapi"
 )
 
@@ -129,7 +131,7 @@ func TestResolvedUpstream(t *testing.T) {
 	cfg := DefaultConfig()
 	for _, c := range []struct {
 		base string
-		key  Secret
+		key  hub.Secret
 		rpm  int
 		want string
 		wRPM int
@@ -143,14 +145,6 @@ func TestResolvedUpstream(t *testing.T) {
 		cfg.Upstream.BaseURL, cfg.Upstream.RequestsPerMinute = c.base, c.rpm
 		if base, rpm := cfg.resolvedUpstream(c.key); base != c.want || rpm != c.wRPM {
 			t.Errorf("%q key=%v rpm=%d: %q %d, want %q %d", c.base, c.key != "", c.rpm, base, rpm, c.want, c.wRPM)
-		}
-	}
-}
-
-func TestNormalizePrefix(t *testing.T) {
-	for in, want := range map[string]string{"": "/", "/": "/", "services/x": "/services/x/", "/services/x/": "/services/x/", "//a//b": "/a/b/"} {
-		if got := NormalizePrefix(in); got != want {
-			t.Errorf("NormalizePrefix(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

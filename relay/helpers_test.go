@@ -29,11 +29,12 @@ const (
 	carolToken   = "carol-hub-token-0000000003"
 	adminToken   = "teacher-hub-token-0000000004"
 	serviceToken = "service-hub-token-0000000005"
-	noAdminToken = "dave-hub-token-0000000006" // a model without the admin field
+	noAdminToken = "dave-hub-token-0000000006"       // a model without the admin field
+	viewToken    = "class-view-hub-token-0000000007" // a service with read:users
 )
 
 // allSecrets lists every secret of the tests.
-var allSecrets = []string{teacherKey, relayToken, aliceToken, bobToken, carolToken, adminToken, serviceToken, noAdminToken}
+var allSecrets = []string{teacherKey, relayToken, aliceToken, bobToken, carolToken, adminToken, serviceToken, noAdminToken, viewToken}
 
 // newFakeHub starts a fake hub knowing the test tokens; the relay's own
 // token may read users (dave's model, unlike his token's, says he is an
@@ -47,6 +48,7 @@ func newFakeHub(t testing.TB) *hubtest.Hub {
 		adminToken:   `{"kind":"user","name":"teacher","admin":true,"scopes":["admin:users"]}`,
 		serviceToken: `{"kind":"service","name":"announcer","scopes":[]}`,
 		noAdminToken: `{"kind":"user","name":"dave"}`,
+		viewToken:    `{"kind":"service","name":"class-view","scopes":["list:users","read:servers","read:users","read:users:name"]}`,
 	} {
 		h.Token(token, model)
 	}

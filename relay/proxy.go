@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/k12notebooks/golessons/classapi"
 )
 
@@ -38,7 +40,7 @@ var dropResponseHeaders = []string{"Set-Cookie", "Set-Cookie2"}
 // with header in: in without hop-by-hop, credential, cookie and address
 // headers, without any header holding the student's token, with the
 // teacher's key and the configured extra headers.
-func upstreamHeader(in http.Header, studentToken string, key Secret, extra map[string]string) http.Header {
+func upstreamHeader(in http.Header, studentToken string, key hub.Secret, extra map[string]string) http.Header {
 	out := in.Clone()
 	removeHop(out)
 	for _, h := range dropRequestHeaders {

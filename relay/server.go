@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/k12notebooks/golessons/classapi"
 
 	"github.com/k12notebooks/golessons/offline"
@@ -21,9 +23,9 @@ import (
 // tests. The zero value is usable (no key: the offline provider answers).
 type Options struct {
 	// UpstreamKey is the teacher's key (see ReadUpstreamKey); "" sends none.
-	UpstreamKey Secret
+	UpstreamKey hub.Secret
 	// HubToken is the relay's own hub token (JUPYTERHUB_API_TOKEN of the service).
-	HubToken Secret
+	HubToken hub.Secret
 	// Logf receives log lines; nil discards them. No line holds a token or key.
 	Logf func(format string, args ...any)
 	// Now replaces time.Now.
@@ -43,7 +45,7 @@ type Options struct {
 // Relay is the class relay, an http.Handler. Make one with New.
 type Relay struct {
 	cfg  Config
-	key  Secret
+	key  hub.Secret
 	base string // upstream base URL, without a trailing slash
 	rpm  int    // class-wide upstream requests per minute; 0: no limit
 	// commentGap is the least time between two waiting comments sent for a
@@ -67,7 +69,7 @@ func New(cfg Config, opts Options) (*Relay, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	cfg.Prefix = NormalizePrefix(cfg.Prefix)
+	cfg.Prefix = hub.NormalizePrefix(cfg.Prefix)
 	r := &Relay{cfg: cfg, key: opts.UpstreamKey, logf: opts.Logf, now: opts.Now, commentGap: time.Second}
 	if r.logf == nil {
 		r.logf = func(string, ...any) {}
@@ -186,13 +188,13 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if method(w, req, http.MethodGet) {
 			r.models(w, req)
 		}
-	case "usage":
+	case classapi.UsagePath:
 		if method(w, req, http.MethodGet) {
 			r.usageEndpoint(w, req)
 		}
-	case "health":
+	case classapi.HealthPath:
 		if method(w, req, http.MethodGet) {
-			writeJSON(w, map[string]any{"status": "ok", "waiting": r.queue.Waiting()})
+			writeJSON(w, classapi.Health{Status: "ok", Waiting: r.queue.Waiting(), Student: r.cfg.Student})
 		}
 	default:
 		newError(http.StatusNotFound, classapi.TypeNotFound, fmt.Sprintf(
@@ -225,12 +227,19 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // authenticate identifies the student, answering 401 (or 503 when the hub
 // is down) when it cannot.
-func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*HubUser, string, bool) {
+func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*hub.User, string, bool) {
 	token := BearerToken(req)
 	u, err := r.auth.Identify(req.Context(), token)
-	if err == nil {
-		return u, token, true
+	if err != nil {
+		r.refuse(w, req, token, err)
+		return nil, "", false
 	}
+	return u, token, true
+}
+
+// refuse answers a request whose token was not accepted: 401, or 503 when
+// the hub is down.
+func (r *Relay) refuse(w http.ResponseWriter, req *http.Request, token string, err error) {
 	var down *HubDownError
 	switch {
 	case req.Context().Err() != nil: // the student left
@@ -254,7 +263,6 @@ func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*HubUser
 			"expired when your server restarted). Save your work, restart your server (File → Hub Control Panel → Stop My "+
 			"Server, then Start), and run the cells again.").write(w)
 	}
-	return nil, "", false
 }
 
 // readBody reads a request body of at most max_request_bytes.
@@ -295,20 +303,23 @@ func (r *Relay) models(w http.ResponseWriter, req *http.Request) {
 	io.Copy(w, resp.Body)
 }
 
-// usageEndpoint serves GET /usage to hub admins.
+// usageEndpoint serves GET usage to hub admins and to tokens holding the
+// unfiltered read:users scope (the class view's service).
 func (r *Relay) usageEndpoint(w http.ResponseWriter, req *http.Request) {
-	u, _, ok := r.authenticate(w, req)
-	if !ok {
+	token := BearerToken(req)
+	u, err := r.auth.Owner(req.Context(), token)
+	if err != nil {
+		r.refuse(w, req, token, err)
 		return
 	}
-	admin, err := r.auth.IsAdmin(req.Context(), u)
+	ok, err := r.auth.MayReadUsage(req.Context(), u)
 	if err != nil {
 		r.logf("class-relay: cannot check whether %s is an admin: %v", u.Name, err)
 		newError(http.StatusServiceUnavailable, classapi.TypeHubDown, "Cannot check with JupyterHub whether you are an admin; try again in a minute.").write(w)
 		return
 	}
-	if !admin {
-		newError(http.StatusForbidden, classapi.TypeForbidden, "Only hub admins (teachers) can see the class's usage.").write(w)
+	if !ok {
+		newError(http.StatusForbidden, classapi.TypeForbidden, "Only hub admins (teachers) and services with the read:users scope (the class view) can see the class's usage.").write(w)
 		return
 	}
 	writeJSON(w, r.usage.Snapshot())

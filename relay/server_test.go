@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
@@ -206,10 +208,10 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 	for _, r := range up.requests() {
 		noSecrets(t, "upstream request", strings.ReplaceAll(fmt.Sprint(r.header)+string(r.body), teacherKey, ""))
 	}
-	if got := fmt.Sprintf("%v %s %+v %#v", Secret(teacherKey), Secret(teacherKey), struct{ K Secret }{teacherKey}, Secret(teacherKey)); strings.Contains(got, teacherKey) {
+	if got := fmt.Sprintf("%v %s %+v %#v", hub.Secret(teacherKey), hub.Secret(teacherKey), struct{ K hub.Secret }{teacherKey}, hub.Secret(teacherKey)); strings.Contains(got, teacherKey) {
 		t.Errorf("a Secret printed its value: %s", got)
 	}
-	if b, _ := json.Marshal(Secret(teacherKey)); strings.Contains(string(b), teacherKey) {
+	if b, _ := json.Marshal(hub.Secret(teacherKey)); strings.Contains(string(b), teacherKey) {
 		t.Errorf("a Secret marshalled its value: %s", b)
 	}
 }

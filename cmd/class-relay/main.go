@@ -41,6 +41,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/k12notebooks/golessons/internal/serve"
 	"github.com/k12notebooks/golessons/relay"
 )
@@ -105,7 +107,7 @@ func setup(file, listen string, stderr io.Writer) (*relay.Relay, relay.Config, e
 		return nil, cfg, err
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
-	hubToken := relay.Secret(os.Getenv(relay.EnvHubToken))
+	hubToken := hub.Secret(os.Getenv(relay.EnvHubToken))
 	if hubToken == "" {
 		logger.Printf("class-relay: %s is not set; admins are then recognised only by the hub's /user answer", relay.EnvHubToken)
 	}
