@@ -25,8 +25,10 @@
 //	-check           check the config and the key, say what the relay would do, and exit
 //	-print-config    print the default config as JSON and exit
 //
-// relay.example.json, beside this file, is a config that sets every field;
-// the relay package documentation describes each and its default.
+// relay.example.json, beside this file, is a config with what a class
+// typically sets; fields left out keep their defaults, which -print-config
+// prints (each is written once, in package relay or classapi). The relay
+// package documentation describes every field.
 //
 // The key comes from upstream.key_file (mode 0600) or the variable named by
 // upstream.key_env (OPENROUTER_API_KEY); with neither, the offline sample
