@@ -82,15 +82,15 @@ type Config struct {
 	// RequiredScopes, when set, are scopes every student token must carry,
 	// e.g. "access:services!service=class-relay" (default: none).
 	RequiredScopes []string `json:"required_scopes"`
-	// UsageFlush is how often usage.json is saved (default 10s).
+	// UsageFlush is how often usage.json is saved (default DefaultUsageFlush).
 	UsageFlush classapi.Duration `json:"usage_flush"`
 	// StoreTranscripts stores prompts and answers (default false).
 	StoreTranscripts bool `json:"store_transcripts"`
 	// LogRequests logs one line per request (default true).
 	LogRequests bool `json:"log_requests"`
-	// MaxRequestBytes bounds a request body (default 1 MiB).
+	// MaxRequestBytes bounds a request body (default DefaultMaxRequestBytes).
 	MaxRequestBytes int64 `json:"max_request_bytes"`
-	// HubTimeout bounds one question to the hub (default 5s).
+	// HubTimeout bounds one question to the hub (default DefaultHubTimeout).
 	HubTimeout classapi.Duration `json:"hub_timeout"`
 }
 
@@ -105,11 +105,12 @@ type Upstream struct {
 	// (default DefaultKeyEnv).
 	KeyEnv string `json:"key_env"`
 	// RequestsPerMinute is the class-wide limit; AutoRPM (the default) means
-	// 20 for OpenRouter and no limit otherwise; 0 means no limit.
+	// DefaultOpenRouterRPM for OpenRouter and no limit otherwise; 0 means no limit.
 	RequestsPerMinute int `json:"requests_per_minute"`
 	// MaxConcurrent bounds upstream requests at once (default 0: no bound).
 	MaxConcurrent int `json:"max_concurrent"`
-	// Timeout bounds one upstream request, stream included (default 10m).
+	// Timeout bounds one upstream request, stream included (default
+	// DefaultUpstreamTimeout).
 	Timeout classapi.Duration `json:"timeout"`
 	// AllowedModels are model names or patterns with * (default: any model).
 	AllowedModels []string `json:"allowed_models"`
@@ -119,21 +120,24 @@ type Upstream struct {
 
 // QueueCfg configures the class-wide fair queue.
 type QueueCfg struct {
-	// MaxWait is the longest a request waits for a turn (default 3m).
+	// MaxWait is the longest a request waits for a turn (default DefaultMaxWait).
 	MaxWait classapi.Duration `json:"max_wait"`
-	// KeepAlive is the interval of waiting comments (default 10s).
+	// KeepAlive is the interval of waiting comments (default DefaultKeepAlive).
 	KeepAlive classapi.Duration `json:"keepalive"`
-	// MaxWaiting bounds the requests waiting (default 500; 0: no bound).
+	// MaxWaiting bounds the requests waiting (default DefaultMaxWaiting; 0: no
+	// bound).
 	MaxWaiting int `json:"max_waiting"`
 }
 
 // IdentityCache configures the cache of hub identities.
 type IdentityCache struct {
-	// TTL is how long an identity is trusted without asking (default 45s).
+	// TTL is how long an identity is trusted without asking (default
+	// DefaultIdentityTTL).
 	TTL classapi.Duration `json:"ttl"`
-	// InvalidTTL is how long a refused token stays refused (default 5s).
+	// InvalidTTL is how long a refused token stays refused (default
+	// DefaultIdentityInvalid).
 	InvalidTTL classapi.Duration `json:"invalid_ttl"`
-	// Entries bounds the cache (default 1024).
+	// Entries bounds the cache (default DefaultIdentityEntries).
 	Entries int `json:"entries"`
 }
 
