@@ -16,13 +16,13 @@ import (
 	"github.com/k12notebooks/golessons/internal/hubtest"
 )
 
-func newAuth(t *testing.T, hub *hubtest.Hub, clock *testClock, edit func(*Config)) *HubAuth {
+func newAuth(t *testing.T, hub *hubtest.Hub, clock *testClock, edit func(*Config)) *hubAuth {
 	cfg := DefaultConfig()
 	cfg.HubAPIURL = hub.APIURL()
 	if edit != nil {
 		edit(&cfg)
 	}
-	return NewHubAuth(cfg, relayToken, nil, clock.now)
+	return newHubAuth(cfg, relayToken, nil, clock.now)
 }
 
 func TestIdentifyAndCache(t *testing.T) {
@@ -39,7 +39,7 @@ func TestIdentifyAndCache(t *testing.T) {
 	if n := hub.Calls(""); n != 1 {
 		t.Errorf("hub asked %d times for a cached token, want 1", n)
 	}
-	clock.add(DefaultIdentityTTL + time.Second)
+	clock.add(defaultIdentityTTL + time.Second)
 	a.Identify(ctx, aliceToken)
 	if n := hub.Calls(""); n != 2 {
 		t.Errorf("hub asked %d times after the TTL, want 2", n)
@@ -47,20 +47,20 @@ func TestIdentifyAndCache(t *testing.T) {
 
 	// Invalid tokens: cached for the shorter invalid TTL.
 	for i := 0; i < 2; i++ {
-		if _, err := a.Identify(ctx, "wrong-token"); !errors.Is(err, ErrInvalidToken) {
-			t.Errorf("Identify(wrong) = %v, want ErrInvalidToken", err)
+		if _, err := a.Identify(ctx, "wrong-token"); !errors.Is(err, errInvalidToken) {
+			t.Errorf("Identify(wrong) = %v, want errInvalidToken", err)
 		}
 	}
 	if n := hub.Calls(""); n != 3 {
 		t.Errorf("hub asked %d times, want 3 (the refusal is cached)", n)
 	}
-	if _, err := a.Identify(ctx, ""); !errors.Is(err, ErrInvalidToken) {
+	if _, err := a.Identify(ctx, ""); !errors.Is(err, errInvalidToken) {
 		t.Errorf("Identify(\"\") = %v", err)
 	}
 
 	// A service's token is not a student's.
-	if _, err := a.Identify(ctx, serviceToken); !errors.Is(err, ErrNotAllowed) {
-		t.Errorf("Identify(service) = %v, want ErrNotAllowed", err)
+	if _, err := a.Identify(ctx, serviceToken); !errors.Is(err, errNotAllowed) {
+		t.Errorf("Identify(service) = %v, want errNotAllowed", err)
 	}
 }
 
@@ -69,9 +69,9 @@ func TestIdentifyHubDown(t *testing.T) {
 	a := newAuth(t, hub, newClock(), nil)
 	hub.SetDown(true)
 	_, err := a.Identify(context.Background(), aliceToken)
-	var down *HubDownError
-	if !errors.As(err, &down) || errors.Is(err, ErrInvalidToken) {
-		t.Fatalf("hub down: err = %v, want *HubDownError", err)
+	var down *hubDownError
+	if !errors.As(err, &down) || errors.Is(err, errInvalidToken) {
+		t.Fatalf("hub down: err = %v, want *hubDownError", err)
 	}
 	if strings.Contains(err.Error(), aliceToken) {
 		t.Errorf("error holds the token: %v", err)
@@ -87,9 +87,9 @@ func TestIdentifyHubDown(t *testing.T) {
 	for _, url := range []string{gone.URL + "/hub/api", hub.URL + "/wrong/api"} {
 		cfg := DefaultConfig()
 		cfg.HubAPIURL = url
-		_, err := NewHubAuth(cfg, "", nil, nil).Identify(context.Background(), aliceToken)
+		_, err := newHubAuth(cfg, "", nil, nil).Identify(context.Background(), aliceToken)
 		if !errors.As(err, &down) {
-			t.Errorf("%s: err = %v, want *HubDownError", url, err)
+			t.Errorf("%s: err = %v, want *hubDownError", url, err)
 		}
 	}
 }
@@ -99,7 +99,7 @@ func TestRequiredScopes(t *testing.T) {
 	a := newAuth(t, hub, newClock(), func(c *Config) {
 		c.RequiredScopes = []string{"access:services!service=class-relay"}
 	})
-	if _, err := a.Identify(context.Background(), aliceToken); !errors.Is(err, ErrNotAllowed) {
+	if _, err := a.Identify(context.Background(), aliceToken); !errors.Is(err, errNotAllowed) {
 		t.Errorf("alice lacks the scope: err = %v", err)
 	}
 	if u, err := a.Identify(context.Background(), carolToken); err != nil || u.Name != "carol" {
@@ -129,12 +129,12 @@ func TestBearerToken(t *testing.T) {
 	} {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Header.Set("Authorization", header)
-		if got := BearerToken(r); got != want {
-			t.Errorf("BearerToken(%q) = %q, want %q", header, got, want)
+		if got := bearerToken(r); got != want {
+			t.Errorf("bearerToken(%q) = %q, want %q", header, got, want)
 		}
 	}
-	if tag := TokenTag(aliceToken); !strings.HasPrefix(tag, "sha256:") || len(tag) != 15 || strings.Contains(tag, aliceToken) {
-		t.Errorf("TokenTag = %q", tag)
+	if tag := tokenTag(aliceToken); !strings.HasPrefix(tag, "sha256:") || len(tag) != 15 || strings.Contains(tag, aliceToken) {
+		t.Errorf("tokenTag = %q", tag)
 	}
 }
 
@@ -197,7 +197,7 @@ func TestUsageEndpointAdminOnly(t *testing.T) {
 	for _, token := range []string{adminToken, noAdminToken, viewToken} {
 		status, body := get(token)
 		if status != 200 || !strings.Contains(body, `"alice"`) || !strings.Contains(body, `"requests": 1`) {
-			t.Errorf("admin %s: %d %s", TokenTag(token), status, body)
+			t.Errorf("admin %s: %d %s", tokenTag(token), status, body)
 		}
 	}
 }

@@ -30,38 +30,38 @@ const (
 	// EnvServiceURL is the address the hub expects the service at, e.g.
 	// http://127.0.0.1:10101.
 	EnvServiceURL = "JUPYTERHUB_SERVICE_URL"
-	// EnvStateDirectory is systemd's state directory, used when state_dir is "".
-	EnvStateDirectory = "STATE_DIRECTORY"
+	// envStateDirectory is systemd's state directory, used when state_dir is "".
+	envStateDirectory = "STATE_DIRECTORY"
 )
 
 // Defaults of Config; see the package documentation for every field.
 const (
-	DefaultListen          = "127.0.0.1:8765"
-	DefaultStateDir        = "class-relay-state"
-	DefaultOpenRouterURL   = "https://openrouter.ai/api/v1"
+	defaultListen          = "127.0.0.1:8765"
+	defaultStateDir        = "class-relay-state"
+	defaultOpenRouterURL   = "https://openrouter.ai/api/v1"
 	DefaultKeyEnv          = "OPENROUTER_API_KEY"
-	DefaultOpenRouterRPM   = 20
-	DefaultMaxWait         = 3 * time.Minute
-	DefaultKeepAlive       = 10 * time.Second
-	DefaultMaxWaiting      = 500
-	DefaultIdentityTTL     = 45 * time.Second
-	DefaultIdentityInvalid = 5 * time.Second
-	DefaultIdentityEntries = 1024
-	DefaultUsageFlush      = 10 * time.Second
-	DefaultUpstreamTimeout = 10 * time.Minute
-	DefaultHubTimeout      = 5 * time.Second
-	DefaultMaxRequestBytes = 1 << 20
+	defaultOpenRouterRPM   = 20
+	defaultMaxWait         = 3 * time.Minute
+	defaultKeepAlive       = 10 * time.Second
+	defaultMaxWaiting      = 500
+	defaultIdentityTTL     = 45 * time.Second
+	defaultIdentityInvalid = 5 * time.Second
+	defaultIdentityEntries = 1024
+	defaultUsageFlush      = 10 * time.Second
+	defaultUpstreamTimeout = 10 * time.Minute
+	defaultHubTimeout      = 5 * time.Second
+	defaultMaxRequestBytes = 1 << 20
 )
 
-// AutoRPM in Upstream.RequestsPerMinute means DefaultOpenRouterRPM when the
+// autoRPM in Upstream.RequestsPerMinute means defaultOpenRouterRPM when the
 // upstream is OpenRouter and no limit otherwise.
-const AutoRPM = -1
+const autoRPM = -1
 
 // Config is the relay's config file, JSON. Every field is optional; the
 // package documentation lists each with its default.
 type Config struct {
 	// Listen is the relay's address, host:port ("" → the host:port of
-	// JUPYTERHUB_SERVICE_URL, else DefaultListen).
+	// JUPYTERHUB_SERVICE_URL, else defaultListen).
 	Listen string `json:"listen"`
 	// Prefix is the URL path the relay serves under ("" →
 	// JUPYTERHUB_SERVICE_PREFIX, else "/").
@@ -69,7 +69,7 @@ type Config struct {
 	// HubAPIURL is JupyterHub's REST API ("" → JUPYTERHUB_API_URL; required).
 	HubAPIURL string `json:"hub_api_url"`
 	// StateDir holds usage.json and transcripts ("" → $STATE_DIRECTORY,
-	// else DefaultStateDir).
+	// else defaultStateDir).
 	StateDir string `json:"state_dir"`
 	// Upstream says where requests go.
 	Upstream Upstream `json:"upstream"`
@@ -82,21 +82,21 @@ type Config struct {
 	// RequiredScopes, when set, are scopes every student token must carry,
 	// e.g. "access:services!service=class-relay" (default: none).
 	RequiredScopes []string `json:"required_scopes"`
-	// UsageFlush is how often usage.json is saved (default DefaultUsageFlush).
+	// UsageFlush is how often usage.json is saved (default defaultUsageFlush).
 	UsageFlush classapi.Duration `json:"usage_flush"`
 	// StoreTranscripts stores prompts and answers (default false).
 	StoreTranscripts bool `json:"store_transcripts"`
 	// LogRequests logs one line per request (default true).
 	LogRequests bool `json:"log_requests"`
-	// MaxRequestBytes bounds a request body (default DefaultMaxRequestBytes).
+	// MaxRequestBytes bounds a request body (default defaultMaxRequestBytes).
 	MaxRequestBytes int64 `json:"max_request_bytes"`
-	// HubTimeout bounds one question to the hub (default DefaultHubTimeout).
+	// HubTimeout bounds one question to the hub (default defaultHubTimeout).
 	HubTimeout classapi.Duration `json:"hub_timeout"`
 }
 
 // Upstream says where requests go and how fast.
 type Upstream struct {
-	// BaseURL is the OpenAI-compatible base URL ("" → DefaultOpenRouterURL
+	// BaseURL is the OpenAI-compatible base URL ("" → defaultOpenRouterURL
 	// with a key, the in-process offline provider without).
 	BaseURL string `json:"base_url"`
 	// KeyFile is a file holding only the teacher's key, mode 0600.
@@ -104,13 +104,13 @@ type Upstream struct {
 	// KeyEnv names the variable holding the key when KeyFile is ""
 	// (default DefaultKeyEnv).
 	KeyEnv string `json:"key_env"`
-	// RequestsPerMinute is the class-wide limit; AutoRPM (the default) means
-	// DefaultOpenRouterRPM for OpenRouter and no limit otherwise; 0 means no limit.
+	// RequestsPerMinute is the class-wide limit; autoRPM (the default) means
+	// defaultOpenRouterRPM for OpenRouter and no limit otherwise; 0 means no limit.
 	RequestsPerMinute int `json:"requests_per_minute"`
 	// MaxConcurrent bounds upstream requests at once (default 0: no bound).
 	MaxConcurrent int `json:"max_concurrent"`
 	// Timeout bounds one upstream request, stream included (default
-	// DefaultUpstreamTimeout).
+	// defaultUpstreamTimeout).
 	Timeout classapi.Duration `json:"timeout"`
 	// AllowedModels are model names or patterns with * (default: any model).
 	AllowedModels []string `json:"allowed_models"`
@@ -120,11 +120,11 @@ type Upstream struct {
 
 // QueueCfg configures the class-wide fair queue.
 type QueueCfg struct {
-	// MaxWait is the longest a request waits for a turn (default DefaultMaxWait).
+	// MaxWait is the longest a request waits for a turn (default defaultMaxWait).
 	MaxWait classapi.Duration `json:"max_wait"`
-	// KeepAlive is the interval of waiting comments (default DefaultKeepAlive).
+	// KeepAlive is the interval of waiting comments (default defaultKeepAlive).
 	KeepAlive classapi.Duration `json:"keepalive"`
-	// MaxWaiting bounds the requests waiting (default DefaultMaxWaiting; 0: no
+	// MaxWaiting bounds the requests waiting (default defaultMaxWaiting; 0: no
 	// bound).
 	MaxWaiting int `json:"max_waiting"`
 }
@@ -132,12 +132,12 @@ type QueueCfg struct {
 // IdentityCache configures the cache of hub identities.
 type IdentityCache struct {
 	// TTL is how long an identity is trusted without asking (default
-	// DefaultIdentityTTL).
+	// defaultIdentityTTL).
 	TTL classapi.Duration `json:"ttl"`
 	// InvalidTTL is how long a refused token stays refused (default
-	// DefaultIdentityInvalid).
+	// defaultIdentityInvalid).
 	InvalidTTL classapi.Duration `json:"invalid_ttl"`
-	// Entries bounds the cache (default DefaultIdentityEntries).
+	// Entries bounds the cache (default defaultIdentityEntries).
 	Entries int `json:"entries"`
 }
 
@@ -148,24 +148,24 @@ func DefaultConfig() Config {
 		StateDir: "",
 		Upstream: Upstream{
 			KeyEnv:            DefaultKeyEnv,
-			RequestsPerMinute: AutoRPM,
-			Timeout:           classapi.Duration(DefaultUpstreamTimeout),
+			RequestsPerMinute: autoRPM,
+			Timeout:           classapi.Duration(defaultUpstreamTimeout),
 		},
 		Student: classapi.DefaultLimits(),
 		Queue: QueueCfg{
-			MaxWait:    classapi.Duration(DefaultMaxWait),
-			KeepAlive:  classapi.Duration(DefaultKeepAlive),
-			MaxWaiting: DefaultMaxWaiting,
+			MaxWait:    classapi.Duration(defaultMaxWait),
+			KeepAlive:  classapi.Duration(defaultKeepAlive),
+			MaxWaiting: defaultMaxWaiting,
 		},
 		Identity: IdentityCache{
-			TTL:        classapi.Duration(DefaultIdentityTTL),
-			InvalidTTL: classapi.Duration(DefaultIdentityInvalid),
-			Entries:    DefaultIdentityEntries,
+			TTL:        classapi.Duration(defaultIdentityTTL),
+			InvalidTTL: classapi.Duration(defaultIdentityInvalid),
+			Entries:    defaultIdentityEntries,
 		},
-		UsageFlush:      classapi.Duration(DefaultUsageFlush),
+		UsageFlush:      classapi.Duration(defaultUsageFlush),
 		LogRequests:     true,
-		MaxRequestBytes: DefaultMaxRequestBytes,
-		HubTimeout:      classapi.Duration(DefaultHubTimeout),
+		MaxRequestBytes: defaultMaxRequestBytes,
+		HubTimeout:      classapi.Duration(defaultHubTimeout),
 	}
 }
 
@@ -190,7 +190,7 @@ func LoadConfig(file string, getenv func(string) string) (Config, error) {
 		}
 	}
 	cfg.applyEnv(getenv)
-	return cfg, cfg.Check()
+	return cfg, cfg.check()
 }
 
 // applyEnv fills empty fields from JupyterHub's service environment.
@@ -205,23 +205,23 @@ func (c *Config) applyEnv(getenv func(string) string) {
 		if u, err := url.Parse(getenv(EnvServiceURL)); err == nil && u.Host != "" {
 			c.Listen = u.Host
 		} else {
-			c.Listen = DefaultListen
+			c.Listen = defaultListen
 		}
 	}
 	if c.StateDir == "" {
-		c.StateDir = getenv(EnvStateDirectory)
+		c.StateDir = getenv(envStateDirectory)
 		if i := strings.IndexByte(c.StateDir, ':'); i >= 0 { // systemd may list several
 			c.StateDir = c.StateDir[:i]
 		}
 		if c.StateDir == "" {
-			c.StateDir = DefaultStateDir
+			c.StateDir = defaultStateDir
 		}
 	}
 	c.Prefix = hub.NormalizePrefix(c.Prefix)
 }
 
-// Check reports the first problem in c, saying how to fix it.
-func (c *Config) Check() error {
+// check reports the first problem in c, saying how to fix it.
+func (c *Config) check() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.HubAPIURL == "" {
@@ -239,7 +239,7 @@ func (c *Config) Check() error {
 			bad("upstream.allowed_models has an empty entry; list model names such as \"openai/gpt-oss-120b:free\" or patterns such as \"*:free\"")
 		}
 	}
-	if c.Upstream.RequestsPerMinute < AutoRPM {
+	if c.Upstream.RequestsPerMinute < autoRPM {
 		bad("upstream.requests_per_minute must be -1 (auto), 0 (no limit) or positive")
 	}
 	for _, f := range []struct {
@@ -262,7 +262,7 @@ func (c *Config) Check() error {
 		bad("upstream.timeout and hub_timeout must be positive durations such as \"10m\" and \"5s\"")
 	}
 	if c.MaxRequestBytes <= 0 {
-		bad("max_request_bytes must be positive (default %d)", DefaultMaxRequestBytes)
+		bad("max_request_bytes must be positive (default %d)", defaultMaxRequestBytes)
 	}
 	return errors.Join(errs...)
 }
@@ -304,13 +304,13 @@ func ReadUpstreamKey(c Config, getenv func(string) string) (hub.Secret, error) {
 func (c *Config) resolvedUpstream(key hub.Secret) (base string, rpm int) {
 	base = strings.TrimRight(c.Upstream.BaseURL, "/")
 	if base == "" && key != "" {
-		base = DefaultOpenRouterURL
+		base = defaultOpenRouterURL
 	}
 	rpm = c.Upstream.RequestsPerMinute
-	if rpm == AutoRPM {
+	if rpm == autoRPM {
 		rpm = 0
 		if u, err := url.Parse(base); err == nil && strings.HasSuffix(u.Hostname(), "openrouter.ai") {
-			rpm = DefaultOpenRouterRPM
+			rpm = defaultOpenRouterRPM
 		}
 	}
 	return base, rpm

@@ -19,7 +19,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestLoadConfigDefaultsAndEnv(t *testing.T) {
 	cfg, err := LoadConfig("", env(map[string]string{
 		EnvHubAPIURL: "http://127.0.0.1:8081/hub/api", EnvServicePrefix: "/services/class-relay/",
-		EnvServiceURL: "http://127.0.0.1:10101", EnvStateDirectory: "/var/lib/class-relay:/other",
+		EnvServiceURL: "http://127.0.0.1:10101", envStateDirectory: "/var/lib/class-relay:/other",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -27,13 +27,13 @@ func TestLoadConfigDefaultsAndEnv(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:10101" || cfg.Prefix != "/services/class-relay/" || cfg.StateDir != "/var/lib/class-relay" {
 		t.Errorf("from the environment: %+v", cfg)
 	}
-	if cfg.Student != classapi.DefaultLimits() || cfg.Queue.MaxWait.D() != 3*time.Minute || cfg.Upstream.RequestsPerMinute != AutoRPM ||
+	if cfg.Student != classapi.DefaultLimits() || cfg.Queue.MaxWait.D() != 3*time.Minute || cfg.Upstream.RequestsPerMinute != autoRPM ||
 		cfg.Identity.TTL.D() != 45*time.Second || !cfg.LogRequests || cfg.StoreTranscripts {
 		t.Errorf("defaults: %+v", cfg)
 	}
 
 	cfg, err = LoadConfig("", env(map[string]string{EnvHubAPIURL: "http://hub/hub/api"}))
-	if err != nil || cfg.Listen != DefaultListen || cfg.Prefix != "/" || cfg.StateDir != DefaultStateDir {
+	if err != nil || cfg.Listen != defaultListen || cfg.Prefix != "/" || cfg.StateDir != defaultStateDir {
 		t.Errorf("without JupyterHub's variables: %+v %v", cfg, err)
 	}
 	if _, err := LoadConfig("", env(nil)); err == nil || !strings.Contains(err.Error(), EnvHubAPIURL) {
@@ -136,9 +136,9 @@ func TestResolvedUpstream(t *testing.T) {
 		want string
 		wRPM int
 	}{
-		{"", teacherKey, AutoRPM, DefaultOpenRouterURL, 20},
-		{"", "", AutoRPM, "", 0},
-		{"http://localhost:11434/v1/", "", AutoRPM, "http://localhost:11434/v1", 0},
+		{"", teacherKey, autoRPM, defaultOpenRouterURL, 20},
+		{"", "", autoRPM, "", 0},
+		{"http://localhost:11434/v1/", "", autoRPM, "http://localhost:11434/v1", 0},
 		{"https://openrouter.ai/api/v1", teacherKey, 0, "https://openrouter.ai/api/v1", 0},
 		{"http://litellm:4000/v1", teacherKey, 30, "http://litellm:4000/v1", 30},
 	} {

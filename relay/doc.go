@@ -41,7 +41,7 @@
 // "access:services!service=class-relay"). Answers are cached in memory for
 // identity_cache.ttl (refusals for identity_cache.invalid_ttl), at most
 // identity_cache.entries, keyed by the SHA-256 of the token; the token is
-// never stored, logged or forwarded. Logs name a token only by TokenTag
+// never stored, logged or forwarded. Logs name a token only by tokenTag
 // ("sha256:" and 8 hex digits of its hash).
 //
 // For GET usage the token must hold the unfiltered read:users scope (the
@@ -238,32 +238,32 @@
 // `class-relay -print-config` prints them all, and GET health the limits in
 // force.
 //
-//	listen                      "" → host:port of JUPYTERHUB_SERVICE_URL, else DefaultListen
+//	listen                      "" → host:port of JUPYTERHUB_SERVICE_URL, else defaultListen
 //	prefix                      "" → JUPYTERHUB_SERVICE_PREFIX, else "/"
 //	hub_api_url                 "" → JUPYTERHUB_API_URL (required one way or the other)
-//	state_dir                   "" → $STATE_DIRECTORY, else DefaultStateDir (created 0700)
-//	upstream.base_url           "" → DefaultOpenRouterURL with a key, the in-process offline provider without
+//	state_dir                   "" → $STATE_DIRECTORY, else defaultStateDir (created 0700)
+//	upstream.base_url           "" → defaultOpenRouterURL with a key, the in-process offline provider without
 //	upstream.key_file           "" → none; a file holding only the key, mode 0600 or stricter (else the relay refuses to start)
 //	upstream.key_env            DefaultKeyEnv: environment variable read when key_file is ""
-//	upstream.requests_per_minute AutoRPM (DefaultOpenRouterRPM for openrouter.ai, else no limit); 0 = no limit
+//	upstream.requests_per_minute autoRPM (defaultOpenRouterRPM for openrouter.ai, else no limit); 0 = no limit
 //	upstream.max_concurrent     0 (no limit): upstream requests at once
-//	upstream.timeout            DefaultUpstreamTimeout: longest upstream request, stream included
+//	upstream.timeout            defaultUpstreamTimeout: longest upstream request, stream included
 //	upstream.allowed_models     [] (any): model names or patterns with *, e.g. ["openai/gpt-oss-120b:free", "*:free"]
 //	upstream.headers            {}: extra headers for every upstream request
 //	student.requests_per_minute classapi.DefaultRequestsPerMinute; 0 = no limit
 //	student.requests_per_day    classapi.DefaultRequestsPerDay; 0 = no limit
 //	student.concurrent_streams  classapi.DefaultConcurrentStreams; 0 = no limit
 //	student.max_tokens          classapi.DefaultMaxTokens; 0 = no cap
-//	queue.max_wait              DefaultMaxWait
-//	queue.keepalive             DefaultKeepAlive
-//	queue.max_waiting           DefaultMaxWaiting; 0 = no bound
-//	identity_cache.ttl          DefaultIdentityTTL
-//	identity_cache.invalid_ttl  DefaultIdentityInvalid
-//	identity_cache.entries      DefaultIdentityEntries
+//	queue.max_wait              defaultMaxWait
+//	queue.keepalive             defaultKeepAlive
+//	queue.max_waiting           defaultMaxWaiting; 0 = no bound
+//	identity_cache.ttl          defaultIdentityTTL
+//	identity_cache.invalid_ttl  defaultIdentityInvalid
+//	identity_cache.entries      defaultIdentityEntries
 //	required_scopes             [] (any token of a hub user)
-//	usage_flush                 DefaultUsageFlush
+//	usage_flush                 defaultUsageFlush
 //	store_transcripts           false
 //	log_requests                true: one log line per request (user name, model, status, tokens; never a token or key)
-//	max_request_bytes           DefaultMaxRequestBytes
-//	hub_timeout                 DefaultHubTimeout
+//	max_request_bytes           defaultMaxRequestBytes
+//	hub_timeout                 defaultHubTimeout
 package relay

@@ -21,9 +21,9 @@ func newError(status int, typ, message string) *apiError {
 	return &apiError{status: status, typ: typ, message: message}
 }
 
-// limitError turns a LimitError into a 429 with Retry-After (whole seconds,
+// limitError turns a limitRefusal into a 429 with Retry-After (whole seconds,
 // rounded up) and, for the daily limit, X-RateLimit-Reset (Unix ms).
-func limitError(e *LimitError) *apiError {
+func limitError(e *limitRefusal) *apiError {
 	secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
 	h := map[string]string{"Retry-After": strconv.FormatInt(max(secs, 1), 10)}
 	if e.Limit > 0 {

@@ -168,7 +168,7 @@ func (g *manualGate) Take(time.Time) (bool, time.Duration) {
 func (g *manualGate) Release() { g.released++ }
 
 // allow frees n turns of the queue's manual gate.
-func allow(q *Queue, n int) {
+func allow(q *fairQueue, n int) {
 	q.mu.Lock()
 	q.gate.(*manualGate).free += n
 	q.mu.Unlock()

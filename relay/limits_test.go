@@ -10,12 +10,12 @@ import (
 	"github.com/k12notebooks/golessons/classapi"
 )
 
-func newTestLimiter(t *testing.T, cfg classapi.Limits, clock *testClock) *Limiter {
-	u, err := OpenUsage("", false, nil)
+func newTestLimiter(t *testing.T, cfg classapi.Limits, clock *testClock) *studentLimiter {
+	u, err := openUsage("", false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewLimiter(cfg, u, clock.now)
+	return newStudentLimiter(cfg, u, clock.now)
 }
 
 func TestPerMinute(t *testing.T) {

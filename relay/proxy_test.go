@@ -100,7 +100,7 @@ func TestRetryAfterPassesAndPausesQueue(t *testing.T) {
 		t.Errorf("%d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	tr.queue.mu.Lock()
-	paused := tr.queue.gate.(*WindowGate).paused
+	paused := tr.queue.gate.(*windowGate).paused
 	tr.queue.mu.Unlock()
 	if d := time.Until(paused); d < 15*time.Second || d > 17*time.Second {
 		t.Errorf("queue paused for %v, want about 17 s", d)

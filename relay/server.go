@@ -35,8 +35,8 @@ type Options struct {
 	// UpstreamTransport sends upstream requests; nil means a clone of
 	// http.DefaultTransport without transparent compression.
 	UpstreamTransport http.RoundTripper
-	// Gate replaces the class-wide WindowGate (tests use a manual one).
-	Gate Gate
+	// Gate replaces the class-wide windowGate (tests use a manual one).
+	gate upstreamGate
 	// Offline configures the in-process offline provider used when there is
 	// neither a key nor upstream.base_url.
 	Offline offline.Options
@@ -52,10 +52,10 @@ type Relay struct {
 	// change of place.
 	commentGap time.Duration
 	offline    *offline.Server
-	auth       *HubAuth
-	limiter    *Limiter
-	queue      *Queue
-	usage      *Usage
+	auth       *hubAuth
+	limiter    *studentLimiter
+	queue      *fairQueue
+	usage      *usageStore
 	client     *http.Client
 	logf       func(string, ...any)
 	now        func() time.Time
@@ -66,7 +66,7 @@ type Relay struct {
 // New checks cfg, opens the usage file, starts the offline provider when
 // needed, and returns the relay. Close it when done.
 func New(cfg Config, opts Options) (*Relay, error) {
-	if err := cfg.Check(); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	cfg.Prefix = hub.NormalizePrefix(cfg.Prefix)
@@ -77,7 +77,7 @@ func New(cfg Config, opts Options) (*Relay, error) {
 	if r.now == nil {
 		r.now = time.Now
 	}
-	usage, err := OpenUsage(cfg.StateDir, cfg.StoreTranscripts, r.logf)
+	usage, err := openUsage(cfg.StateDir, cfg.StoreTranscripts, r.logf)
 	if err != nil {
 		return nil, err
 	}
@@ -89,13 +89,13 @@ func New(cfg Config, opts Options) (*Relay, error) {
 		base = r.offline.URL()
 	}
 	r.base, r.rpm, r.usage = base, rpm, usage
-	gate := opts.Gate
+	gate := opts.gate
 	if gate == nil {
-		gate = NewWindowGate(rpm, cfg.Upstream.MaxConcurrent)
+		gate = newWindowGate(rpm, cfg.Upstream.MaxConcurrent)
 	}
-	r.queue = NewQueue(gate, cfg.Queue.MaxWaiting, r.now)
-	r.limiter = NewLimiter(cfg.Student, usage, r.now)
-	r.auth = NewHubAuth(cfg, opts.HubToken, opts.HubClient, r.now)
+	r.queue = newFairQueue(gate, cfg.Queue.MaxWaiting, r.now)
+	r.limiter = newStudentLimiter(cfg.Student, usage, r.now)
+	r.auth = newHubAuth(cfg, opts.HubToken, opts.HubClient, r.now)
 	tr := opts.UpstreamTransport
 	if tr == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -121,15 +121,6 @@ func (r *Relay) Close() error {
 	}
 	return err
 }
-
-// Usage returns the relay's usage records.
-func (r *Relay) Usage() *Usage { return r.usage }
-
-// Queue returns the class-wide queue.
-func (r *Relay) Queue() *Queue { return r.queue }
-
-// Config returns the configuration in use.
-func (r *Relay) Config() Config { return r.cfg }
 
 // Describe says in one line where requests go and the class-wide limit; it
 // never includes the key.
@@ -228,7 +219,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // authenticate identifies the student, answering 401 (or 503 when the hub
 // is down) when it cannot.
 func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*hub.User, string, bool) {
-	token := BearerToken(req)
+	token := bearerToken(req)
 	u, err := r.auth.Identify(req.Context(), token)
 	if err != nil {
 		r.refuse(w, req, token, err)
@@ -240,11 +231,11 @@ func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*hub.Use
 // refuse answers a request whose token was not accepted: 401, or 503 when
 // the hub is down.
 func (r *Relay) refuse(w http.ResponseWriter, req *http.Request, token string, err error) {
-	var down *HubDownError
+	var down *hubDownError
 	switch {
 	case req.Context().Err() != nil: // the student left
 	case errors.As(err, &down):
-		r.logf("class-relay: 503, cannot identify token %s: %v", TokenTag(token), err)
+		r.logf("class-relay: 503, cannot identify token %s: %v", tokenTag(token), err)
 		e := newError(http.StatusServiceUnavailable, classapi.TypeHubDown, "The class relay cannot check who you are right now: "+
 			"JupyterHub did not answer. Wait a minute and run the cell again; if it keeps happening, tell your teacher.")
 		e.header = map[string]string{"Retry-After": "30"}
@@ -253,12 +244,12 @@ func (r *Relay) refuse(w http.ResponseWriter, req *http.Request, token string, e
 		r.logf("class-relay: 401, no token sent")
 		newError(http.StatusUnauthorized, classapi.TypeAuth, "No JupyterHub token was sent. In a class notebook the API key is "+
 			"your JupyterHub token (JUPYTERHUB_API_TOKEN): restart the kernel and run the cells again from the top.").write(w)
-	case errors.Is(err, ErrNotAllowed):
-		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
+	case errors.Is(err, errNotAllowed):
+		r.logf("class-relay: 401 for token %s: %v", tokenTag(token), err)
 		newError(http.StatusUnauthorized, classapi.TypeAuth, "This JupyterHub token may not use the class relay (it must be a "+
 			"student's own server token). Restart the kernel and run the cells again; if it keeps happening, tell your teacher.").write(w)
 	default:
-		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
+		r.logf("class-relay: 401 for token %s: %v", tokenTag(token), err)
 		newError(http.StatusUnauthorized, classapi.TypeAuth, "Your JupyterHub token was not accepted by the class relay (it may have "+
 			"expired when your server restarted). Save your work, restart your server (File → Hub Control Panel → Stop My "+
 			"Server, then Start), and run the cells again.").write(w)
@@ -287,7 +278,7 @@ func (r *Relay) models(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), time.Minute)
 	defer cancel()
-	resp, err := r.upstreamCall(ctx, http.MethodGet, "/models", nil, req.Header, BearerToken(req))
+	resp, err := r.upstreamCall(ctx, http.MethodGet, "/models", nil, req.Header, bearerToken(req))
 	if err != nil {
 		r.unreachable(err).write(w)
 		return
@@ -306,7 +297,7 @@ func (r *Relay) models(w http.ResponseWriter, req *http.Request) {
 // usageEndpoint serves GET usage to hub admins and to tokens holding the
 // unfiltered read:users scope (the class view's service).
 func (r *Relay) usageEndpoint(w http.ResponseWriter, req *http.Request) {
-	token := BearerToken(req)
+	token := bearerToken(req)
 	u, err := r.auth.Owner(req.Context(), token)
 	if err != nil {
 		r.refuse(w, req, token, err)
@@ -370,7 +361,7 @@ func (r *Relay) chat(w http.ResponseWriter, req *http.Request) {
 	defer r.finish(ex)
 	t, err := r.queue.Enqueue(u.Name)
 	if err != nil {
-		e := limitError(&LimitError{Type: classapi.TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
+		e := limitError(&limitRefusal{Type: classapi.TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
 			"and the queue is full. Wait a minute, then run the cell again."})
 		ex.status, ex.outcome = e.status, "queue full"
 		e.write(w)
@@ -521,7 +512,7 @@ func (r *Relay) endCopy(err error, req *http.Request, ex *exchange) {
 
 // finish records the usage of ex and logs it.
 func (r *Relay) finish(ex *exchange) {
-	o := Outcome{Failed: ex.outcome != "" || ex.status != http.StatusOK || ex.scan.errors > 0}
+	o := requestOutcome{Failed: ex.outcome != "" || ex.status != http.StatusOK || ex.scan.errors > 0}
 	how := "no answer"
 	switch {
 	case ex.scan.usage != nil:
@@ -535,7 +526,7 @@ func (r *Relay) finish(ex *exchange) {
 	}
 	r.usage.Finish(ex.student, ex.began, o)
 	if ex.scan.answer != nil && ex.status != 0 {
-		err := r.usage.StoreTranscript(Transcript{Time: ex.began, Student: ex.student, Model: ex.model,
+		err := r.usage.StoreTranscript(transcript{Time: ex.began, Student: ex.student, Model: ex.model,
 			Messages: ex.messages, Answer: ex.scan.answer.String(), Status: ex.status})
 		if err != nil {
 			r.logf("class-relay: %v", err)

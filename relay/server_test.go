@@ -104,7 +104,7 @@ func TestUsageEstimatedAndPersisted(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("usage file: %v %v", err, info)
 	}
-	u, err := OpenUsage(tr.cfg.StateDir, false, nil)
+	u, err := openUsage(tr.cfg.StateDir, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestDamagedUsageFileMovedAside(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, UsageFile), []byte("{not json"), 0o600)
 	var log hubtest.SyncBuffer
-	u, err := OpenUsage(dir, false, log.Logf)
+	u, err := openUsage(dir, false, log.Logf)
 	if err != nil || len(u.Snapshot().Students) != 0 {
 		t.Fatalf("%v", err)
 	}
@@ -144,7 +144,7 @@ func TestTranscriptsOnlyWhenOn(t *testing.T) {
 		t.Fatalf("transcripts: %v", files)
 	}
 	b, _ := os.ReadFile(files[0])
-	var rec Transcript
+	var rec transcript
 	if err := json.Unmarshal(b, &rec); err != nil || rec.Answer != "Feed your **Bankhar** twice a day." ||
 		!strings.Contains(string(rec.Messages), "How often?") || rec.Student != "alice" {
 		t.Errorf("transcript %s (%v)", b, err)

@@ -206,7 +206,7 @@ func (r *Relay) errorEvent(resp *http.Response) []byte {
 // waiting comments (see waitComments); a non-stream request just waits. It
 // returns whether headers were sent and whether the request may go on
 // (false: the student left or the wait timed out, and the answer is written).
-func (r *Relay) waitTurn(w http.ResponseWriter, req *http.Request, t *Ticket, ex *exchange) (early, ok bool) {
+func (r *Relay) waitTurn(w http.ResponseWriter, req *http.Request, t *ticket, ex *exchange) (early, ok bool) {
 	select {
 	case <-t.Ready():
 		return false, true
@@ -261,7 +261,7 @@ func (r *Relay) waitTurn(w http.ResponseWriter, req *http.Request, t *Ticket, ex
 type waitComments struct {
 	w     http.ResponseWriter
 	rc    *http.ResponseController
-	t     *Ticket
+	t     *ticket
 	gap   time.Duration
 	last  int
 	sent  time.Time
@@ -314,7 +314,7 @@ func (c *waitComments) stop() {
 
 // queueTimeout answers a request that waited queue.max_wait for a turn.
 func (r *Relay) queueTimeout(w http.ResponseWriter, ex *exchange) {
-	e := limitError(&LimitError{Type: classapi.TypeQueueTimeout, RetryAfter: time.Minute, Message: fmt.Sprintf(
+	e := limitError(&limitRefusal{Type: classapi.TypeQueueTimeout, RetryAfter: time.Minute, Message: fmt.Sprintf(
 		"The whole class is asking at once and your request waited %s without getting a turn. Wait a minute, then run the cell again.",
 		durationWords(r.cfg.Queue.MaxWait.D()))})
 	ex.status, ex.outcome = e.status, "queue timeout"

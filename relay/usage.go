@@ -18,8 +18,8 @@ import (
 // UsageFile is the name of the usage file in the state directory.
 const UsageFile = "usage.json"
 
-// Outcome is what one request used, for Usage.Finish.
-type Outcome struct {
+// requestOutcome is what one request used, for Usage.Finish.
+type requestOutcome struct {
 	// PromptTokens, CompletionTokens and TotalTokens are the usage.
 	PromptTokens, CompletionTokens, TotalTokens int64
 	// Estimated is true when the upstream sent no usage.
@@ -28,9 +28,9 @@ type Outcome struct {
 	Failed bool
 }
 
-// Usage records per-student usage and persists it to a JSON file. Its
+// usageStore records per-student usage and persists it to a JSON file. Its
 // methods are safe for concurrent use.
-type Usage struct {
+type usageStore struct {
 	path        string // "" keeps usage in memory only
 	transcripts string // "" stores no transcripts
 	logf        func(string, ...any)
@@ -40,15 +40,15 @@ type Usage struct {
 	dirty bool
 }
 
-// OpenUsage loads the usage file in dir (creating dir, mode 0700), or starts
+// openUsage loads the usage file in dir (creating dir, mode 0700), or starts
 // empty. A damaged file is moved aside to usage.json.damaged-<time> and
 // reported through logf, so a class is not stopped by it. With transcripts
 // set, Transcript appends to dir/transcripts/. dir "" keeps usage in memory.
-func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage, error) {
+func openUsage(dir string, transcripts bool, logf func(string, ...any)) (*usageStore, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	u := &Usage{logf: logf, doc: classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{}}}
+	u := &usageStore{logf: logf, doc: classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{}}}
 	if dir == "" {
 		return u, nil
 	}
@@ -82,7 +82,7 @@ func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage,
 
 // day returns the day record of student for t, creating both; the caller
 // holds u.mu.
-func (u *Usage) day(student string, t time.Time) (*classapi.StudentUsage, *classapi.DayUsage) {
+func (u *usageStore) day(student string, t time.Time) (*classapi.StudentUsage, *classapi.DayUsage) {
 	s := u.doc.Students[student]
 	if s == nil {
 		s = &classapi.StudentUsage{First: t, Days: map[string]*classapi.DayUsage{}}
@@ -100,7 +100,7 @@ func (u *Usage) day(student string, t time.Time) (*classapi.StudentUsage, *class
 }
 
 // Begin counts an admitted request.
-func (u *Usage) Begin(student string, t time.Time) {
+func (u *usageStore) Begin(student string, t time.Time) {
 	u.mu.Lock()
 	s, d := u.day(student, t)
 	s.Requests++
@@ -109,7 +109,7 @@ func (u *Usage) Begin(student string, t time.Time) {
 }
 
 // Limited counts a request refused by a per-student limit.
-func (u *Usage) Limited(student string, t time.Time) {
+func (u *usageStore) Limited(student string, t time.Time) {
 	u.mu.Lock()
 	s, d := u.day(student, t)
 	s.Limited++
@@ -118,7 +118,7 @@ func (u *Usage) Limited(student string, t time.Time) {
 }
 
 // RequestsOn returns how many requests student made on t's day.
-func (u *Usage) RequestsOn(student string, t time.Time) int {
+func (u *usageStore) RequestsOn(student string, t time.Time) int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if s := u.doc.Students[student]; s != nil {
@@ -130,7 +130,7 @@ func (u *Usage) RequestsOn(student string, t time.Time) int {
 }
 
 // Finish adds what a request begun at began used.
-func (u *Usage) Finish(student string, began time.Time, o Outcome) {
+func (u *usageStore) Finish(student string, began time.Time, o requestOutcome) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	s, d := u.day(student, began)
@@ -148,7 +148,7 @@ func (u *Usage) Finish(student string, began time.Time, o Outcome) {
 }
 
 // Snapshot returns a deep copy of the usage document.
-func (u *Usage) Snapshot() classapi.UsageDoc {
+func (u *usageStore) Snapshot() classapi.UsageDoc {
 	u.mu.Lock()
 	b, err := json.Marshal(u.doc)
 	u.mu.Unlock()
@@ -161,7 +161,7 @@ func (u *Usage) Snapshot() classapi.UsageDoc {
 
 // Flush writes the usage file if it changed, atomically (a temporary file
 // renamed over the old one), mode 0600.
-func (u *Usage) Flush() error {
+func (u *usageStore) Flush() error {
 	u.mu.Lock()
 	if u.path == "" || !u.dirty {
 		u.mu.Unlock()
@@ -183,9 +183,9 @@ func (u *Usage) Flush() error {
 }
 
 // Run flushes every interval until ctx is done, then once more.
-func (u *Usage) Run(ctx context.Context, interval time.Duration) {
+func (u *usageStore) Run(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
-		interval = DefaultUsageFlush
+		interval = defaultUsageFlush
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -238,8 +238,8 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// Transcript is one stored exchange, written only with store_transcripts on.
-type Transcript struct {
+// transcript is one stored exchange, written only with store_transcripts on.
+type transcript struct {
 	// Time is when the request came.
 	Time time.Time `json:"time"`
 	// Student is the hub user name.
@@ -256,7 +256,7 @@ type Transcript struct {
 
 // StoreTranscript appends t to transcripts/<day>/<student>.jsonl (mode
 // 0600) when transcripts are on; otherwise it does nothing.
-func (u *Usage) StoreTranscript(t Transcript) error {
+func (u *usageStore) StoreTranscript(t transcript) error {
 	if u.transcripts == "" {
 		return nil
 	}

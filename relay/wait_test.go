@@ -82,7 +82,7 @@ func (s *streamReader) rest() string {
 func TestWaitingStreams(t *testing.T) {
 	answer := orComment + orContent1 + orFinish + orUsage + orDone
 	up := newUpstream(t, play(fakeWire{parts: []string{answer}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(time.Hour) }, Options{Gate: &manualGate{}})
+	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(time.Hour) }, Options{gate: &manualGate{}})
 	tr.commentGap = 0
 	ctx := context.Background()
 
@@ -131,7 +131,7 @@ func TestWaitingStreams(t *testing.T) {
 
 func TestWaitingCommentsThrottled(t *testing.T) {
 	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(time.Hour) }, Options{Gate: &manualGate{}})
+	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(time.Hour) }, Options{gate: &manualGate{}})
 	tr.commentGap = 150 * time.Millisecond
 	ctx := context.Background()
 	a1 := tr.open(t, ctx, aliceToken, true)
@@ -149,7 +149,7 @@ func TestWaitingCommentsThrottled(t *testing.T) {
 
 func TestWaitingKeepAlive(t *testing.T) {
 	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(20 * time.Millisecond) }, Options{Gate: &manualGate{}})
+	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(20 * time.Millisecond) }, Options{gate: &manualGate{}})
 	s := tr.open(t, context.Background(), aliceToken, true)
 	for i := 0; i < 3; i++ {
 		s.expect(": waiting for a free turn, 0 ahead\n\n")
@@ -176,7 +176,7 @@ func TestErrorAfterWait(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			up := newUpstream(t, play(c.w))
-			tr := startRelay(t, up, nil, Options{Gate: &manualGate{}})
+			tr := startRelay(t, up, nil, Options{gate: &manualGate{}})
 			s := tr.open(t, context.Background(), aliceToken, true)
 			s.expect(": waiting for a free turn, 0 ahead\n\n")
 			allow(tr.queue, 1)
@@ -191,7 +191,7 @@ func TestErrorAfterWait(t *testing.T) {
 
 func TestQueueTimeout(t *testing.T) {
 	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWait = classapi.Duration(50 * time.Millisecond) }, Options{Gate: &manualGate{}})
+	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWait = classapi.Duration(50 * time.Millisecond) }, Options{gate: &manualGate{}})
 	resp, body := tr.chat(t, aliceToken, chatBody(false, ""))
 	if e := errorOf(t, body); resp.StatusCode != 429 || e.Type != classapi.TypeQueueTimeout || resp.Header.Get("Retry-After") != "60" ||
 		!strings.Contains(e.Message, "Wait a minute") {
@@ -210,7 +210,7 @@ func TestQueueTimeout(t *testing.T) {
 
 func TestQueueFullAnswer(t *testing.T) {
 	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWaiting = 1 }, Options{Gate: &manualGate{}})
+	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWaiting = 1 }, Options{gate: &manualGate{}})
 	tr.open(t, context.Background(), aliceToken, true).expect(": waiting for a free turn, 0 ahead\n\n")
 	resp, body := tr.chat(t, bobToken, chatBody(true, ""))
 	if resp.StatusCode != 429 || errorOf(t, body).Type != classapi.TypeQueueFull {
@@ -220,7 +220,7 @@ func TestQueueFullAnswer(t *testing.T) {
 
 func TestCancelWhileWaiting(t *testing.T) {
 	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
-	tr := startRelay(t, up, nil, Options{Gate: &manualGate{}})
+	tr := startRelay(t, up, nil, Options{gate: &manualGate{}})
 	// A stream: the student stops after the first waiting comment.
 	ctx, cancel := context.WithCancel(context.Background())
 	s := tr.open(t, ctx, aliceToken, true)
@@ -258,7 +258,7 @@ func TestCancelWhileWaiting(t *testing.T) {
 
 func TestGoOpenAIThroughWaitingStream(t *testing.T) {
 	up := newUpstream(t, play(fakeWire{parts: []string{orComment, orReasoning, orContent1, orContent2, orFinish, orUsage, orDone}}))
-	tr := startRelay(t, up, nil, Options{Gate: &manualGate{}})
+	tr := startRelay(t, up, nil, Options{gate: &manualGate{}})
 	cfg := openai.DefaultConfig(aliceToken)
 	cfg.BaseURL = tr.base
 	client := openai.NewClientWithConfig(cfg)
