@@ -27,27 +27,48 @@ const (
 	// EnvConfigJSON holds the config itself, JSON, when there is no file
 	// (classroom/class_view_service.py passes it so).
 	EnvConfigJSON         = "CLASS_VIEW_CONFIG_JSON"
-	EnvAPIURL             = "JUPYTERHUB_API_URL"
-	EnvAPIToken           = "JUPYTERHUB_API_TOKEN"
-	EnvClientID           = "JUPYTERHUB_CLIENT_ID"
-	EnvServiceName        = "JUPYTERHUB_SERVICE_NAME"
-	EnvServicePrefix      = "JUPYTERHUB_SERVICE_PREFIX"
-	EnvServiceURL         = "JUPYTERHUB_SERVICE_URL"
-	EnvBaseURL            = "JUPYTERHUB_BASE_URL"
-	EnvHost               = "JUPYTERHUB_HOST"
-	EnvCallbackURL        = "JUPYTERHUB_OAUTH_CALLBACK_URL"
-	EnvAccessScopes       = "JUPYTERHUB_OAUTH_ACCESS_SCOPES"
-	EnvScopesDeprecated   = "JUPYTERHUB_OAUTH_SCOPES"
-	EnvPublicURL          = "JUPYTERHUB_PUBLIC_URL"
-	EnvCookieHostPrefix   = "JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED"
-	DefaultListen         = "127.0.0.1:10102"
-	DefaultServiceName    = "class-view"
-	DefaultHomes          = "/home/*"
-	DefaultPoll           = 2 * time.Second
-	DefaultHubPoll        = 10 * time.Second
-	DefaultSessionTTL     = 8 * time.Hour
+	// EnvAPIURL is the hub's REST API (hub_api_url).
+	EnvAPIURL = "JUPYTERHUB_API_URL"
+	// EnvAPIToken is the service's own hub token.
+	EnvAPIToken = "JUPYTERHUB_API_TOKEN"
+	// EnvClientID is the service's OAuth client id (client_id).
+	EnvClientID = "JUPYTERHUB_CLIENT_ID"
+	// EnvServiceName is the service's name in the hub.
+	EnvServiceName = "JUPYTERHUB_SERVICE_NAME"
+	// EnvServicePrefix is the URL path the hub routes to the service (prefix).
+	EnvServicePrefix = "JUPYTERHUB_SERVICE_PREFIX"
+	// EnvServiceURL is the address the hub expects the service at (listen).
+	EnvServiceURL = "JUPYTERHUB_SERVICE_URL"
+	// EnvBaseURL is the hub's base URL (hub_base_url).
+	EnvBaseURL = "JUPYTERHUB_BASE_URL"
+	// EnvHost is the hub's public origin, when it has one (hub_host).
+	EnvHost = "JUPYTERHUB_HOST"
+	// EnvCallbackURL is the OAuth redirect_uri (callback_url).
+	EnvCallbackURL = "JUPYTERHUB_OAUTH_CALLBACK_URL"
+	// EnvAccessScopes are the scopes that give access (access_scopes).
+	EnvAccessScopes = "JUPYTERHUB_OAUTH_ACCESS_SCOPES"
+	// EnvScopesDeprecated is EnvAccessScopes' older name.
+	EnvScopesDeprecated = "JUPYTERHUB_OAUTH_SCOPES"
+	// EnvPublicURL is the hub's public URL; https turns on Secure cookies.
+	EnvPublicURL = "JUPYTERHUB_PUBLIC_URL"
+	// EnvCookieHostPrefix turns on __Host- cookie names.
+	EnvCookieHostPrefix = "JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED"
+	// DefaultListen is listen's default outside a hub.
+	DefaultListen = "127.0.0.1:10102"
+	// DefaultServiceName is the service's name when the hub gives none.
+	DefaultServiceName = "class-view"
+	// DefaultHomes is homes' default.
+	DefaultHomes = "/home/*"
+	// DefaultPoll is poll's default.
+	DefaultPoll = 2 * time.Second
+	// DefaultHubPoll is hub_poll's default.
+	DefaultHubPoll = 10 * time.Second
+	// DefaultSessionTTL is session_ttl's default.
+	DefaultSessionTTL = 8 * time.Hour
+	// DefaultSessionRecheck is session_recheck's default.
 	DefaultSessionRecheck = time.Minute
-	DefaultHubTimeout     = 5 * time.Second
+	// DefaultHubTimeout is hub_timeout's default.
+	DefaultHubTimeout = 5 * time.Second
 )
 
 // Config is the class view's config file, JSON; unknown fields are errors.

@@ -39,7 +39,6 @@ const (
 	defaultListen          = "127.0.0.1:8765"
 	defaultStateDir        = "class-relay-state"
 	defaultOpenRouterURL   = "https://openrouter.ai/api/v1"
-	DefaultKeyEnv          = "OPENROUTER_API_KEY"
 	defaultOpenRouterRPM   = 20
 	defaultMaxWait         = 3 * time.Minute
 	defaultKeepAlive       = 10 * time.Second
@@ -52,6 +51,10 @@ const (
 	defaultHubTimeout      = 5 * time.Second
 	defaultMaxRequestBytes = 1 << 20
 )
+
+// DefaultKeyEnv is the variable holding the teacher's key when neither
+// upstream.key_file nor upstream.key_env is set.
+const DefaultKeyEnv = "OPENROUTER_API_KEY"
 
 // autoRPM in Upstream.RequestsPerMinute means defaultOpenRouterRPM when the
 // upstream is OpenRouter and no limit otherwise.
