@@ -26,7 +26,7 @@ const (
 	EnvConfig = "CLASS_VIEW_CONFIG"
 	// EnvConfigJSON holds the config itself, JSON, when there is no file
 	// (classroom/class_view_service.py passes it so).
-	EnvConfigJSON         = "CLASS_VIEW_CONFIG_JSON"
+	EnvConfigJSON = "CLASS_VIEW_CONFIG_JSON"
 	// EnvAPIURL is the hub's REST API (hub_api_url).
 	EnvAPIURL = "JUPYTERHUB_API_URL"
 	// EnvAPIToken is the service's own hub token.
