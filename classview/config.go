@@ -28,17 +28,17 @@ const (
 	// (classroom/class_view_service.py passes it so).
 	EnvConfigJSON = "CLASS_VIEW_CONFIG_JSON"
 	// EnvAPIURL is the hub's REST API (hub_api_url).
-	EnvAPIURL = "JUPYTERHUB_API_URL"
+	EnvAPIURL = hub.EnvAPIURL
 	// EnvAPIToken is the service's own hub token.
-	EnvAPIToken = "JUPYTERHUB_API_TOKEN"
+	EnvAPIToken = hub.EnvAPIToken
 	// EnvClientID is the service's OAuth client id (client_id).
 	EnvClientID = "JUPYTERHUB_CLIENT_ID"
 	// EnvServiceName is the service's name in the hub.
 	EnvServiceName = "JUPYTERHUB_SERVICE_NAME"
 	// EnvServicePrefix is the URL path the hub routes to the service (prefix).
-	EnvServicePrefix = "JUPYTERHUB_SERVICE_PREFIX"
+	EnvServicePrefix = hub.EnvServicePrefix
 	// EnvServiceURL is the address the hub expects the service at (listen).
-	EnvServiceURL = "JUPYTERHUB_SERVICE_URL"
+	EnvServiceURL = hub.EnvServiceURL
 	// EnvBaseURL is the hub's base URL (hub_base_url).
 	EnvBaseURL = "JUPYTERHUB_BASE_URL"
 	// EnvHost is the hub's public origin, when it has one (hub_host).

@@ -21,15 +21,15 @@ const (
 	// EnvConfig names the config file when -config is not given.
 	EnvConfig = "CLASS_RELAY_CONFIG"
 	// EnvHubAPIURL is the hub's REST API, e.g. http://127.0.0.1:8081/hub/api.
-	EnvHubAPIURL = "JUPYTERHUB_API_URL"
+	EnvHubAPIURL = hub.EnvAPIURL
 	// EnvHubToken is the relay's own hub API token.
-	EnvHubToken = "JUPYTERHUB_API_TOKEN"
+	EnvHubToken = hub.EnvAPIToken
 	// EnvServicePrefix is the URL path prefix the hub proxy routes to the
 	// service, e.g. /services/class-relay/.
-	EnvServicePrefix = "JUPYTERHUB_SERVICE_PREFIX"
+	EnvServicePrefix = hub.EnvServicePrefix
 	// EnvServiceURL is the address the hub expects the service at, e.g.
 	// http://127.0.0.1:10101.
-	EnvServiceURL = "JUPYTERHUB_SERVICE_URL"
+	EnvServiceURL = hub.EnvServiceURL
 	// envStateDirectory is systemd's state directory, used when state_dir is "".
 	envStateDirectory = "STATE_DIRECTORY"
 )

@@ -18,6 +18,22 @@ import (
 	"time"
 )
 
+// The environment JupyterHub gives a managed service (an entry of
+// c.JupyterHub.services with a command), as jupyterhub.services.auth reads
+// it; the relay and the class view read it too.
+const (
+	// EnvAPIURL is the hub's REST API, e.g. http://127.0.0.1:8081/hub/api.
+	EnvAPIURL = "JUPYTERHUB_API_URL"
+	// EnvAPIToken is the service's own hub API token.
+	EnvAPIToken = "JUPYTERHUB_API_TOKEN"
+	// EnvServicePrefix is the URL path prefix the hub's proxy routes to the
+	// service, e.g. /services/class-relay/.
+	EnvServicePrefix = "JUPYTERHUB_SERVICE_PREFIX"
+	// EnvServiceURL is the address the hub expects the service at, e.g.
+	// http://127.0.0.1:10101.
+	EnvServiceURL = "JUPYTERHUB_SERVICE_URL"
+)
+
 // User is JupyterHub's model of a user or, for kind "service", of a
 // service: from GET /user (a token's owner, with the token's scopes), GET
 // /users/{name} or GET /users. Fields the token may not read are left out.
