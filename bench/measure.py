@@ -1,15 +1,15 @@
 """What the benchmark reads besides the page: /proc CPU times, websocket frames,
 the bench tokens' sizes, and small statistics. Standard library only."""
 import base64
+import functools
 import json
 import os
 import re
+import subprocess
 import threading
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-TOKEN_RE = re.compile(r"\u27e6(\d+)\|(\d+)\u27e7")
 OUTPUT_TYPES = ("stream", "display_data", "update_display_data", "execute_result")
-BENCH_PARAGRAPH = 40  # offline.BenchParagraph
 SEND_TIME_DIGITS = 16  # unix microseconds, for the next few centuries
 
 
@@ -238,17 +238,37 @@ def peak_per_window(times, window):
 
 # --- tokens and statistics -----------------------------------------------------
 
+@functools.lru_cache(maxsize=None)
+def bench_format():
+    """Bench mode's token format as the offline provider prints it (-print-bench):
+    {"paragraph": offline.BenchParagraph, "pattern": offline.BenchPattern}."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    p = subprocess.run(["go", "run", "./cmd/offline-provider", "-print-bench"], cwd=root,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("cannot ask the offline provider for its bench format (go run "
+                           "./cmd/offline-provider -print-bench): " + p.stderr.strip())
+    return json.loads(p.stdout)
+
+
+@functools.lru_cache(maxsize=None)
+def token_re():
+    """offline.BenchPattern, compiled (it means the same in Python)."""
+    return re.compile(bench_format()["pattern"])
+
+
 def answer_bytes(n):
     """UTF-8 size of a bench answer of n tokens (offline.BenchToken)."""
+    paragraph = bench_format()["paragraph"]
     total = 0
     for i in range(n):
-        sep = 2 if i > 0 and i % BENCH_PARAGRAPH == 0 else 1
+        sep = 2 if i > 0 and i % paragraph == 0 else 1
         total += sep + 3 + len(str(i)) + 1 + SEND_TIME_DIGITS + 3
     return total
 
 
 def token_seqs(text):
-    return {int(m.group(1)) for m in TOKEN_RE.finditer(text)}
+    return {int(m.group(1)) for m in token_re().finditer(text)}
 
 
 def percentile(values, p):

@@ -261,24 +261,19 @@ c.JupyterHub.load_roles = [
 # --- The teacher's live view of the class (cmd/class-view), when built. ---
 CLASS_VIEW = os.path.join(DIR, "bin", "class-view")
 if os.path.exists(CLASS_VIEW) and os.path.exists(os.path.join(HERE, "class_view_service.py")):
-    import json
-
     from class_view_service import class_view_service
 
-    try:
-        with open(os.path.join(RELAY_STATE, "relay.json"), encoding="utf-8") as f:
-            per_day = json.load(f).get("student", {}).get("requests_per_day", 100)
-    except (OSError, ValueError):
-        per_day = 100
+    # The class view's config (classview.Config): only what this hub sets. It
+    # asks the relay for the limits and the usage.
     view, view_role = class_view_service(
         command=[CLASS_VIEW],
-        lessons=[os.path.join(DIR, "src", "notebooks")],
         url="http://127.0.0.1:%s" % os.environ.get("CLASSROOM_CLASS_VIEW_PORT", "10102"),
-        homes=os.path.join(STATE, "demo-homes", "*") if DEMO else os.path.join(HOME_BASE, "*"),
-        exclude_users=[TEACHER],
-        relay_usage_file=os.path.join(RELAY_STATE, "state", "usage.json"),
-        relay_health_url="http://127.0.0.1:%d/services/%s/health" % (RELAY_PORT, RELAY_NAME),
-        requests_per_day=per_day,
+        config={
+            "lessons": [os.path.join(DIR, "src", "notebooks")],
+            "homes": os.path.join(STATE, "demo-homes", "*") if DEMO else os.path.join(HOME_BASE, "*"),
+            "exclude_users": [TEACHER],
+            "relay": {"url": "http://127.0.0.1:%d/services/%s/" % (RELAY_PORT, RELAY_NAME)},
+        },
     )
     c.JupyterHub.services.append(view)
     c.JupyterHub.load_roles.append(view_role)

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/k12notebooks/golessons/relay"
+	"github.com/k12notebooks/golessons/internal/hub"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // Environment variables the class view reads. JupyterHub sets them for a
@@ -24,28 +26,49 @@ const (
 	EnvConfig = "CLASS_VIEW_CONFIG"
 	// EnvConfigJSON holds the config itself, JSON, when there is no file
 	// (classroom/class_view_service.py passes it so).
-	EnvConfigJSON         = "CLASS_VIEW_CONFIG_JSON"
-	EnvAPIURL             = "JUPYTERHUB_API_URL"
-	EnvAPIToken           = "JUPYTERHUB_API_TOKEN"
-	EnvClientID           = "JUPYTERHUB_CLIENT_ID"
-	EnvServiceName        = "JUPYTERHUB_SERVICE_NAME"
-	EnvServicePrefix      = "JUPYTERHUB_SERVICE_PREFIX"
-	EnvServiceURL         = "JUPYTERHUB_SERVICE_URL"
-	EnvBaseURL            = "JUPYTERHUB_BASE_URL"
-	EnvHost               = "JUPYTERHUB_HOST"
-	EnvCallbackURL        = "JUPYTERHUB_OAUTH_CALLBACK_URL"
-	EnvAccessScopes       = "JUPYTERHUB_OAUTH_ACCESS_SCOPES"
-	EnvScopesDeprecated   = "JUPYTERHUB_OAUTH_SCOPES"
-	EnvPublicURL          = "JUPYTERHUB_PUBLIC_URL"
-	EnvCookieHostPrefix   = "JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED"
-	DefaultListen         = "127.0.0.1:10102"
-	DefaultServiceName    = "class-view"
-	DefaultHomes          = "/home/*"
-	DefaultPoll           = 2 * time.Second
-	DefaultHubPoll        = 10 * time.Second
-	DefaultSessionTTL     = 8 * time.Hour
+	EnvConfigJSON = "CLASS_VIEW_CONFIG_JSON"
+	// EnvAPIURL is the hub's REST API (hub_api_url).
+	EnvAPIURL = hub.EnvAPIURL
+	// EnvAPIToken is the service's own hub token.
+	EnvAPIToken = hub.EnvAPIToken
+	// EnvClientID is the service's OAuth client id (client_id).
+	EnvClientID = "JUPYTERHUB_CLIENT_ID"
+	// EnvServiceName is the service's name in the hub.
+	EnvServiceName = "JUPYTERHUB_SERVICE_NAME"
+	// EnvServicePrefix is the URL path the hub routes to the service (prefix).
+	EnvServicePrefix = hub.EnvServicePrefix
+	// EnvServiceURL is the address the hub expects the service at (listen).
+	EnvServiceURL = hub.EnvServiceURL
+	// EnvBaseURL is the hub's base URL (hub_base_url).
+	EnvBaseURL = "JUPYTERHUB_BASE_URL"
+	// EnvHost is the hub's public origin, when it has one (hub_host).
+	EnvHost = "JUPYTERHUB_HOST"
+	// EnvCallbackURL is the OAuth redirect_uri (callback_url).
+	EnvCallbackURL = "JUPYTERHUB_OAUTH_CALLBACK_URL"
+	// EnvAccessScopes are the scopes that give access (access_scopes).
+	EnvAccessScopes = "JUPYTERHUB_OAUTH_ACCESS_SCOPES"
+	// EnvScopesDeprecated is EnvAccessScopes' older name.
+	EnvScopesDeprecated = "JUPYTERHUB_OAUTH_SCOPES"
+	// EnvPublicURL is the hub's public URL; https turns on Secure cookies.
+	EnvPublicURL = "JUPYTERHUB_PUBLIC_URL"
+	// EnvCookieHostPrefix turns on __Host- cookie names.
+	EnvCookieHostPrefix = "JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED"
+	// DefaultListen is listen's default outside a hub.
+	DefaultListen = "127.0.0.1:10102"
+	// DefaultServiceName is the service's name when the hub gives none.
+	DefaultServiceName = "class-view"
+	// DefaultHomes is homes' default.
+	DefaultHomes = "/home/*"
+	// DefaultPoll is poll's default.
+	DefaultPoll = 2 * time.Second
+	// DefaultHubPoll is hub_poll's default.
+	DefaultHubPoll = 10 * time.Second
+	// DefaultSessionTTL is session_ttl's default.
+	DefaultSessionTTL = 8 * time.Hour
+	// DefaultSessionRecheck is session_recheck's default.
 	DefaultSessionRecheck = time.Minute
-	DefaultHubTimeout     = 5 * time.Second
+	// DefaultHubTimeout is hub_timeout's default.
+	DefaultHubTimeout = 5 * time.Second
 )
 
 // Config is the class view's config file, JSON; unknown fields are errors.
@@ -80,15 +103,15 @@ type Config struct {
 	// Relay says where the class relay's usage and queue are.
 	Relay RelayConfig `json:"relay"`
 	// Poll is how often the homes are read.
-	Poll relay.Duration `json:"poll"`
+	Poll classapi.Duration `json:"poll"`
 	// HubPoll is how often the hub's users and the relay are read.
-	HubPoll relay.Duration `json:"hub_poll"`
+	HubPoll classapi.Duration `json:"hub_poll"`
 	// SessionTTL is how long a sign-in lasts.
-	SessionTTL relay.Duration `json:"session_ttl"`
+	SessionTTL classapi.Duration `json:"session_ttl"`
 	// SessionRecheck is how often the hub is asked again about a session's token.
-	SessionRecheck relay.Duration `json:"session_recheck"`
+	SessionRecheck classapi.Duration `json:"session_recheck"`
 	// HubTimeout bounds each request to the hub and the relay.
-	HubTimeout relay.Duration `json:"hub_timeout"`
+	HubTimeout classapi.Duration `json:"hub_timeout"`
 	// SecureCookies forces the Secure flag on cookies; otherwise it is set
 	// when the browser's request came over https.
 	SecureCookies bool `json:"secure_cookies"`
@@ -97,16 +120,12 @@ type Config struct {
 	cookieHostPrefix bool
 }
 
-// RelayConfig says where the class relay's usage and queue are.
+// RelayConfig says where the class relay is.
 type RelayConfig struct {
-	// UsageFile is the relay's <state_dir>/usage.json; "" shows no usage.
-	UsageFile string `json:"usage_file"`
-	// HealthURL is the relay's GET health, e.g.
-	// http://127.0.0.1:10101/services/class-relay/health; "" shows no queue.
-	HealthURL string `json:"health_url"`
-	// RequestsPerDay is the relay's student.requests_per_day, to mark who
-	// reached it; 0 marks only students the relay refused today.
-	RequestsPerDay int `json:"requests_per_day"`
+	// URL is the relay's address with its prefix, e.g.
+	// http://127.0.0.1:10101/services/class-relay/; the class view asks its
+	// GET health (the queue, the limits) and GET usage. "" shows neither.
+	URL string `json:"url"`
 }
 
 // DefaultConfig returns the values used for fields a config file leaves out
@@ -114,11 +133,11 @@ type RelayConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Homes:          DefaultHomes,
-		Poll:           relay.Duration(DefaultPoll),
-		HubPoll:        relay.Duration(DefaultHubPoll),
-		SessionTTL:     relay.Duration(DefaultSessionTTL),
-		SessionRecheck: relay.Duration(DefaultSessionRecheck),
-		HubTimeout:     relay.Duration(DefaultHubTimeout),
+		Poll:           classapi.Duration(DefaultPoll),
+		HubPoll:        classapi.Duration(DefaultHubPoll),
+		SessionTTL:     classapi.Duration(DefaultSessionTTL),
+		SessionRecheck: classapi.Duration(DefaultSessionRecheck),
+		HubTimeout:     classapi.Duration(DefaultHubTimeout),
 	}
 }
 
@@ -169,12 +188,15 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		name = DefaultServiceName
 	}
 	fill(&c.Prefix, EnvServicePrefix, "/services/"+name+"/")
-	c.Prefix = relay.NormalizePrefix(c.Prefix)
+	c.Prefix = hub.NormalizePrefix(c.Prefix)
 	fill(&c.HubAPIURL, EnvAPIURL, "")
 	c.HubAPIURL = strings.TrimRight(c.HubAPIURL, "/")
 	fill(&c.HubHost, EnvHost, "")
 	fill(&c.HubBaseURL, EnvBaseURL, "/")
-	c.HubBaseURL = relay.NormalizePrefix(c.HubBaseURL)
+	c.HubBaseURL = hub.NormalizePrefix(c.HubBaseURL)
+	if c.Relay.URL != "" && !strings.HasSuffix(c.Relay.URL, "/") {
+		c.Relay.URL += "/"
+	}
 	fill(&c.ClientID, EnvClientID, "service-"+name)
 	fill(&c.CallbackURL, EnvCallbackURL, c.Prefix+"oauth_callback")
 	if c.Listen == "" {
@@ -230,17 +252,14 @@ func (c *Config) Check() error {
 			bad("answers_paths entry %q is not a valid pattern: %v", p, err)
 		}
 	}
-	if c.Relay.HealthURL != "" {
-		if u, err := url.Parse(c.Relay.HealthURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			bad("relay.health_url %q is not an http(s) URL such as http://127.0.0.1:10101/services/class-relay/health", c.Relay.HealthURL)
+	if c.Relay.URL != "" {
+		if u, err := url.Parse(c.Relay.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("relay.url %q is not an http(s) URL such as http://127.0.0.1:10101/services/class-relay/", c.Relay.URL)
 		}
-	}
-	if c.Relay.RequestsPerDay < 0 {
-		bad("relay.requests_per_day must not be negative (0: mark only students the relay refused)")
 	}
 	for _, d := range []struct {
 		name string
-		d    relay.Duration
+		d    classapi.Duration
 	}{{"poll", c.Poll}, {"hub_poll", c.HubPoll}, {"session_ttl", c.SessionTTL}, {"session_recheck", c.SessionRecheck}, {"hub_timeout", c.HubTimeout}} {
 		if d.d.D() <= 0 {
 			bad("%s must be a positive duration such as \"2s\"", d.name)

@@ -14,7 +14,7 @@ func TestLoadConfigFromTheHubsEnvironment(t *testing.T) {
 		EnvServicePrefix: "/services/class-view/", EnvServiceURL: "http://127.0.0.1:10102",
 		EnvCallbackURL: "/services/class-view/oauth_callback", EnvBaseURL: "/",
 		EnvScopesDeprecated: `["access:services!service=class-view"]`,
-		EnvConfigJSON:       `{"lessons": ["/opt/golessons/src/notebooks"], "relay": {"requests_per_day": 100}, "poll": "3s"}`,
+		EnvConfigJSON:       `{"lessons": ["/opt/golessons/src/notebooks"], "relay": {"url": "http://127.0.0.1:10101/services/class-relay"}, "poll": "3s"}`,
 	}
 	cfg, err := LoadConfig("", func(k string) string { return env[k] })
 	if err != nil {
@@ -22,7 +22,7 @@ func TestLoadConfigFromTheHubsEnvironment(t *testing.T) {
 	}
 	if cfg.Listen != "127.0.0.1:10102" || cfg.HubAPIURL != "http://127.0.0.1:8081/hub/api" || cfg.Prefix != "/services/class-view/" ||
 		cfg.callbackPath() != "/services/class-view/oauth_callback" || cfg.authorizeURL() != "/hub/api/oauth2/authorize" ||
-		len(cfg.AccessScopes) != 1 || cfg.Relay.RequestsPerDay != 100 || cfg.Poll.D() != 3*time.Second || cfg.Homes != "/home/*" {
+		len(cfg.AccessScopes) != 1 || cfg.Relay.URL != "http://127.0.0.1:10101/services/class-relay/" || cfg.Poll.D() != 3*time.Second || cfg.Homes != "/home/*" {
 		t.Errorf("config %+v", cfg)
 	}
 	env[EnvHost], env[EnvBaseURL], env[EnvCookieHostPrefix], env[EnvPublicURL] = "https://hub.school.example", "/class/", "1", "https://hub.school.example/class/"
@@ -57,7 +57,7 @@ func TestConfigErrorsSayWhatToDo(t *testing.T) {
 		`{"lessons": ["x"], "answers_paths": ["notebooks/x.ipynb"]}`:      "ending in .answers.json",
 		`{"lessons": ["x"], "poll": "0s"}`:                                `poll must be a positive duration`,
 		`{"lessons": ["x"], "client_id": "class-view"}`:                   `must start with "service-"`,
-		`{"lessons": ["x"], "relay": {"health_url": "127.0.0.1:10101"}}`:  "relay.health_url",
+		`{"lessons": ["x"], "relay": {"url": "127.0.0.1:10101"}}`:         "relay.url",
 		`{"lessons": ["x"], "callback_url": "/elsewhere/oauth_callback"}`: "must be under the service prefix",
 	} {
 		_, err := LoadConfig(write(text), env)

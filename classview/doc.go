@@ -88,16 +88,19 @@
 // and cost a few stat calls per poll.
 //
 // Hub users (GET {JUPYTERHUB_API_URL}/users with the service's token, every
-// hub_poll: 10 s; its role needs list:users, read:users and read:servers)
+// hub_poll; its role needs list:users, read:users and read:servers)
 // say who is online (a ready server) and when each was last active; every
 // non-admin user is listed, answers or not. Hub admins and exclude_users are
 // not students: their homes are not read.
 //
-// The class relay's usage (relay.usage_file, the relay's
-// <state_dir>/usage.json) gives each student's requests, tokens and
-// refusals today; a student refused by a limit today, or at
-// relay.requests_per_day, is marked "over a limit". relay.health_url (the
-// relay's GET health) gives the number of requests waiting in its queue.
+// The class relay (relay.url, its address with its prefix) is asked every
+// hub_poll: its GET health (classapi.Health) gives the number of requests
+// waiting in its queue and the per-student limits in force; its GET usage
+// (classapi.UsageDoc, asked with the service's token, whose role holds
+// read:users) gives each student's requests, tokens and refusals today. A
+// student refused by a limit today, or at the relay's
+// student.requests_per_day, is marked "over a limit". When the relay does
+// not answer, the page says so and shows no requests.
 //
 // # The page
 //
@@ -160,7 +163,7 @@
 // JSON; every field is optional but lessons, unknown fields are errors.
 // Durations are Go duration strings ("2s") or seconds.
 //
-//	listen            "" → host:port of JUPYTERHUB_SERVICE_URL, else 127.0.0.1:10102
+//	listen            "" → host:port of JUPYTERHUB_SERVICE_URL, else DefaultListen
 //	prefix            "" → JUPYTERHUB_SERVICE_PREFIX, else /services/class-view/
 //	hub_api_url       "" → JUPYTERHUB_API_URL (required one way or the other)
 //	hub_host          "" → JUPYTERHUB_HOST: the hub's public origin when the browser must be sent to another host
@@ -169,16 +172,14 @@
 //	callback_url      "" → JUPYTERHUB_OAUTH_CALLBACK_URL, else <prefix>oauth_callback
 //	access_scopes     [] → JUPYTERHUB_OAUTH_ACCESS_SCOPES (or JUPYTERHUB_OAUTH_SCOPES), else access:services!service=class-view
 //	lessons           the lesson notebooks, files or folders (required)
-//	homes             "/home/*": the students' home folders
+//	homes             DefaultHomes: the students' home folders
 //	answers_paths     [] → for each lesson N: "N.answers.json", "*/N.answers.json"
 //	exclude_users     []: user names that are not students
-//	relay.usage_file  "": the relay's usage.json; "" shows no usage
-//	relay.health_url  "": the relay's health URL; "" shows no queue
-//	relay.requests_per_day  0: the relay's student.requests_per_day
-//	poll              "2s": how often the homes are read
-//	hub_poll          "10s": how often the hub's users and the relay are read
-//	session_ttl       "8h": how long a sign-in lasts
-//	session_recheck   "1m": how often the hub is asked again about a session's token
-//	hub_timeout       "5s"
+//	relay.url         "": the relay's address and prefix, e.g. http://127.0.0.1:10101/services/class-relay/; "" shows no usage or queue
+//	poll              DefaultPoll: how often the homes are read
+//	hub_poll          DefaultHubPoll: how often the hub's users and the relay are read
+//	session_ttl       DefaultSessionTTL: how long a sign-in lasts
+//	session_recheck   DefaultSessionRecheck: how often the hub is asked again about a session's token
+//	hub_timeout       DefaultHubTimeout: bounds each request to the hub and the relay
 //	secure_cookies    false: always set Secure (also on when JUPYTERHUB_PUBLIC_URL is https)
 package classview

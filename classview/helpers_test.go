@@ -17,9 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/internal/lessontest"
-	"github.com/k12notebooks/golessons/relay"
 )
 
 const (
@@ -49,7 +50,7 @@ type fakeHub struct {
 	t *testing.T
 
 	mu         sync.Mutex
-	accounts   map[string]*HubUser // name -> model
+	accounts   map[string]*hub.User // name -> model
 	codes      map[string]fakeCode
 	tokenCalls int
 }
@@ -57,7 +58,7 @@ type fakeHub struct {
 type fakeCode struct{ user, challenge, redirect string }
 
 func newFakeHub(t *testing.T) *fakeHub {
-	h := &fakeHub{Hub: hubtest.NewHub(t), t: t, accounts: map[string]*HubUser{}, codes: map[string]fakeCode{}}
+	h := &fakeHub{Hub: hubtest.NewHub(t), t: t, accounts: map[string]*hub.User{}, codes: map[string]fakeCode{}}
 	h.ServiceToken(serviceToken)
 	h.PageSize(2)
 	h.Handle("/hub/api/oauth2/authorize", http.HandlerFunc(h.authorize))
@@ -65,7 +66,7 @@ func newFakeHub(t *testing.T) *fakeHub {
 	return h
 }
 
-func (h *fakeHub) addUser(u HubUser) {
+func (h *fakeHub) addUser(u hub.User) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if u.Kind == "" {
@@ -128,7 +129,7 @@ func (h *fakeHub) token(w http.ResponseWriter, r *http.Request) {
 // withTokenScopes returns u as GET /hub/api/user answers it for an OAuth
 // token: with the scopes such a token has (the service's access scope and
 // the identify scopes) unless u names its own.
-func withTokenScopes(u HubUser) HubUser {
+func withTokenScopes(u hub.User) hub.User {
 	if u.Scopes == nil {
 		u.Scopes = []string{"access:services!service=class-view", "read:users:name!user=" + u.Name, "read:users:groups!user=" + u.Name}
 	}
@@ -182,7 +183,7 @@ func newClass(t *testing.T, change func(*Config)) *class {
 	if err := cfg.Check(); err != nil {
 		t.Fatal(err)
 	}
-	view, err := New(cfg, Options{HubToken: relay.Secret(serviceToken), Logf: t.Logf})
+	view, err := New(cfg, Options{HubToken: hub.Secret(serviceToken), Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}

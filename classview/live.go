@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hub"
 
 	"github.com/k12notebooks/golessons/gradebook"
 )
@@ -158,8 +161,11 @@ func (s *Server) Run(ctx context.Context) {
 func (s *Server) refreshSlow(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.HubTimeout.D())
 	defer cancel()
-	users, err := s.hub.listUsers(ctx)
-	ri := readRelay(ctx, s.cfg.Relay, s.hub.http, s.now())
+	users, err := s.hub.ListUsers(ctx)
+	if errors.Is(err, hub.ErrTokenRefused) {
+		err = fmt.Errorf("%v: the class view's token may not list the users; give the service the role of classroom/class_view_service.py (scopes list:users, read:users, read:servers)", err)
+	}
+	ri := readRelay(ctx, s.cfg.Relay.URL, s.hub, s.now())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.relay = ri
@@ -169,7 +175,7 @@ func (s *Server) refreshSlow(ctx context.Context) {
 		return
 	}
 	s.hubErr = ""
-	s.users = map[string]*HubUser{}
+	s.users = map[string]*hub.User{}
 	for i := range users {
 		s.users[users[i].Name] = &users[i]
 	}
@@ -195,7 +201,7 @@ func (s *Server) refresh() {
 	if hubErr != "" {
 		ri.notices = append([]string{hubErr}, ri.notices...)
 	}
-	v := buildView(b, users, ri, s.cfg.Relay.RequestsPerDay)
+	v := buildView(b, users, ri, ri.perDay)
 	var frag bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&frag, "live", v); err != nil {
 		s.logf("class-view: rendering the page: %v", err)
@@ -206,7 +212,7 @@ func (s *Server) refresh() {
 
 // skip reports whether a user's answers are not the class's: hub admins
 // (teachers trying the lesson), services and excluded users.
-func (s *Server) skip(name string, u *HubUser) bool {
+func (s *Server) skip(name string, u *hub.User) bool {
 	return s.exclude[name] || (u != nil && (u.Admin || u.Kind == "service"))
 }
 

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"golang.org/x/net/html"
 
 	"github.com/k12notebooks/golessons/internal/lessontest"
@@ -117,7 +119,7 @@ func hostileNotebook(t *testing.T, quizHTML string, meta map[string]any) string 
 func classWithStudent(t *testing.T, others ...string) (*class, *browser, string) {
 	c := newClass(t, nil)
 	for _, name := range append(others, "alice") {
-		c.hub.addUser(HubUser{Name: name})
+		c.hub.addUser(hub.User{Name: name})
 	}
 	home := filepath.Join(c.homes, "alice")
 	if err := os.MkdirAll(home, 0o755); err != nil {
@@ -294,7 +296,7 @@ func TestTrustedNotebookMakesNoDifference(t *testing.T) {
 func TestNotebookPagesNeedAnAdmin(t *testing.T) {
 	c, teacher, home := classWithStudent(t, "bob")
 	lessontest.WriteFile(t, filepath.Join(home, "lessons", "a.ipynb"), nb(t, nil, code("secret work")))
-	c.hub.Token("bob-token", withTokenScopes(HubUser{Kind: "user", Name: "bob"}))
+	c.hub.Token("bob-token", withTokenScopes(hub.User{Kind: "user", Name: "bob"}))
 	for _, u := range []string{"notebooks/alice/", "notebooks/alice/lessons/a.ipynb", "notebooks/nobody/x.ipynb", "notebooks/%2e%2e/"} {
 		anon := c.browser("")
 		req, _ := http.NewRequest(http.MethodGet, c.url+prefix+u, nil)

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/k12notebooks/golessons/relay"
+	"github.com/k12notebooks/golessons/internal/hub"
 )
 
 const (
@@ -36,8 +36,8 @@ type oauthState struct {
 // session is a signed-in browser. The hub's access token stays here; the
 // browser holds only the session id, in a signed cookie.
 type session struct {
-	token   relay.Secret
-	user    *HubUser
+	token   hub.Secret
+	user    *hub.User
 	checked time.Time // when the hub last confirmed the token
 	expires time.Time
 }
@@ -50,7 +50,7 @@ type session struct {
 // token.
 type hubOAuth struct {
 	cfg  *Config
-	hub  *hubClient
+	hub  *hub.Client
 	jar  *cookieJar
 	now  func() time.Time
 	logf func(string, ...any)
@@ -60,7 +60,7 @@ type hubOAuth struct {
 	sessions map[string]*session
 }
 
-func newHubOAuth(cfg *Config, hub *hubClient, logf func(string, ...any)) *hubOAuth {
+func newHubOAuth(cfg *Config, hub *hub.Client, logf func(string, ...any)) *hubOAuth {
 	return &hubOAuth{cfg: cfg, hub: hub, jar: newCookieJar(cfg), now: time.Now, logf: logf,
 		states: map[string]*oauthState{}, sessions: map[string]*session{}}
 }
@@ -200,7 +200,7 @@ func (o *hubOAuth) finishLogin(w http.ResponseWriter, r *http.Request, code stri
 		textError(w, http.StatusBadGateway, "The hub did not complete the login ("+err.Error()+"). Try again; if it keeps failing, check the service's oauth settings in jupyterhub_config.py.")
 		return
 	}
-	user, err := o.hub.userForToken(r.Context(), token)
+	user, err := o.hub.UserForToken(r.Context(), token)
 	if err != nil {
 		o.logf("class-view: login failed: %v", err)
 		textError(w, http.StatusBadGateway, "The hub did not say who you are ("+err.Error()+"). Try again.")
@@ -210,7 +210,7 @@ func (o *hubOAuth) finishLogin(w http.ResponseWriter, r *http.Request, code stri
 	now := o.now()
 	o.mu.Lock()
 	o.purge()
-	o.sessions[id] = &session{token: relay.Secret(token), user: user, checked: now, expires: now.Add(o.cfg.SessionTTL.D())}
+	o.sessions[id] = &session{token: hub.Secret(token), user: user, checked: now, expires: now.Add(o.cfg.SessionTTL.D())}
 	o.mu.Unlock()
 	o.logf("class-view: %s %q signed in (admin: %v)", user.Kind, user.Name, o.allowed(user) == "")
 	o.jar.set(w, r, o.cookieName(), id, o.cfg.SessionTTL.D())
@@ -222,7 +222,7 @@ func (o *hubOAuth) finishLogin(w http.ResponseWriter, r *http.Request, code stri
 func (o *hubOAuth) tokenForCode(ctx context.Context, code, verifier string) (string, error) {
 	form := url.Values{
 		"client_id":     {o.cfg.ClientID},
-		"client_secret": {o.hub.token.Reveal()},
+		"client_secret": {o.hub.Token.Reveal()},
 		"grant_type":    {"authorization_code"},
 		"code":          {code},
 		"redirect_uri":  {o.cfg.CallbackURL},
@@ -231,7 +231,7 @@ func (o *hubOAuth) tokenForCode(ctx context.Context, code, verifier string) (str
 	var reply struct {
 		AccessToken string `json:"access_token"`
 	}
-	if err := o.hub.do(ctx, http.MethodPost, o.hub.api+"/oauth2/token", o.hub.token.Reveal(), form, "", &reply); err != nil {
+	if err := o.hub.Do(ctx, http.MethodPost, "/oauth2/token", o.hub.Token.Reveal(), form, "", &reply); err != nil {
 		return "", err
 	}
 	if reply.AccessToken == "" {
@@ -260,11 +260,11 @@ func (o *hubOAuth) current(r *http.Request) (*session, error) {
 	if s == nil || now.Sub(s.checked) < o.cfg.SessionRecheck.D() {
 		return s, nil
 	}
-	user, err := o.hub.userForToken(r.Context(), s.token.Reveal())
+	user, err := o.hub.UserForToken(r.Context(), s.token.Reveal())
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch {
-	case errors.Is(err, errTokenRefused):
+	case errors.Is(err, hub.ErrTokenRefused):
 		delete(o.sessions, id)
 		return nil, nil
 	case err != nil:
@@ -291,7 +291,7 @@ func (o *hubOAuth) signOut(w http.ResponseWriter, r *http.Request) {
 // service) whose token holds one of the service's access scopes and who is
 // a hub admin ("admin": true, or the unfiltered admin:users scope).
 // Otherwise it says why not.
-func (o *hubOAuth) allowed(u *HubUser) string {
+func (o *hubOAuth) allowed(u *hub.User) string {
 	if u.Kind != "user" {
 		return fmt.Sprintf("the %s %q is not a hub user", u.Kind, u.Name)
 	}

@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hub"
 )
 
 // The login, step by step, as JupyterHub's HubOAuth does it.
 func TestOAuthFlowAdminGetsThePage(t *testing.T) {
 	c := newClass(t, nil)
-	c.hub.addUser(HubUser{Name: "teacher", Admin: true})
+	c.hub.addUser(hub.User{Name: "teacher", Admin: true})
 	b := c.browser("teacher")
 
 	// 1. No cookie: off to the hub's authorize page, with a state cookie.
@@ -78,7 +80,7 @@ func TestOAuthFlowAdminGetsThePage(t *testing.T) {
 
 func TestOAuthStudentGets403(t *testing.T) {
 	c := newClass(t, nil)
-	c.hub.addUser(HubUser{Name: "alice"})
+	c.hub.addUser(hub.User{Name: "alice"})
 	b := c.browser("alice")
 	resp, body := c.page(b)
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "is not a hub admin") {
@@ -93,8 +95,8 @@ func TestOAuthStudentGets403(t *testing.T) {
 
 func TestOAuthAdminByScope(t *testing.T) {
 	c := newClass(t, nil)
-	c.hub.addUser(HubUser{Name: "ta", Scopes: []string{"access:services", "admin:users"}})
-	c.hub.addUser(HubUser{Name: "ta-group", Scopes: []string{"access:services", "admin:users!group=class"}})
+	c.hub.addUser(hub.User{Name: "ta", Scopes: []string{"access:services", "admin:users"}})
+	c.hub.addUser(hub.User{Name: "ta-group", Scopes: []string{"access:services", "admin:users!group=class"}})
 	if resp, _ := c.page(c.browser("ta")); resp.StatusCode != http.StatusOK {
 		t.Errorf("admin:users: %d, want 200", resp.StatusCode)
 	}
@@ -105,7 +107,7 @@ func TestOAuthAdminByScope(t *testing.T) {
 
 func TestOAuthNeedsTheAccessScope(t *testing.T) {
 	c := newClass(t, nil)
-	c.hub.addUser(HubUser{Name: "other-admin", Admin: true, Scopes: []string{"access:services!service=another"}})
+	c.hub.addUser(hub.User{Name: "other-admin", Admin: true, Scopes: []string{"access:services!service=another"}})
 	if resp, body := c.page(c.browser("other-admin")); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "access to this service") {
 		t.Errorf("without the access scope: %d\n%s", resp.StatusCode, body)
 	}
@@ -115,8 +117,8 @@ func TestOAuthNeedsTheAccessScope(t *testing.T) {
 // refused before any code is exchanged: login CSRF.
 func TestOAuthCallbackStateMismatch(t *testing.T) {
 	c := newClass(t, nil)
-	c.hub.addUser(HubUser{Name: "teacher", Admin: true})
-	c.hub.addUser(HubUser{Name: "mallory", Admin: true})
+	c.hub.addUser(hub.User{Name: "teacher", Admin: true})
+	c.hub.addUser(hub.User{Name: "mallory", Admin: true})
 	victim := c.browser("teacher")
 	resp, _ := victim.get(c.url + prefix)
 	authorize := resp.Header.Get("Location")
@@ -180,7 +182,7 @@ func TestOAuthNoCookieRedirectsAndAPIGets401(t *testing.T) {
 
 func TestOAuthForgedSessionCookie(t *testing.T) {
 	c := newClass(t, nil)
-	c.hub.addUser(HubUser{Name: "teacher", Admin: true})
+	c.hub.addUser(hub.User{Name: "teacher", Admin: true})
 	b := c.browser("teacher")
 	if resp, _ := c.page(b); resp.StatusCode != 200 {
 		t.Fatal(resp.StatusCode)
@@ -213,7 +215,7 @@ func TestOAuthForgedSessionCookie(t *testing.T) {
 // A token the hub no longer accepts ends the session at the next check.
 func TestOAuthRevokedTokenEndsTheSession(t *testing.T) {
 	c := newClass(t, func(cfg *Config) { cfg.SessionRecheck = 1 })
-	c.hub.addUser(HubUser{Name: "teacher", Admin: true})
+	c.hub.addUser(hub.User{Name: "teacher", Admin: true})
 	b := c.browser("teacher")
 	if resp, _ := c.page(b); resp.StatusCode != 200 {
 		t.Fatal(resp.StatusCode)
@@ -227,7 +229,7 @@ func TestOAuthRevokedTokenEndsTheSession(t *testing.T) {
 
 func TestSignOut(t *testing.T) {
 	c := newClass(t, nil)
-	c.hub.addUser(HubUser{Name: "teacher", Admin: true})
+	c.hub.addUser(hub.User{Name: "teacher", Admin: true})
 	b := c.browser("teacher")
 	c.page(b)
 	resp, err := b.client.Post(c.url+prefix+"logout", "application/x-www-form-urlencoded", nil)

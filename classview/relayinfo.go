@@ -6,105 +6,88 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/k12notebooks/golessons/relay"
+	"github.com/k12notebooks/golessons/classapi"
+	"github.com/k12notebooks/golessons/internal/hub"
+	"github.com/k12notebooks/golessons/internal/wire"
 )
 
-// maxUsageFile bounds the relay's usage file read: a class's is a few KiB.
-const maxUsageFile = 32 << 20
+// maxRelayAnswer bounds what is read of one relay answer: a class's usage
+// is a few KiB a day.
+const maxRelayAnswer = 32 << 20
 
 // relayInfo is what the class relay says about the class today.
 type relayInfo struct {
-	// today maps students to today's usage; nil when there is no usage file.
-	today map[string]*relay.DayUsage
+	// today maps students to today's usage; nil when it is not known.
+	today map[string]*classapi.DayUsage
 	// waiting is the number of requests in the relay's queue; -1 unknown.
 	waiting int
+	// perDay is the relay's student.requests_per_day; 0 unknown or off.
+	perDay int
 	// notices say what could not be read, and what to do.
 	notices []string
 }
 
-// readRelay reads the relay's usage file and asks its health endpoint how
-// many requests wait, as the config says; either may be off.
-func readRelay(ctx context.Context, cfg RelayConfig, client *http.Client, now time.Time) relayInfo {
+// readRelay asks the relay at base (relay.url, ending in "/") for its
+// health (the queue and the limits) and, with the service's token, for the
+// usage. base "" asks nothing. When the relay does not answer, the notices
+// say so and the page shows no requests.
+func readRelay(ctx context.Context, base string, h *hub.Client, now time.Time) relayInfo {
 	info := relayInfo{waiting: -1}
-	if cfg.UsageFile != "" {
-		doc, err := readUsageFile(cfg.UsageFile)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			info.today = map[string]*relay.DayUsage{} // no request yet
-			if _, derr := os.Stat(filepath.Dir(cfg.UsageFile)); derr != nil {
-				info.notices = append(info.notices, fmt.Sprintf("The relay's usage file %s cannot be found (%v): set relay.usage_file to the relay's <state_dir>/usage.json.", cfg.UsageFile, derr))
-			}
-		case err != nil:
-			info.notices = append(info.notices, err.Error())
-		default:
-			info.today = map[string]*relay.DayUsage{}
-			day := now.Format("2006-01-02") // the relay's local day
-			for name, s := range doc.Students {
-				if s != nil && s.Days[day] != nil {
-					info.today[name] = s.Days[day]
-				}
-			}
-		}
+	if base == "" {
+		return info
 	}
-	if cfg.HealthURL != "" {
-		n, err := relayWaiting(ctx, cfg.HealthURL, client)
-		if err != nil {
-			info.notices = append(info.notices, err.Error())
-		} else {
-			info.waiting = n
-		}
+	var health classapi.Health
+	if err := getRelay(ctx, h.HTTP, base+classapi.HealthPath, "", &health); err != nil {
+		info.notices = append(info.notices, fmt.Sprintf("The class relay did not answer, so requests and the queue are not shown: %v.", err))
+		return info
 	}
+	info.waiting, info.perDay = health.Waiting, health.Student.RequestsPerDay
+	var doc classapi.UsageDoc
+	if err := getRelay(ctx, h.HTTP, base+classapi.UsagePath, h.Token.Reveal(), &doc); err != nil {
+		info.notices = append(info.notices, fmt.Sprintf("The class relay's usage cannot be read, so requests are not shown: %v.", err))
+		return info
+	}
+	info.today = doc.On(now.Format(classapi.DayLayout)) // the relay's local day
 	return info
 }
 
-// readUsageFile reads the relay's usage document (relay.UsageDoc), which the
-// relay replaces atomically.
-func readUsageFile(path string) (*relay.UsageDoc, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("Cannot read the relay's usage file: %v; run the class view as a user who may read it (the relay writes it with mode 0600: run both as root, or as the same user), or fix relay.usage_file", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxUsageFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("Cannot read the relay's usage file %s: %v.", path, err)
-	}
-	if len(data) > maxUsageFile {
-		return nil, fmt.Errorf("The relay's usage file %s is over %d MiB, which is not a usage file; check relay.usage_file", path, maxUsageFile>>20)
-	}
-	var doc relay.UsageDoc
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("The relay's usage file %s is not the relay's usage document (%v); check relay.usage_file", path, err)
-	}
-	return &doc, nil
-}
+// errRelayRefused is the relay refusing the class view's token.
+var errRelayRefused = errors.New("the class relay refused the class view's token")
 
-// relayWaiting asks the relay's GET health how many requests wait.
-func relayWaiting(ctx context.Context, url string, client *http.Client) (int, error) {
+// getRelay GETs a JSON answer of the relay into out, with token when it is
+// not "".
+func getRelay(ctx context.Context, client *http.Client, url, token string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return fmt.Errorf("relay.url makes %q, which is not a URL (%v)", url, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "token "+token)
+	}
+	if client == nil {
+		client = http.DefaultClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("The class relay did not answer at %s: %v; is it running? (relay.health_url)", url, err)
+		return fmt.Errorf("GET %s: %v; is the relay running, and relay.url its address?", url, err)
 	}
 	defer resp.Body.Close()
-	var h struct {
-		Waiting *int `json:"waiting"`
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxRelayAnswer))
+	var e wire.ErrorBody
+	_ = json.Unmarshal(data, &e)
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("%w (%d: %s); give the class view's service the read:users scope (classroom/class_view_service.py does)", errRelayRefused, resp.StatusCode, e.Error.Message)
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("GET %s answered %d %s; relay.url should be the relay's address, ending in its prefix (e.g. /services/class-relay/)", url, resp.StatusCode, e.Error.Message)
+	case err != nil:
+		return fmt.Errorf("GET %s: %v", url, err)
 	}
-	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h)
-	if resp.StatusCode != http.StatusOK || err != nil || h.Waiting == nil {
-		return 0, fmt.Errorf("The class relay's %s answered %d without a waiting count; relay.health_url should end in /health.", url, resp.StatusCode)
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("GET %s did not answer the relay's JSON (%v); check relay.url", url, err)
 	}
-	return *h.Waiting, nil
+	return nil
 }

@@ -14,8 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/k12notebooks/golessons/gradebook"
-	"github.com/k12notebooks/golessons/relay"
 )
 
 // ContentSecurityPolicy is sent with every page: scripts and styles only
@@ -32,7 +33,7 @@ const downloadPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 type Options struct {
 	// HubToken is the service's JUPYTERHUB_API_TOKEN: the OAuth client
 	// secret, and the token for GET /hub/api/users.
-	HubToken relay.Secret
+	HubToken hub.Secret
 	// Logf logs; nil discards.
 	Logf func(format string, args ...any)
 	// HTTPClient talks to the hub and the relay; nil: one with hub_timeout.
@@ -42,7 +43,7 @@ type Options struct {
 // Server is the teacher's live view, an http.Handler; Run keeps it up to date.
 type Server struct {
 	cfg     Config
-	hub     *hubClient
+	hub     *hub.Client
 	auth    *hubOAuth
 	homes   *homes
 	live    *live
@@ -55,7 +56,7 @@ type Server struct {
 	lessonSig string
 
 	mu     sync.Mutex // guards users, relay, hubErr
-	users  map[string]*HubUser
+	users  map[string]*hub.User
 	relay  relayInfo
 	hubErr string
 }
@@ -81,7 +82,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, live: newLive(), exclude: map[string]bool{}, logf: opt.Logf, now: time.Now,
 		lessons: lessons, relay: relayInfo{waiting: -1}}
-	s.hub = &hubClient{api: cfg.HubAPIURL, token: opt.HubToken, http: opt.HTTPClient}
+	s.hub = &hub.Client{API: cfg.HubAPIURL, Token: opt.HubToken, HTTP: opt.HTTPClient}
 	s.auth = newHubOAuth(&s.cfg, s.hub, opt.Logf)
 	paths := cfg.AnswersPaths
 	if len(paths) == 0 {
@@ -100,8 +101,8 @@ func (s *Server) Describe() string {
 	fmt.Fprintf(&b, "Class view at %s (hub OAuth client %s, callback %s)\n", s.cfg.Prefix, s.cfg.ClientID, s.cfg.CallbackURL)
 	fmt.Fprintf(&b, "Lessons: %d questions in %s\n", len(s.lessons.Questions), strings.Join(s.lessons.Paths, ", "))
 	fmt.Fprintf(&b, "Answers: %s, in each home: %s\n", s.cfg.Homes, strings.Join(s.homes.patterns, ", "))
-	if s.cfg.Relay.UsageFile != "" || s.cfg.Relay.HealthURL != "" {
-		fmt.Fprintf(&b, "Relay: usage %q, queue %q\n", s.cfg.Relay.UsageFile, s.cfg.Relay.HealthURL)
+	if s.cfg.Relay.URL != "" {
+		fmt.Fprintf(&b, "Relay: %s (its usage and queue)\n", s.cfg.Relay.URL)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -7,9 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/gradebook"
 	"github.com/k12notebooks/golessons/quiz"
-	"github.com/k12notebooks/golessons/relay"
 )
 
 // maxWrongShown is how many of the most common wrong answers a question shows.
@@ -47,7 +50,7 @@ type StudentRow struct {
 	OnHub, Online, Starting bool
 	LastActivity            time.Time
 	// Usage is the student's relay usage today, nil for none.
-	Usage *relay.DayUsage
+	Usage *classapi.DayUsage
 	// OverLimit is true when the relay refused the student today, or the
 	// student reached the daily limit.
 	OverLimit bool
@@ -110,7 +113,7 @@ func sameAnswer(q *quiz.Question, answer string) string { return q.SameAnswer(an
 
 // buildView makes the page's view of b (after Finish), the hub's users and
 // the relay's information.
-func buildView(b *gradebook.Book, users map[string]*HubUser, ri relayInfo, perDay int) *View {
+func buildView(b *gradebook.Book, users map[string]*hub.User, ri relayInfo, perDay int) *View {
 	v := &View{Waiting: ri.waiting, HasUsage: ri.today != nil, RequestsPerDay: perDay,
 		Notices: ri.notices, Warnings: b.Warnings}
 	for _, name := range b.Students {
@@ -127,12 +130,12 @@ func buildView(b *gradebook.Book, users map[string]*HubUser, ri relayInfo, perDa
 	return v
 }
 
-func studentRow(b *gradebook.Book, name string, u *HubUser, ri relayInfo, perDay int) StudentRow {
+func studentRow(b *gradebook.Book, name string, u *hub.User, ri relayInfo, perDay int) StudentRow {
 	row := StudentRow{Name: name, Anchor: anchor(name), NotebooksURL: notebooksURL(name), Total: b.Total(name)}
 	if u != nil {
 		row.OnHub = true
-		row.Online, row.Starting = u.online()
-		row.LastActivity = u.lastActivity()
+		row.Online, row.Starting = u.Online()
+		row.LastActivity = u.LastActive()
 	}
 	if d := ri.today[name]; d != nil {
 		row.Usage = d

@@ -19,14 +19,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/internal/lessontest"
-	"github.com/k12notebooks/golessons/relay"
 )
 
 // signedIn returns a teacher's browser, signed in.
 func (c *class) signedIn() *browser {
 	c.t.Helper()
-	c.hub.addUser(HubUser{Name: "teacher", Admin: true})
+	c.hub.addUser(hub.User{Name: "teacher", Admin: true})
 	b := c.browser("teacher")
 	if resp, body := c.page(b); resp.StatusCode != 200 {
 		c.t.Fatalf("sign-in: %d\n%s", resp.StatusCode, body)
@@ -157,10 +160,10 @@ func (s *sseClient) next(t *testing.T) string {
 
 // A page open while students work sees the share change, without a reload.
 func TestLiveUpdateReachesTheEventStream(t *testing.T) {
-	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(20 * time.Millisecond) })
+	c := newClass(t, func(cfg *Config) { cfg.Poll = classapi.Duration(20 * time.Millisecond) })
 	free, _, _ := lessontest.Questions(t)
-	c.hub.addUser(HubUser{Name: "alice"})
-	c.hub.addUser(HubUser{Name: "bob"})
+	c.hub.addUser(hub.User{Name: "alice"})
+	c.hub.addUser(hub.User{Name: "bob"})
 	c.run()
 	b := c.signedIn()
 	ev := c.events(b)
@@ -189,14 +192,14 @@ func TestLiveUpdateReachesTheEventStream(t *testing.T) {
 // Names and answers are hostile: they reach the page, the event stream,
 // the downloads and the hub's user list as text.
 func TestHostileNamesAndAnswersAreEscaped(t *testing.T) {
-	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(20 * time.Millisecond) })
+	c := newClass(t, func(cfg *Config) { cfg.Poll = classapi.Duration(20 * time.Millisecond) })
 	free, _, mc := lessontest.Questions(t)
 	names := []string{`<img src=x onerror=alert(1)>`, `"><svg onload=alert(2)>`, "evil\r\nevent: live\r\ndata: {}"}
 	answers := []string{"</q><script>alert(3)</script>", "\"><iframe src=javascript:alert(4)>", "x\r\n\r\nevent: signedout\r\ndata: {}\r\n\r\n"}
 	for i, n := range names {
 		answer(t, filepath.Join(c.homes, n), "openai-streaming.answers.json", map[string]string{free.ID: answers[i], mc.ID: answers[i]}, true)
 	}
-	c.hub.addUser(HubUser{Name: "<b onmouseover=alert(5)>hub</b>"})
+	c.hub.addUser(hub.User{Name: "<b onmouseover=alert(5)>hub</b>"})
 	c.run()
 	b := c.signedIn()
 	_, page := b.get(c.url + prefix)
@@ -255,7 +258,7 @@ func TestDownloads(t *testing.T) {
 	free, _, _ := lessontest.Questions(t)
 	answer(t, filepath.Join(c.homes, "alice"), "openai-streaming.answers.json", map[string]string{free.ID: "stream"}, false)
 	answer(t, filepath.Join(c.homes, "bob"), "openai-streaming.answers.json", map[string]string{free.ID: "=1+1"}, true)
-	c.hub.addUser(HubUser{Name: "carol"}) // on the hub, nothing answered yet
+	c.hub.addUser(hub.User{Name: "carol"}) // on the hub, nothing answered yet
 	b := c.signedIn()
 	resp, csvText := b.get(c.url + prefix + "gradebook.csv")
 	if !regexp.MustCompile(`^attachment; filename="gradebook-\d{4}-\d\d-\d\d-\d{4}\.csv"$`).MatchString(resp.Header.Get("Content-Disposition")) ||
@@ -303,30 +306,36 @@ func TestDownloads(t *testing.T) {
 // Who is online comes from the hub; requests and tokens today, limits and
 // the queue from the relay.
 func TestOnlineUsageAndQueue(t *testing.T) {
-	usage := filepath.Join(t.TempDir(), "usage.json")
-	health := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"status":"ok","waiting":3}`)
-	}))
-	c := newClass(t, func(cfg *Config) {
-		cfg.Relay = RelayConfig{UsageFile: usage, HealthURL: health + "/services/class-relay/health", RequestsPerDay: 10}
-	})
 	now := time.Now()
 	day := now.Format("2006-01-02")
-	doc := relay.UsageDoc{Version: 1, Students: map[string]*relay.StudentUsage{
-		"alice": {Days: map[string]*relay.DayUsage{day: {Counts: relay.Counts{Requests: 4, TotalTokens: 1234}}}},
-		"bob":   {Days: map[string]*relay.DayUsage{day: {Counts: relay.Counts{Requests: 10, TotalTokens: 99}}}},
-		"carol": {Days: map[string]*relay.DayUsage{day: {Counts: relay.Counts{Requests: 2, Limited: 1}},
-			"2000-01-01": {Counts: relay.Counts{Requests: 50}}}},
+	doc := classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{
+		"alice": {Days: map[string]*classapi.DayUsage{day: {Counts: classapi.Counts{Requests: 4, TotalTokens: 1234}}}},
+		"bob":   {Days: map[string]*classapi.DayUsage{day: {Counts: classapi.Counts{Requests: 10, TotalTokens: 99}}}},
+		"carol": {Days: map[string]*classapi.DayUsage{day: {Counts: classapi.Counts{Requests: 2, Limited: 1}},
+			"2000-01-01": {Counts: classapi.Counts{Requests: 50}}}},
 	}}
-	data, _ := json.Marshal(doc)
-	lessontest.WriteFile(t, usage, string(data))
+	relayURL := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/services/class-relay/health":
+			json.NewEncoder(w).Encode(classapi.Health{Status: "ok", Waiting: 3, Student: classapi.Limits{RequestsPerDay: 10}})
+		case "/services/class-relay/usage":
+			if r.Header.Get("Authorization") != "token "+serviceToken {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			json.NewEncoder(w).Encode(doc)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	c := newClass(t, func(cfg *Config) { cfg.Relay = RelayConfig{URL: relayURL + "/services/class-relay/"} })
 	active := now.Add(-time.Minute)
-	c.hub.addUser(HubUser{Name: "alice", LastActivity: &active, Servers: map[string]HubServer{"": {Ready: true, LastActivity: &active}}})
+	c.hub.addUser(hub.User{Name: "alice", LastActivity: &active, Servers: map[string]hub.Server{"": {Ready: true, LastActivity: &active}}})
 	spawn := "spawn"
-	c.hub.addUser(HubUser{Name: "bob", Servers: map[string]HubServer{"": {Pending: &spawn}}})
-	c.hub.addUser(HubUser{Name: "carol"})
-	c.hub.addUser(HubUser{Name: "dave"})
-	c.hub.addUser(HubUser{Name: "other-teacher", Admin: true})
+	c.hub.addUser(hub.User{Name: "bob", Servers: map[string]hub.Server{"": {Pending: &spawn}}})
+	c.hub.addUser(hub.User{Name: "carol"})
+	c.hub.addUser(hub.User{Name: "dave"})
+	c.hub.addUser(hub.User{Name: "other-teacher", Admin: true})
 	c.run()
 	b := c.signedIn()
 	_, page := b.get(c.url + prefix)
@@ -352,20 +361,20 @@ func TestOnlineUsageAndQueue(t *testing.T) {
 // What cannot be read says what to do, on the page.
 func TestNoticesSayWhatToDo(t *testing.T) {
 	c := newClass(t, func(cfg *Config) {
-		cfg.Relay = RelayConfig{UsageFile: "/nonexistent/usage.json", HealthURL: "http://127.0.0.1:1/health"}
+		cfg.Relay = RelayConfig{URL: "http://127.0.0.1:1/services/class-relay/"}
 	})
 	c.hub.mu.Lock()
-	c.hub.accounts["teacher"] = &HubUser{Kind: "user", Name: "teacher", Admin: true}
+	c.hub.accounts["teacher"] = &hub.User{Kind: "user", Name: "teacher", Admin: true}
 	c.hub.mu.Unlock()
-	c.view.hub.token = "wrong-token" // the service's token may not list users
+	c.view.hub.Token = "wrong-token" // the service's token may not list users
 	c.view.refreshSlow(context.Background())
 	c.view.refresh()
-	c.view.hub.token = serviceToken // for the OAuth exchange
+	c.view.hub.Token = serviceToken // for the OAuth exchange
 	b := c.browser("teacher")
 	_, page := c.page(b)
 	for _, w := range []string{"Who is online is not known", "give the service the role of classroom/class_view_service.py",
-		"The class relay did not answer at http://127.0.0.1:1/health", "is it running?",
-		"usage file /nonexistent/usage.json cannot be found"} {
+		"The class relay did not answer, so requests and the queue are not shown: GET http://127.0.0.1:1/services/class-relay/health",
+		"is the relay running"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("page lacks %q", w)
 		}
@@ -451,7 +460,7 @@ func TestAnswersPathPatterns(t *testing.T) {
 
 // While nobody looks, the homes are not read; the next page reads them first.
 func TestIdleWhileNobodyLooks(t *testing.T) {
-	c := newClass(t, func(cfg *Config) { cfg.Poll = relay.Duration(10 * time.Millisecond) })
+	c := newClass(t, func(cfg *Config) { cfg.Poll = classapi.Duration(10 * time.Millisecond) })
 	free, _, _ := lessontest.Questions(t)
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())

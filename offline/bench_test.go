@@ -1,6 +1,8 @@
 package offline
 
 import (
+	"github.com/k12notebooks/golessons/internal/wire"
+
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -172,7 +174,7 @@ func BenchmarkPace(b *testing.B) {
 // work besides the write.
 func BenchmarkEvent(b *testing.B) {
 	g := newGeneration(Options{}.withDefaults(), &chatRequest{Model: LessonModel, Messages: []chatMessage{{Role: "user", Content: []byte(`"hi"`)}}})
-	c := chunk{ID: g.id, Provider: Provider, Model: g.model, Object: "chat.completion.chunk", Created: g.created, Choices: []chunkChoice{{}}}
+	c := wire.Chunk{ID: g.id, Provider: Provider, Model: g.model, Object: "chat.completion.chunk", Created: g.created, Choices: []wire.ChunkChoice{{}}}
 	c.Choices[0].Delta.Role = "assistant"
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,6 +1,8 @@
 package offline
 
 import (
+	"github.com/k12notebooks/golessons/internal/wire"
+
 	"bytes"
 	"context"
 	"crypto/subtle"
@@ -371,7 +373,7 @@ func newID(now time.Time) string {
 // writeJSON writes v with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
-	if err := encodeJSON(&buf, v); err != nil {
+	if err := wire.EncodeJSON(&buf, v); err != nil {
 		http.Error(w, "offline provider: encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -383,5 +385,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError writes OpenRouter's error shape.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: errorDetail{Message: msg, Code: status}})
+	writeJSON(w, status, wire.ErrorBody{Error: wire.ErrorDetail{Message: msg, Code: status}})
 }

@@ -1,6 +1,8 @@
 package offline
 
 import (
+	"github.com/k12notebooks/golessons/internal/wire"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -373,7 +375,7 @@ func TestNonStream(t *testing.T) {
 		Choices  []struct {
 			Message struct {
 				Reasoning        string
-				ReasoningDetails []reasoningDetail `json:"reasoning_details"`
+				ReasoningDetails []wire.ReasoningDetail `json:"reasoning_details"`
 			}
 		}
 	}
@@ -472,7 +474,7 @@ func TestErrorsAndModels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e errorBody
+		var e wire.ErrorBody
 		err = json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != tc.status || e.Error.Code != tc.status || !strings.Contains(e.Error.Message, tc.message) {

@@ -1,6 +1,8 @@
 package offline
 
 import (
+	"github.com/k12notebooks/golessons/internal/wire"
+
 	"bytes"
 	"context"
 	"math"
@@ -119,12 +121,12 @@ func (g *generation) contentToken(i int) string {
 }
 
 // usage returns the token counts of what was sent.
-func (g *generation) usage() *usage {
-	return &usage{
+func (g *generation) usage() *wire.Usage {
+	return &wire.Usage{
 		PromptTokens:            g.prompt,
 		CompletionTokens:        g.sent,
 		TotalTokens:             g.prompt + g.sent,
-		CompletionTokensDetails: completionTokensDetails{ReasoningTokens: g.sentReasoning},
+		CompletionTokensDetails: wire.CompletionTokensDetails{ReasoningTokens: g.sentReasoning},
 	}
 }
 
@@ -138,8 +140,8 @@ func (g *generation) stream(ctx context.Context, w http.ResponseWriter) {
 	w.WriteHeader(http.StatusOK)
 	o := &sseOut{g: g, w: w, rc: http.NewResponseController(w), p: newPacer(ctx)}
 	defer o.p.stop()
-	c := chunk{ID: g.id, Provider: Provider, Model: g.model, Object: "chat.completion.chunk", Created: g.created,
-		Choices: []chunkChoice{{}}}
+	c := wire.Chunk{ID: g.id, Provider: Provider, Model: g.model, Object: "chat.completion.chunk", Created: g.created,
+		Choices: []wire.ChunkChoice{{}}}
 	c.Choices[0].Delta.Role = "assistant"
 	if o.think() && o.reasoning(&c) && o.content(&c) {
 		o.finish(&c)
@@ -193,11 +195,11 @@ func (o *sseOut) think() bool {
 }
 
 // reasoning sends the reasoning, one event per token.
-func (o *sseOut) reasoning(c *chunk) bool {
+func (o *sseOut) reasoning(c *wire.Chunk) bool {
 	g := o.g
 	choice := &c.Choices[0]
 	var text string
-	details := []reasoningDetail{{Type: "reasoning.text", Format: "unknown"}}
+	details := []wire.ReasoningDetail{{Type: "reasoning.text", Format: "unknown"}}
 	for i, tok := range g.reasoning {
 		if !o.wait(g.due(i)) {
 			return false
@@ -218,7 +220,7 @@ func (o *sseOut) reasoning(c *chunk) bool {
 }
 
 // content sends the answer, one event per token.
-func (o *sseOut) content(c *chunk) bool {
+func (o *sseOut) content(c *wire.Chunk) bool {
 	g := o.g
 	n := g.contentTokens()
 	for i := 0; i < n; i++ {
@@ -235,7 +237,7 @@ func (o *sseOut) content(c *chunk) bool {
 }
 
 // finish sends the finish chunk, the usage chunk and [DONE].
-func (o *sseOut) finish(c *chunk) {
+func (o *sseOut) finish(c *wire.Chunk) {
 	g := o.g
 	choice := &c.Choices[0]
 	choice.Delta.Content = ""
@@ -244,7 +246,7 @@ func (o *sseOut) finish(c *chunk) {
 	if !o.send(g.event(c)) {
 		return
 	}
-	c.Choices = []chunkChoice{}
+	c.Choices = []wire.ChunkChoice{}
 	c.Usage = g.usage()
 	if !o.send(g.event(c)) {
 		return
@@ -254,10 +256,10 @@ func (o *sseOut) finish(c *chunk) {
 
 // event returns c as one SSE data event. The bytes are valid until the next
 // call.
-func (g *generation) event(c *chunk) []byte {
+func (g *generation) event(c *wire.Chunk) []byte {
 	g.buf.Reset()
 	g.buf.WriteString("data: ")
-	if err := encodeJSON(&g.buf, c); err != nil {
+	if err := wire.EncodeJSON(&g.buf, c); err != nil {
 		// Only strings and numbers are encoded; this cannot happen.
 		panic("offline provider: encode chunk: " + err.Error())
 	}
@@ -284,16 +286,16 @@ func (g *generation) complete(ctx context.Context, w http.ResponseWriter) {
 	}
 	g.sent = g.planned()
 	g.sentReasoning = len(g.reasoning)
-	msg := message{Role: "assistant", Content: content.String()}
+	msg := wire.Message{Role: "assistant", Content: content.String()}
 	if reasoning.Len() > 0 {
 		r := reasoning.String()
 		msg.Reasoning = &r
-		msg.ReasoningDetails = []reasoningDetail{{Type: "reasoning.text", Text: r, Format: "unknown"}}
+		msg.ReasoningDetails = []wire.ReasoningDetail{{Type: "reasoning.text", Text: r, Format: "unknown"}}
 	}
-	writeJSON(w, http.StatusOK, completion{
+	writeJSON(w, http.StatusOK, wire.Completion{
 		ID: g.id, Provider: Provider, Model: g.model, Object: "chat.completion", Created: g.created,
-		Choices: []completionChoice{{FinishReason: g.finish, NativeFinishReason: g.finish, Message: msg}},
-		Usage:   *g.usage(),
+		Choices: []wire.CompletionChoice{{FinishReason: g.finish, NativeFinishReason: g.finish, Message: msg}},
+		Usage:   g.usage(),
 	})
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // benchRate is the pace of the benchmark's stream, tokens (events) per second.
@@ -77,7 +79,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func BenchmarkRelayEventLatency(b *testing.B) {
 	up := newUpstream(b, pacedUpstream)
 	tr := startRelay(b, up, func(c *Config) {
-		c.Student = Limits{}
+		c.Student = classapi.Limits{}
 		c.LogRequests = false
 	}, Options{})
 	n := max(b.N, 10)

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path"
 	"strings"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hub"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // Environment variables the relay reads. JupyterHub sets the JUPYTERHUB_ ones
@@ -18,51 +21,50 @@ const (
 	// EnvConfig names the config file when -config is not given.
 	EnvConfig = "CLASS_RELAY_CONFIG"
 	// EnvHubAPIURL is the hub's REST API, e.g. http://127.0.0.1:8081/hub/api.
-	EnvHubAPIURL = "JUPYTERHUB_API_URL"
+	EnvHubAPIURL = hub.EnvAPIURL
 	// EnvHubToken is the relay's own hub API token.
-	EnvHubToken = "JUPYTERHUB_API_TOKEN"
+	EnvHubToken = hub.EnvAPIToken
 	// EnvServicePrefix is the URL path prefix the hub proxy routes to the
 	// service, e.g. /services/class-relay/.
-	EnvServicePrefix = "JUPYTERHUB_SERVICE_PREFIX"
+	EnvServicePrefix = hub.EnvServicePrefix
 	// EnvServiceURL is the address the hub expects the service at, e.g.
 	// http://127.0.0.1:10101.
-	EnvServiceURL = "JUPYTERHUB_SERVICE_URL"
-	// EnvStateDirectory is systemd's state directory, used when state_dir is "".
-	EnvStateDirectory = "STATE_DIRECTORY"
+	EnvServiceURL = hub.EnvServiceURL
+	// envStateDirectory is systemd's state directory, used when state_dir is "".
+	envStateDirectory = "STATE_DIRECTORY"
 )
 
 // Defaults of Config; see the package documentation for every field.
 const (
-	DefaultListen          = "127.0.0.1:8765"
-	DefaultStateDir        = "class-relay-state"
-	DefaultOpenRouterURL   = "https://openrouter.ai/api/v1"
-	DefaultKeyEnv          = "OPENROUTER_API_KEY"
-	DefaultOpenRouterRPM   = 20
-	DefaultStudentRPM      = 6
-	DefaultStudentPerDay   = 100
-	DefaultStudentStreams  = 2
-	DefaultMaxTokens       = 2048
-	DefaultMaxWait         = 3 * time.Minute
-	DefaultKeepAlive       = 10 * time.Second
-	DefaultMaxWaiting      = 500
-	DefaultIdentityTTL     = 45 * time.Second
-	DefaultIdentityInvalid = 5 * time.Second
-	DefaultIdentityEntries = 1024
-	DefaultUsageFlush      = 10 * time.Second
-	DefaultUpstreamTimeout = 10 * time.Minute
-	DefaultHubTimeout      = 5 * time.Second
-	DefaultMaxRequestBytes = 1 << 20
+	defaultListen          = "127.0.0.1:8765"
+	defaultStateDir        = "class-relay-state"
+	defaultOpenRouterURL   = "https://openrouter.ai/api/v1"
+	defaultOpenRouterRPM   = 20
+	defaultMaxWait         = 3 * time.Minute
+	defaultKeepAlive       = 10 * time.Second
+	defaultMaxWaiting      = 500
+	defaultIdentityTTL     = 45 * time.Second
+	defaultIdentityInvalid = 5 * time.Second
+	defaultIdentityEntries = 1024
+	defaultUsageFlush      = 10 * time.Second
+	defaultUpstreamTimeout = 10 * time.Minute
+	defaultHubTimeout      = 5 * time.Second
+	defaultMaxRequestBytes = 1 << 20
 )
 
-// AutoRPM in Upstream.RequestsPerMinute means DefaultOpenRouterRPM when the
+// DefaultKeyEnv is the variable holding the teacher's key when neither
+// upstream.key_file nor upstream.key_env is set.
+const DefaultKeyEnv = "OPENROUTER_API_KEY"
+
+// autoRPM in Upstream.RequestsPerMinute means defaultOpenRouterRPM when the
 // upstream is OpenRouter and no limit otherwise.
-const AutoRPM = -1
+const autoRPM = -1
 
 // Config is the relay's config file, JSON. Every field is optional; the
 // package documentation lists each with its default.
 type Config struct {
 	// Listen is the relay's address, host:port ("" → the host:port of
-	// JUPYTERHUB_SERVICE_URL, else DefaultListen).
+	// JUPYTERHUB_SERVICE_URL, else defaultListen).
 	Listen string `json:"listen"`
 	// Prefix is the URL path the relay serves under ("" →
 	// JUPYTERHUB_SERVICE_PREFIX, else "/").
@@ -70,12 +72,12 @@ type Config struct {
 	// HubAPIURL is JupyterHub's REST API ("" → JUPYTERHUB_API_URL; required).
 	HubAPIURL string `json:"hub_api_url"`
 	// StateDir holds usage.json and transcripts ("" → $STATE_DIRECTORY,
-	// else DefaultStateDir).
+	// else defaultStateDir).
 	StateDir string `json:"state_dir"`
 	// Upstream says where requests go.
 	Upstream Upstream `json:"upstream"`
 	// Student holds the per-student limits.
-	Student Limits `json:"student"`
+	Student classapi.Limits `json:"student"`
 	// Queue configures the class-wide fair queue.
 	Queue QueueCfg `json:"queue"`
 	// Identity configures the cache of hub identities.
@@ -83,21 +85,21 @@ type Config struct {
 	// RequiredScopes, when set, are scopes every student token must carry,
 	// e.g. "access:services!service=class-relay" (default: none).
 	RequiredScopes []string `json:"required_scopes"`
-	// UsageFlush is how often usage.json is saved (default 10s).
-	UsageFlush Duration `json:"usage_flush"`
+	// UsageFlush is how often usage.json is saved (default defaultUsageFlush).
+	UsageFlush classapi.Duration `json:"usage_flush"`
 	// StoreTranscripts stores prompts and answers (default false).
 	StoreTranscripts bool `json:"store_transcripts"`
 	// LogRequests logs one line per request (default true).
 	LogRequests bool `json:"log_requests"`
-	// MaxRequestBytes bounds a request body (default 1 MiB).
+	// MaxRequestBytes bounds a request body (default defaultMaxRequestBytes).
 	MaxRequestBytes int64 `json:"max_request_bytes"`
-	// HubTimeout bounds one question to the hub (default 5s).
-	HubTimeout Duration `json:"hub_timeout"`
+	// HubTimeout bounds one question to the hub (default defaultHubTimeout).
+	HubTimeout classapi.Duration `json:"hub_timeout"`
 }
 
 // Upstream says where requests go and how fast.
 type Upstream struct {
-	// BaseURL is the OpenAI-compatible base URL ("" → DefaultOpenRouterURL
+	// BaseURL is the OpenAI-compatible base URL ("" → defaultOpenRouterURL
 	// with a key, the in-process offline provider without).
 	BaseURL string `json:"base_url"`
 	// KeyFile is a file holding only the teacher's key, mode 0600.
@@ -105,81 +107,41 @@ type Upstream struct {
 	// KeyEnv names the variable holding the key when KeyFile is ""
 	// (default DefaultKeyEnv).
 	KeyEnv string `json:"key_env"`
-	// RequestsPerMinute is the class-wide limit; AutoRPM (the default) means
-	// 20 for OpenRouter and no limit otherwise; 0 means no limit.
+	// RequestsPerMinute is the class-wide limit; autoRPM (the default) means
+	// defaultOpenRouterRPM for OpenRouter and no limit otherwise; 0 means no limit.
 	RequestsPerMinute int `json:"requests_per_minute"`
 	// MaxConcurrent bounds upstream requests at once (default 0: no bound).
 	MaxConcurrent int `json:"max_concurrent"`
-	// Timeout bounds one upstream request, stream included (default 10m).
-	Timeout Duration `json:"timeout"`
+	// Timeout bounds one upstream request, stream included (default
+	// defaultUpstreamTimeout).
+	Timeout classapi.Duration `json:"timeout"`
 	// AllowedModels are model names or patterns with * (default: any model).
 	AllowedModels []string `json:"allowed_models"`
 	// Headers are added to every upstream request (e.g. X-Title).
 	Headers map[string]string `json:"headers"`
 }
 
-// Limits are the per-student limits; 0 turns a limit off.
-type Limits struct {
-	// RequestsPerMinute per student (default 6).
-	RequestsPerMinute int `json:"requests_per_minute"`
-	// RequestsPerDay per student, by the relay's local day (default 100).
-	RequestsPerDay int `json:"requests_per_day"`
-	// ConcurrentStreams is how many requests a student may have open at
-	// once, waiting or answering, streamed or not (default 2).
-	ConcurrentStreams int `json:"concurrent_streams"`
-	// MaxTokens caps max_tokens and max_completion_tokens (default 2048).
-	MaxTokens int `json:"max_tokens"`
-}
-
 // QueueCfg configures the class-wide fair queue.
 type QueueCfg struct {
-	// MaxWait is the longest a request waits for a turn (default 3m).
-	MaxWait Duration `json:"max_wait"`
-	// KeepAlive is the interval of waiting comments (default 10s).
-	KeepAlive Duration `json:"keepalive"`
-	// MaxWaiting bounds the requests waiting (default 500; 0: no bound).
+	// MaxWait is the longest a request waits for a turn (default defaultMaxWait).
+	MaxWait classapi.Duration `json:"max_wait"`
+	// KeepAlive is the interval of waiting comments (default defaultKeepAlive).
+	KeepAlive classapi.Duration `json:"keepalive"`
+	// MaxWaiting bounds the requests waiting (default defaultMaxWaiting; 0: no
+	// bound).
 	MaxWaiting int `json:"max_waiting"`
 }
 
 // IdentityCache configures the cache of hub identities.
 type IdentityCache struct {
-	// TTL is how long an identity is trusted without asking (default 45s).
-	TTL Duration `json:"ttl"`
-	// InvalidTTL is how long a refused token stays refused (default 5s).
-	InvalidTTL Duration `json:"invalid_ttl"`
-	// Entries bounds the cache (default 1024).
+	// TTL is how long an identity is trusted without asking (default
+	// defaultIdentityTTL).
+	TTL classapi.Duration `json:"ttl"`
+	// InvalidTTL is how long a refused token stays refused (default
+	// defaultIdentityInvalid).
+	InvalidTTL classapi.Duration `json:"invalid_ttl"`
+	// Entries bounds the cache (default defaultIdentityEntries).
 	Entries int `json:"entries"`
-}
-
-// Duration is a time.Duration written in JSON as a Go duration string
-// ("45s", "3m") or a number of seconds.
-type Duration time.Duration
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// MarshalJSON writes d as a Go duration string.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
-}
-
-// UnmarshalJSON reads "45s", "3m" or a number of seconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return fmt.Errorf("%q is not a duration; write it like \"45s\" or \"3m\"", s)
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return fmt.Errorf("%s is not a duration; write it like \"45s\" or a number of seconds", b)
-	}
-	*d = Duration(f * float64(time.Second))
-	return nil
 }
 
 // DefaultConfig returns the configuration used for fields a config file
@@ -189,29 +151,24 @@ func DefaultConfig() Config {
 		StateDir: "",
 		Upstream: Upstream{
 			KeyEnv:            DefaultKeyEnv,
-			RequestsPerMinute: AutoRPM,
-			Timeout:           Duration(DefaultUpstreamTimeout),
+			RequestsPerMinute: autoRPM,
+			Timeout:           classapi.Duration(defaultUpstreamTimeout),
 		},
-		Student: Limits{
-			RequestsPerMinute: DefaultStudentRPM,
-			RequestsPerDay:    DefaultStudentPerDay,
-			ConcurrentStreams: DefaultStudentStreams,
-			MaxTokens:         DefaultMaxTokens,
-		},
+		Student: classapi.DefaultLimits(),
 		Queue: QueueCfg{
-			MaxWait:    Duration(DefaultMaxWait),
-			KeepAlive:  Duration(DefaultKeepAlive),
-			MaxWaiting: DefaultMaxWaiting,
+			MaxWait:    classapi.Duration(defaultMaxWait),
+			KeepAlive:  classapi.Duration(defaultKeepAlive),
+			MaxWaiting: defaultMaxWaiting,
 		},
 		Identity: IdentityCache{
-			TTL:        Duration(DefaultIdentityTTL),
-			InvalidTTL: Duration(DefaultIdentityInvalid),
-			Entries:    DefaultIdentityEntries,
+			TTL:        classapi.Duration(defaultIdentityTTL),
+			InvalidTTL: classapi.Duration(defaultIdentityInvalid),
+			Entries:    defaultIdentityEntries,
 		},
-		UsageFlush:      Duration(DefaultUsageFlush),
+		UsageFlush:      classapi.Duration(defaultUsageFlush),
 		LogRequests:     true,
-		MaxRequestBytes: DefaultMaxRequestBytes,
-		HubTimeout:      Duration(DefaultHubTimeout),
+		MaxRequestBytes: defaultMaxRequestBytes,
+		HubTimeout:      classapi.Duration(defaultHubTimeout),
 	}
 }
 
@@ -236,7 +193,7 @@ func LoadConfig(file string, getenv func(string) string) (Config, error) {
 		}
 	}
 	cfg.applyEnv(getenv)
-	return cfg, cfg.Check()
+	return cfg, cfg.check()
 }
 
 // applyEnv fills empty fields from JupyterHub's service environment.
@@ -251,36 +208,23 @@ func (c *Config) applyEnv(getenv func(string) string) {
 		if u, err := url.Parse(getenv(EnvServiceURL)); err == nil && u.Host != "" {
 			c.Listen = u.Host
 		} else {
-			c.Listen = DefaultListen
+			c.Listen = defaultListen
 		}
 	}
 	if c.StateDir == "" {
-		c.StateDir = getenv(EnvStateDirectory)
+		c.StateDir = getenv(envStateDirectory)
 		if i := strings.IndexByte(c.StateDir, ':'); i >= 0 { // systemd may list several
 			c.StateDir = c.StateDir[:i]
 		}
 		if c.StateDir == "" {
-			c.StateDir = DefaultStateDir
+			c.StateDir = defaultStateDir
 		}
 	}
-	c.Prefix = NormalizePrefix(c.Prefix)
+	c.Prefix = hub.NormalizePrefix(c.Prefix)
 }
 
-// NormalizePrefix returns p as a path that starts and ends with "/".
-func NormalizePrefix(p string) string {
-	p = strings.TrimSpace(p)
-	if p == "" {
-		return "/"
-	}
-	p = path.Clean("/" + p)
-	if p != "/" {
-		p += "/"
-	}
-	return p
-}
-
-// Check reports the first problem in c, saying how to fix it.
-func (c *Config) Check() error {
+// check reports the first problem in c, saying how to fix it.
+func (c *Config) check() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if c.HubAPIURL == "" {
@@ -298,7 +242,7 @@ func (c *Config) Check() error {
 			bad("upstream.allowed_models has an empty entry; list model names such as \"openai/gpt-oss-120b:free\" or patterns such as \"*:free\"")
 		}
 	}
-	if c.Upstream.RequestsPerMinute < AutoRPM {
+	if c.Upstream.RequestsPerMinute < autoRPM {
 		bad("upstream.requests_per_minute must be -1 (auto), 0 (no limit) or positive")
 	}
 	for _, f := range []struct {
@@ -321,37 +265,16 @@ func (c *Config) Check() error {
 		bad("upstream.timeout and hub_timeout must be positive durations such as \"10m\" and \"5s\"")
 	}
 	if c.MaxRequestBytes <= 0 {
-		bad("max_request_bytes must be positive (default %d)", DefaultMaxRequestBytes)
+		bad("max_request_bytes must be positive (default %d)", defaultMaxRequestBytes)
 	}
 	return errors.Join(errs...)
 }
-
-// Secret is a key or token. It prints as "[hidden]" with fmt and JSON, so it
-// cannot reach a log by accident; Reveal returns the value.
-type Secret string
-
-// String returns "[hidden]", or "" for an empty secret.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "[hidden]"
-}
-
-// GoString returns the same as String.
-func (s Secret) GoString() string { return s.String() }
-
-// MarshalJSON writes "[hidden]".
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// Reveal returns the secret's value, for the one header that needs it.
-func (s Secret) Reveal() string { return string(s) }
 
 // ReadUpstreamKey returns the teacher's key: the contents of
 // upstream.key_file when set (which must not be readable by group or others),
 // else the environment variable upstream.key_env. It returns "" when neither
 // is set; the relay then uses the offline provider or a keyless server.
-func ReadUpstreamKey(c Config, getenv func(string) string) (Secret, error) {
+func ReadUpstreamKey(c Config, getenv func(string) string) (hub.Secret, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -371,26 +294,26 @@ func ReadUpstreamKey(c Config, getenv func(string) string) (Secret, error) {
 		if key == "" || strings.ContainsAny(key, " \t\r\n") {
 			return "", fmt.Errorf("the key file %s must hold just the key on one line (it starts with sk-or- for OpenRouter)", f)
 		}
-		return Secret(key), nil
+		return hub.Secret(key), nil
 	}
 	if c.Upstream.KeyEnv != "" {
-		return Secret(strings.TrimSpace(getenv(c.Upstream.KeyEnv))), nil
+		return hub.Secret(strings.TrimSpace(getenv(c.Upstream.KeyEnv))), nil
 	}
 	return "", nil
 }
 
 // resolvedUpstream returns the base URL and class-wide requests per minute
 // for key; base is "" when the offline provider should answer.
-func (c *Config) resolvedUpstream(key Secret) (base string, rpm int) {
+func (c *Config) resolvedUpstream(key hub.Secret) (base string, rpm int) {
 	base = strings.TrimRight(c.Upstream.BaseURL, "/")
 	if base == "" && key != "" {
-		base = DefaultOpenRouterURL
+		base = defaultOpenRouterURL
 	}
 	rpm = c.Upstream.RequestsPerMinute
-	if rpm == AutoRPM {
+	if rpm == autoRPM {
 		rpm = 0
 		if u, err := url.Parse(base); err == nil && strings.HasSuffix(u.Hostname(), "openrouter.ai") {
-			rpm = DefaultOpenRouterRPM
+			rpm = defaultOpenRouterRPM
 		}
 	}
 	return base, rpm

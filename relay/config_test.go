@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hub"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // env returns a getenv over m.
@@ -15,7 +19,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestLoadConfigDefaultsAndEnv(t *testing.T) {
 	cfg, err := LoadConfig("", env(map[string]string{
 		EnvHubAPIURL: "http://127.0.0.1:8081/hub/api", EnvServicePrefix: "/services/class-relay/",
-		EnvServiceURL: "http://127.0.0.1:10101", EnvStateDirectory: "/var/lib/class-relay:/other",
+		EnvServiceURL: "http://127.0.0.1:10101", envStateDirectory: "/var/lib/class-relay:/other",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -23,13 +27,13 @@ func TestLoadConfigDefaultsAndEnv(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:10101" || cfg.Prefix != "/services/class-relay/" || cfg.StateDir != "/var/lib/class-relay" {
 		t.Errorf("from the environment: %+v", cfg)
 	}
-	if cfg.Student != (Limits{6, 100, 2, 2048}) || cfg.Queue.MaxWait.D() != 3*time.Minute || cfg.Upstream.RequestsPerMinute != AutoRPM ||
+	if cfg.Student != classapi.DefaultLimits() || cfg.Queue.MaxWait.D() != 3*time.Minute || cfg.Upstream.RequestsPerMinute != autoRPM ||
 		cfg.Identity.TTL.D() != 45*time.Second || !cfg.LogRequests || cfg.StoreTranscripts {
 		t.Errorf("defaults: %+v", cfg)
 	}
 
 	cfg, err = LoadConfig("", env(map[string]string{EnvHubAPIURL: "http://hub/hub/api"}))
-	if err != nil || cfg.Listen != DefaultListen || cfg.Prefix != "/" || cfg.StateDir != DefaultStateDir {
+	if err != nil || cfg.Listen != defaultListen || cfg.Prefix != "/" || cfg.StateDir != defaultStateDir {
 		t.Errorf("without JupyterHub's variables: %+v %v", cfg, err)
 	}
 	if _, err := LoadConfig("", env(nil)); err == nil || !strings.Contains(err.Error(), EnvHubAPIURL) {
@@ -55,7 +59,7 @@ func TestLoadConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Prefix != "/services/class-relay/" || cfg.Upstream.RequestsPerMinute != 18 || cfg.Student.RequestsPerMinute != 4 ||
-		cfg.Student.MaxTokens != 0 || cfg.Student.RequestsPerDay != DefaultStudentPerDay || cfg.Queue.KeepAlive.D() != 5*time.Second ||
+		cfg.Student.MaxTokens != 0 || cfg.Student.RequestsPerDay != classapi.DefaultRequestsPerDay || cfg.Queue.KeepAlive.D() != 5*time.Second ||
 		cfg.Upstream.Timeout.D() != 5*time.Minute {
 		t.Errorf("file config: %+v", cfg)
 	}
@@ -127,28 +131,20 @@ func TestResolvedUpstream(t *testing.T) {
 	cfg := DefaultConfig()
 	for _, c := range []struct {
 		base string
-		key  Secret
+		key  hub.Secret
 		rpm  int
 		want string
 		wRPM int
 	}{
-		{"", teacherKey, AutoRPM, DefaultOpenRouterURL, 20},
-		{"", "", AutoRPM, "", 0},
-		{"http://localhost:11434/v1/", "", AutoRPM, "http://localhost:11434/v1", 0},
+		{"", teacherKey, autoRPM, defaultOpenRouterURL, 20},
+		{"", "", autoRPM, "", 0},
+		{"http://localhost:11434/v1/", "", autoRPM, "http://localhost:11434/v1", 0},
 		{"https://openrouter.ai/api/v1", teacherKey, 0, "https://openrouter.ai/api/v1", 0},
 		{"http://litellm:4000/v1", teacherKey, 30, "http://litellm:4000/v1", 30},
 	} {
 		cfg.Upstream.BaseURL, cfg.Upstream.RequestsPerMinute = c.base, c.rpm
 		if base, rpm := cfg.resolvedUpstream(c.key); base != c.want || rpm != c.wRPM {
 			t.Errorf("%q key=%v rpm=%d: %q %d, want %q %d", c.base, c.key != "", c.rpm, base, rpm, c.want, c.wRPM)
-		}
-	}
-}
-
-func TestNormalizePrefix(t *testing.T) {
-	for in, want := range map[string]string{"": "/", "/": "/", "services/x": "/services/x/", "/services/x/": "/services/x/", "//a//b": "/a/b/"} {
-		if got := NormalizePrefix(in); got != want {
-			t.Errorf("NormalizePrefix(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -14,8 +14,12 @@
 //
 //	POST P v1/chat/completions   forwarded to <upstream>/chat/completions (limited, queued)
 //	GET  P v1/models             forwarded to <upstream>/models (neither limited nor queued)
-//	GET  P usage                 the usage document, hub admins only
-//	GET  P health                {"status":"ok","waiting":N}, no token needed
+//	GET  P usage                 the usage document (classapi.UsageDoc), hub admins and read:users tokens only
+//	GET  P health                classapi.Health: {"status":"ok","waiting":N,"student":{the limits}}, no token needed
+//
+// The paths, the JSON of both answers, the error types below and the
+// waiting comment are package classapi's, shared with the class view and
+// the helpers.
 //
 // A student's OPENAI_BASE_URL is therefore, through the hub's proxy,
 // http://<hub>/services/class-relay/v1, or the relay's own address followed
@@ -37,20 +41,22 @@
 // "access:services!service=class-relay"). Answers are cached in memory for
 // identity_cache.ttl (refusals for identity_cache.invalid_ttl), at most
 // identity_cache.entries, keyed by the SHA-256 of the token; the token is
-// never stored, logged or forwarded. Logs name a token only by TokenTag
+// never stored, logged or forwarded. Logs name a token only by tokenTag
 // ("sha256:" and 8 hex digits of its hash).
 //
-// For GET usage the owner must be a hub admin ("admin": true). When the
-// hub's /user answer has no admin field, the relay asks GET
-// {hub}/users/{name} with its own JUPYTERHUB_API_TOKEN (give the service
-// the read:users scope for that).
+// For GET usage the token must hold the unfiltered read:users scope (the
+// class view's service role has it; a student's "self" gives only
+// read:users!user=<name>), or its owner must be a hub admin ("admin":
+// true). When the hub's /user answer does not say the owner is an admin,
+// the relay asks GET {hub}/users/{name} with its own JUPYTERHUB_API_TOKEN
+// (give the service the read:users scope for that).
 //
 // Errors, all in OpenAI's shape {"error":{"message":…,"type":…,"code":N}}:
 //
 //	401 invalid_hub_token   no token, a token the hub refuses (401/403), a service's token, a missing scope
 //	503 hub_unavailable     the hub did not answer, answered 5xx, or /user is 404 (wrong hub_api_url);
 //	                        Retry-After: 30. Not 401: the student's token is not at fault.
-//	403 admin_only          GET usage by a non-admin
+//	403 admin_only          GET usage by a non-admin without read:users
 //
 // # Requests
 //
@@ -142,7 +148,7 @@
 // 502 upstream_key_refused ("tell your teacher"), since it is not the
 // student's key; an unreachable upstream gives 502 upstream_error.
 //
-// # Limits
+// # classapi.Limits
 //
 // Per student (hub user name), checked in this order before queueing:
 //
@@ -178,8 +184,9 @@
 //
 //	: waiting for a free turn, N ahead
 //
-// where N is a decimal integer ≥ 0, the number of requests that will start
-// before this one as the queue stands (0: it is next). On the wire:
+// (classapi.WaitingComment writes it, classapi.ParseWaiting reads it), where
+// N is a decimal integer ≥ 0, the number of requests that will start before
+// this one as the queue stands (0: it is next). On the wire:
 //
 //	": waiting for a free turn, 3 ahead\n\n"
 //
@@ -217,7 +224,7 @@
 // the upstream's usage — the final usage chunk of a stream, or the usage of
 // a completion — else estimated: four bytes of messages per prompt token,
 // one delta event per completion token; estimated_requests counts those),
-// and the first and last time. The usage document (UsageDoc) is kept in
+// and the first and last time. The usage document (classapi.UsageDoc) is kept in
 // <state_dir>/usage.json (mode 0600, written atomically every usage_flush
 // and at exit) and served by GET usage. Prompts and answers are not stored
 // unless store_transcripts is on; then each exchange is appended to
@@ -226,34 +233,37 @@
 // # Config file
 //
 // JSON; every field is optional, unknown fields are errors. Durations are Go
-// duration strings ("45s", "3m") or seconds.
+// duration strings ("45s", "3m") or seconds. Each default is written once,
+// as the constant named here (the per-student limits in package classapi);
+// `class-relay -print-config` prints them all, and GET health the limits in
+// force.
 //
-//	listen                      "" → host:port of JUPYTERHUB_SERVICE_URL, else "127.0.0.1:8765"
+//	listen                      "" → host:port of JUPYTERHUB_SERVICE_URL, else defaultListen
 //	prefix                      "" → JUPYTERHUB_SERVICE_PREFIX, else "/"
 //	hub_api_url                 "" → JUPYTERHUB_API_URL (required one way or the other)
-//	state_dir                   "" → $STATE_DIRECTORY, else "class-relay-state" (created 0700)
-//	upstream.base_url           "" → https://openrouter.ai/api/v1 with a key, the in-process offline provider without
+//	state_dir                   "" → $STATE_DIRECTORY, else defaultStateDir (created 0700)
+//	upstream.base_url           "" → defaultOpenRouterURL with a key, the in-process offline provider without
 //	upstream.key_file           "" → none; a file holding only the key, mode 0600 or stricter (else the relay refuses to start)
-//	upstream.key_env            "OPENROUTER_API_KEY": environment variable read when key_file is ""
-//	upstream.requests_per_minute -1 (auto: 20 for openrouter.ai, else no limit); 0 = no limit
+//	upstream.key_env            DefaultKeyEnv: environment variable read when key_file is ""
+//	upstream.requests_per_minute autoRPM (defaultOpenRouterRPM for openrouter.ai, else no limit); 0 = no limit
 //	upstream.max_concurrent     0 (no limit): upstream requests at once
-//	upstream.timeout            "10m": longest upstream request, stream included
+//	upstream.timeout            defaultUpstreamTimeout: longest upstream request, stream included
 //	upstream.allowed_models     [] (any): model names or patterns with *, e.g. ["openai/gpt-oss-120b:free", "*:free"]
 //	upstream.headers            {}: extra headers for every upstream request
-//	student.requests_per_minute 6;  0 = no limit
-//	student.requests_per_day    100; 0 = no limit
-//	student.concurrent_streams  2;  0 = no limit
-//	student.max_tokens          2048; 0 = no cap
-//	queue.max_wait              "3m"
-//	queue.keepalive             "10s"
-//	queue.max_waiting           500; 0 = no bound
-//	identity_cache.ttl          "45s"
-//	identity_cache.invalid_ttl  "5s"
-//	identity_cache.entries      1024
+//	student.requests_per_minute classapi.DefaultRequestsPerMinute; 0 = no limit
+//	student.requests_per_day    classapi.DefaultRequestsPerDay; 0 = no limit
+//	student.concurrent_streams  classapi.DefaultConcurrentStreams; 0 = no limit
+//	student.max_tokens          classapi.DefaultMaxTokens; 0 = no cap
+//	queue.max_wait              defaultMaxWait
+//	queue.keepalive             defaultKeepAlive
+//	queue.max_waiting           defaultMaxWaiting; 0 = no bound
+//	identity_cache.ttl          defaultIdentityTTL
+//	identity_cache.invalid_ttl  defaultIdentityInvalid
+//	identity_cache.entries      defaultIdentityEntries
 //	required_scopes             [] (any token of a hub user)
-//	usage_flush                 "10s"
+//	usage_flush                 defaultUsageFlush
 //	store_transcripts           false
 //	log_requests                true: one log line per request (user name, model, status, tokens; never a token or key)
-//	max_request_bytes           1048576
-//	hub_timeout                 "5s"
+//	max_request_bytes           defaultMaxRequestBytes
+//	hub_timeout                 defaultHubTimeout
 package relay

@@ -1,28 +1,11 @@
 package relay
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
-)
 
-// Error types of the relay's own answers that are not limits (see limits.go
-// for those).
-const (
-	TypeAuth            = "invalid_hub_token"
-	TypeHubDown         = "hub_unavailable"
-	TypeForbidden       = "admin_only"
-	TypeInvalidRequest  = "invalid_request_error"
-	TypeModelNotAllowed = "model_not_allowed"
-	// TypeFieldNotAllowed refuses a request field the class relay does not
-	// send: one outside its allow-list, one spelled with other capital
-	// letters, or one given twice. The message names the field.
-	TypeFieldNotAllowed = "field_not_allowed"
-	TypeNotFound        = "not_found"
-	TypeUpstream        = "upstream_error"
-	TypeUpstreamKey     = "upstream_key_refused"
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // apiError is an error the relay answers itself, in OpenAI's error shape.
@@ -33,26 +16,14 @@ type apiError struct {
 	header  map[string]string // extra response headers, e.g. Retry-After
 }
 
-// errorBody is {"error":{"message":…,"type":…,"code":N}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-// errorDetail is the inside of errorBody.
-type errorDetail struct {
-	Message string `json:"message"`
-	Type    string `json:"type"`
-	Code    int    `json:"code"`
-}
-
 // newError returns an apiError.
 func newError(status int, typ, message string) *apiError {
 	return &apiError{status: status, typ: typ, message: message}
 }
 
-// limitError turns a LimitError into a 429 with Retry-After (whole seconds,
+// limitError turns a limitRefusal into a 429 with Retry-After (whole seconds,
 // rounded up) and, for the daily limit, X-RateLimit-Reset (Unix ms).
-func limitError(e *LimitError) *apiError {
+func limitError(e *limitRefusal) *apiError {
 	secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
 	h := map[string]string{"Retry-After": strconv.FormatInt(max(secs, 1), 10)}
 	if e.Limit > 0 {
@@ -67,11 +38,7 @@ func limitError(e *LimitError) *apiError {
 
 // body returns the JSON error body, without a trailing newline.
 func (e *apiError) body() []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(errorBody{Error: errorDetail{Message: e.message, Type: e.typ, Code: e.status}})
-	return bytes.TrimRight(buf.Bytes(), "\n")
+	return classapi.ErrorJSON(e.status, e.typ, e.message)
 }
 
 // write sends e as an HTTP error response.

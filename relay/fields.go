@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // A fieldCheck checks the value of one field, read by readObject, and
@@ -137,7 +139,7 @@ func checkObject(path string, v any, spec objectSpec) (map[string]any, *apiError
 	}
 	for _, name := range spec.required {
 		if _, ok := in[name]; !ok {
-			return nil, newError(http.StatusBadRequest, TypeInvalidRequest, fmt.Sprintf(
+			return nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, fmt.Sprintf(
 				"The field %q is missing%s; the class relay needs it.", name, inPath(path)))
 		}
 	}
@@ -168,12 +170,12 @@ func refuseField(path, name string, spec objectSpec) *apiError {
 
 // refusal is a 400 field_not_allowed answer.
 func refusal(msg string) *apiError {
-	return newError(http.StatusBadRequest, TypeFieldNotAllowed, msg)
+	return newError(http.StatusBadRequest, classapi.TypeFieldNotAllowed, msg)
 }
 
 // invalid is a 400 for a field whose value is wrong: "<path> <must>."
 func invalid(path, must string) *apiError {
-	return newError(http.StatusBadRequest, TypeInvalidRequest, fmt.Sprintf("The field %q %s. Fix it in your request.", path, must))
+	return newError(http.StatusBadRequest, classapi.TypeInvalidRequest, fmt.Sprintf("The field %q %s. Fix it in your request.", path, must))
 }
 
 // object returns a check of an object against spec.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/sashabaranov/go-openai"
 )
 
@@ -48,7 +50,7 @@ func refusedFieldAttacks() []attack {
 	var out []attack
 	for name := range refusedFields {
 		out = append(out, attack{"refused " + name, lessonStart + `,"` + name + `":` + values[name] + "}",
-			TypeFieldNotAllowed, []string{`"` + name + `"`, refusedFields[name], "Remove it"}})
+			classapi.TypeFieldNotAllowed, []string{`"` + name + `"`, refusedFields[name], "Remove it"}})
 	}
 	return out
 }
@@ -61,7 +63,7 @@ func attacks() []attack {
 // nameAttacks refuse field names: unknown, spelled with other capital
 // letters, given twice, escaped, nested; and parts that are not text.
 func nameAttacks() []attack {
-	fna, inv := TypeFieldNotAllowed, TypeInvalidRequest
+	fna, inv := classapi.TypeFieldNotAllowed, classapi.TypeInvalidRequest
 	return []attack{
 		{"models as null", lessonStart + `,"models":null}`, fna, []string{`"models"`}},
 		{"unknown field", lessonStart + `,"top_k":40}`, fna, []string{`"top_k"`, "not one of the fields"}},
@@ -100,7 +102,7 @@ func nameAttacks() []attack {
 // valueAttacks refuse values out of type or range, and bodies that are not
 // one well-formed JSON object.
 func valueAttacks() []attack {
-	inv := TypeInvalidRequest
+	inv := classapi.TypeInvalidRequest
 	deepList := strings.Repeat("[", 40) + strings.Repeat("]", 40)
 	return []attack{
 		{"n=2", lessonStart + `,"n":2}`, inv, []string{`"n"`, "must be 1"}},
@@ -133,7 +135,7 @@ func valueAttacks() []attack {
 		{"model number", `{"model":7,"messages":[]}`, inv, []string{`"model"`}},
 		{"model null", `{"model":null,"messages":[]}`, inv, []string{`"model"`}},
 		{"no messages", `{"model":"openai/gpt-oss-120b:free"}`, inv, []string{`"messages" is missing`}},
-		{"paid model", `{"model":"openai/gpt-5","messages":[]}`, TypeModelNotAllowed, []string{`"openai/gpt-5"`}},
+		{"paid model", `{"model":"openai/gpt-5","messages":[]}`, classapi.TypeModelNotAllowed, []string{`"openai/gpt-5"`}},
 		{"array body", `[` + lessonStart + `}]`, inv, []string{"not a JSON object"}},
 		{"string body", `"hello"`, inv, []string{"not a JSON object"}},
 		{"number body", `42`, inv, []string{"not a JSON object"}},
@@ -157,7 +159,7 @@ func valueAttacks() []attack {
 // Every attack is refused with a 400 naming the problem, and nothing
 // reaches the upstream.
 func TestAttacksRefusedAndNotForwarded(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
 	tr := startRelay(t, up, func(c *Config) { c.Upstream.AllowedModels = []string{"*:free"} }, Options{})
 	for _, a := range attacks() {
 		t.Run(a.name, func(t *testing.T) {
@@ -202,7 +204,7 @@ func TestReadObjectDepth(t *testing.T) {
 // the body the upstream received.
 func sentBody(t *testing.T, body string) string {
 	t.Helper()
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
 	tr := startRelay(t, up, func(c *Config) { c.Student.MaxTokens = 500 }, Options{})
 	if resp, got := tr.chat(t, aliceToken, body); resp.StatusCode != 200 {
 		t.Fatalf("refused: %d %s", resp.StatusCode, got)
@@ -213,7 +215,7 @@ func sentBody(t *testing.T, body string) string {
 // The lesson's streaming cell (notebooks/openai-streaming.ipynb), sent by
 // go-openai as the lesson sends it, arrives upstream exactly as checked.
 func TestLessonRequestArrivesExactly(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orContent1, orUsage, orDone}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{orContent1, orUsage, orDone}}))
 	tr := startRelay(t, up, func(c *Config) { c.Student.MaxTokens = 500 }, Options{})
 	cfg := openai.DefaultConfig(aliceToken)
 	cfg.BaseURL = tr.base
@@ -288,7 +290,7 @@ func goOpenAIRequest() openai.ChatCompletionRequest {
 // null parameters left out, max_tokens within the cap).
 func TestGoOpenAIRequestArrives(t *testing.T) {
 	completion := `{"id":"gen-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"{\"celsius\":-20}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":4,"total_tokens":14}}`
-	up := newUpstream(t, play(wire{header: map[string]string{"Content-Type": "application/json"}, parts: []string{completion}}))
+	up := newUpstream(t, play(fakeWire{header: map[string]string{"Content-Type": "application/json"}, parts: []string{completion}}))
 	tr := startRelay(t, up, func(c *Config) { c.Student.MaxTokens = 500 }, Options{})
 	cfg := openai.DefaultConfig(aliceToken)
 	cfg.BaseURL = tr.base

@@ -16,6 +16,7 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
+	"github.com/k12notebooks/golessons/internal/wire"
 )
 
 // Secrets of the tests; none may appear in a log, a response or upstream
@@ -28,11 +29,12 @@ const (
 	carolToken   = "carol-hub-token-0000000003"
 	adminToken   = "teacher-hub-token-0000000004"
 	serviceToken = "service-hub-token-0000000005"
-	noAdminToken = "dave-hub-token-0000000006" // a model without the admin field
+	noAdminToken = "dave-hub-token-0000000006"       // a model without the admin field
+	viewToken    = "class-view-hub-token-0000000007" // a service with read:users
 )
 
 // allSecrets lists every secret of the tests.
-var allSecrets = []string{teacherKey, relayToken, aliceToken, bobToken, carolToken, adminToken, serviceToken, noAdminToken}
+var allSecrets = []string{teacherKey, relayToken, aliceToken, bobToken, carolToken, adminToken, serviceToken, noAdminToken, viewToken}
 
 // newFakeHub starts a fake hub knowing the test tokens; the relay's own
 // token may read users (dave's model, unlike his token's, says he is an
@@ -46,6 +48,7 @@ func newFakeHub(t testing.TB) *hubtest.Hub {
 		adminToken:   `{"kind":"user","name":"teacher","admin":true,"scopes":["admin:users"]}`,
 		serviceToken: `{"kind":"service","name":"announcer","scopes":[]}`,
 		noAdminToken: `{"kind":"user","name":"dave"}`,
+		viewToken:    `{"kind":"service","name":"class-view","scopes":["list:users","read:servers","read:users","read:users:name"]}`,
 	} {
 		h.Token(token, model)
 	}
@@ -91,9 +94,9 @@ func (u *fakeUpstream) requests() []recorded {
 	return append([]recorded(nil), u.reqs...)
 }
 
-// wire is what the fake upstream sends: a status, headers, and body parts,
+// fakeWire is what the fake upstream sends: a status, headers, and body parts,
 // each written and flushed on its own; cut drops the connection after them.
-type wire struct {
+type fakeWire struct {
 	status int
 	header map[string]string
 	parts  []string
@@ -101,7 +104,7 @@ type wire struct {
 }
 
 // play answers with w.
-func play(w wire) http.HandlerFunc {
+func play(w fakeWire) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		if w.cut {
 			hubtest.WriteCut(rw, 0, w.parts...)
@@ -165,7 +168,7 @@ func (g *manualGate) Take(time.Time) (bool, time.Duration) {
 func (g *manualGate) Release() { g.released++ }
 
 // allow frees n turns of the queue's manual gate.
-func allow(q *Queue, n int) {
+func allow(q *fairQueue, n int) {
 	q.mu.Lock()
 	q.gate.(*manualGate).free += n
 	q.mu.Unlock()
@@ -254,9 +257,9 @@ func (tr *testRelay) chat(t *testing.T, token, body string) (*http.Response, str
 
 // errorOf decodes an OpenAI-style error body, failing the test when it is
 // not one.
-func errorOf(t *testing.T, body string) errorDetail {
+func errorOf(t *testing.T, body string) wire.ErrorDetail {
 	t.Helper()
-	var e errorBody
+	var e wire.ErrorBody
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Message == "" {
 		t.Fatalf("not an OpenAI error body: %q", body)
 	}

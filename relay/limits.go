@@ -5,42 +5,35 @@ import (
 	"sync"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"golang.org/x/time/rate"
 
 	"github.com/k12notebooks/golessons/internal/plural"
-)
-
-// Error types of the relay's own 429 answers (the "type" of the error body).
-const (
-	TypePerMinute    = "requests_per_minute"
-	TypePerDay       = "requests_per_day"
-	TypeConcurrent   = "concurrent_streams"
-	TypeQueueTimeout = "queue_timeout"
-	TypeQueueFull    = "queue_full"
 )
 
 // concurrentRetry is the Retry-After sent with a concurrent_streams 429:
 // there is no telling when a student's other answer ends.
 const concurrentRetry = 5 * time.Second
 
-// LimitError is a refusal by a per-student or class-wide limit: a 429 with
+// limitRefusal is a refusal by a per-student or class-wide limit: a 429 with
 // Retry-After.
-type LimitError struct {
-	// Type is one of TypePerMinute, TypePerDay, TypeConcurrent,
-	// TypeQueueTimeout, TypeQueueFull.
+type limitRefusal struct {
+	// Type is one of classapi.TypePerMinute, classapi.TypePerDay, classapi.TypeConcurrent,
+	// classapi.TypeQueueTimeout, classapi.TypeQueueFull.
 	Type string
 	// Limit is the limit that was reached.
 	Limit int
 	// RetryAfter is how long to wait before trying again.
 	RetryAfter time.Duration
-	// ResetAt, for TypePerDay, is when the day's count starts again.
+	// ResetAt, for classapi.TypePerDay, is when the day's count starts again.
 	ResetAt time.Time
 	// Message says, for a student, what happened and when to try again.
 	Message string
 }
 
 // Error implements error.
-func (e *LimitError) Error() string { return e.Message }
+func (e *limitRefusal) Error() string { return e.Message }
 
 // studentState is the limiter's state for one student.
 type studentState struct {
@@ -48,33 +41,33 @@ type studentState struct {
 	open   int
 }
 
-// Limiter enforces the per-student limits of Limits: requests per minute (a
+// studentLimiter enforces the per-student limits of classapi.Limits: requests per minute (a
 // token bucket from golang.org/x/time/rate holding a minute's requests),
 // requests per day (counted in Usage, so a restart does not reset it) and
 // requests open at once.
-type Limiter struct {
-	cfg   Limits
-	usage *Usage
+type studentLimiter struct {
+	cfg   classapi.Limits
+	usage *usageStore
 	now   func() time.Time
 
 	mu       sync.Mutex
 	students map[string]*studentState
 }
 
-// NewLimiter returns a Limiter for cfg counting days in usage; now nil means
+// newStudentLimiter returns a studentLimiter for cfg counting days in usage; now nil means
 // time.Now.
-func NewLimiter(cfg Limits, usage *Usage, now func() time.Time) *Limiter {
+func newStudentLimiter(cfg classapi.Limits, usage *usageStore, now func() time.Time) *studentLimiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{cfg: cfg, usage: usage, now: now, students: map[string]*studentState{}}
+	return &studentLimiter{cfg: cfg, usage: usage, now: now, students: map[string]*studentState{}}
 }
 
 // Admit decides whether student may start a request now. On success it
 // counts the request in Usage and returns a release function to call once
 // when the request ends; on refusal it counts the refusal and returns a
-// *LimitError.
-func (l *Limiter) Admit(student string) (release func(), err *LimitError) {
+// *limitRefusal.
+func (l *studentLimiter) Admit(student string) (release func(), err *limitRefusal) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -104,15 +97,15 @@ func (l *Limiter) Admit(student string) (release func(), err *LimitError) {
 
 // check returns the first limit st is over, consuming a minute token when
 // none is.
-func (l *Limiter) check(st *studentState, student string, now time.Time) *LimitError {
+func (l *studentLimiter) check(st *studentState, student string, now time.Time) *limitRefusal {
 	if n := l.cfg.ConcurrentStreams; n > 0 && st.open >= n {
-		return &LimitError{Type: TypeConcurrent, Limit: n, RetryAfter: concurrentRetry, Message: fmt.Sprintf(
+		return &limitRefusal{Type: classapi.TypeConcurrent, Limit: n, RetryAfter: concurrentRetry, Message: fmt.Sprintf(
 			"You already have %s being written (this class allows %d at a time for each student). "+
 				"Wait for one to finish, or stop it with ■, then run the cell again.", plural.Count(st.open, "answer"), n)}
 	}
 	if n := l.cfg.RequestsPerDay; n > 0 && l.usage.RequestsOn(student, now) >= n {
 		reset := nextMidnight(now)
-		return &LimitError{Type: TypePerDay, Limit: n, RetryAfter: reset.Sub(now), ResetAt: reset, Message: fmt.Sprintf(
+		return &limitRefusal{Type: classapi.TypePerDay, Limit: n, RetryAfter: reset.Sub(now), ResetAt: reset, Message: fmt.Sprintf(
 			"You have used all %d of today's requests (this class allows %d requests per day for each student). "+
 				"The count starts again at midnight, %s.", n, n, inWords(reset.Sub(now)))}
 	}
@@ -121,7 +114,7 @@ func (l *Limiter) check(st *studentState, student string, now time.Time) *LimitE
 		if d := r.DelayFrom(now); d > 0 {
 			r.CancelAt(now)
 			n := l.cfg.RequestsPerMinute
-			return &LimitError{Type: TypePerMinute, Limit: n, RetryAfter: d, Message: fmt.Sprintf(
+			return &limitRefusal{Type: classapi.TypePerMinute, Limit: n, RetryAfter: d, Message: fmt.Sprintf(
 				"Too many requests from you: this class allows %d requests per minute for each student. "+
 					"Wait %s, then run the cell again.", n, durationWords(d))}
 		}

@@ -6,19 +6,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
-func newTestLimiter(t *testing.T, cfg Limits, clock *testClock) *Limiter {
-	u, err := OpenUsage("", false, nil)
+func newTestLimiter(t *testing.T, cfg classapi.Limits, clock *testClock) *studentLimiter {
+	u, err := openUsage("", false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewLimiter(cfg, u, clock.now)
+	return newStudentLimiter(cfg, u, clock.now)
 }
 
 func TestPerMinute(t *testing.T) {
 	clock := newClock()
-	l := newTestLimiter(t, Limits{RequestsPerMinute: 3}, clock)
+	l := newTestLimiter(t, classapi.Limits{RequestsPerMinute: 3}, clock)
 	for i := 0; i < 3; i++ {
 		release, err := l.Admit("alice")
 		if err != nil {
@@ -27,7 +29,7 @@ func TestPerMinute(t *testing.T) {
 		release()
 	}
 	_, err := l.Admit("alice")
-	if err == nil || err.Type != TypePerMinute || err.RetryAfter != 20*time.Second {
+	if err == nil || err.Type != classapi.TypePerMinute || err.RetryAfter != 20*time.Second {
 		t.Fatalf("4th request: %+v, want per-minute refusal with a 20 s wait", err)
 	}
 	if !strings.Contains(err.Message, "3 requests per minute") || !strings.Contains(err.Message, "Wait 20 s") {
@@ -47,7 +49,7 @@ func TestPerMinute(t *testing.T) {
 
 func TestPerDay(t *testing.T) {
 	clock := newClock() // 10:00 local
-	l := newTestLimiter(t, Limits{RequestsPerDay: 2}, clock)
+	l := newTestLimiter(t, classapi.Limits{RequestsPerDay: 2}, clock)
 	for i := 0; i < 2; i++ {
 		release, err := l.Admit("alice")
 		if err != nil {
@@ -56,7 +58,7 @@ func TestPerDay(t *testing.T) {
 		release()
 	}
 	_, err := l.Admit("alice")
-	if err == nil || err.Type != TypePerDay || err.RetryAfter != 14*time.Hour {
+	if err == nil || err.Type != classapi.TypePerDay || err.RetryAfter != 14*time.Hour {
 		t.Fatalf("3rd request: %+v, want per-day refusal until midnight", err)
 	}
 	if want := nextMidnight(clock.now()); !err.ResetAt.Equal(want) || !strings.Contains(err.Message, "per day") ||
@@ -70,13 +72,13 @@ func TestPerDay(t *testing.T) {
 }
 
 func TestConcurrent(t *testing.T) {
-	l := newTestLimiter(t, Limits{ConcurrentStreams: 2}, newClock())
+	l := newTestLimiter(t, classapi.Limits{ConcurrentStreams: 2}, newClock())
 	r1, _ := l.Admit("alice")
 	_, err := l.Admit("alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Admit("alice"); err == nil || err.Type != TypeConcurrent || !strings.Contains(err.Message, "2 answers") {
+	if _, err := l.Admit("alice"); err == nil || err.Type != classapi.TypeConcurrent || !strings.Contains(err.Message, "2 answers") {
 		t.Fatalf("3rd at once: %+v", err)
 	}
 	r1()
@@ -90,7 +92,7 @@ func TestConcurrent(t *testing.T) {
 }
 
 func TestLimitHTTPAnswer(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{"data: [DONE]\n\n"}}))
 	clock := newClock()
 	tr := startRelay(t, up, func(c *Config) { c.Student.RequestsPerMinute = 1; c.Student.RequestsPerDay = 0 }, Options{Now: clock.now})
 	if resp, _ := tr.chat(t, aliceToken, chatBody(true, "")); resp.StatusCode != 200 {
@@ -98,7 +100,7 @@ func TestLimitHTTPAnswer(t *testing.T) {
 	}
 	resp, body := tr.chat(t, aliceToken, chatBody(true, ""))
 	e := errorOf(t, body)
-	if resp.StatusCode != 429 || e.Code != 429 || e.Type != TypePerMinute || resp.Header.Get("Retry-After") != "60" ||
+	if resp.StatusCode != 429 || e.Code != 429 || e.Type != classapi.TypePerMinute || resp.Header.Get("Retry-After") != "60" ||
 		resp.Header.Get("X-RateLimit-Limit") != "1" {
 		t.Errorf("second: %d %+v headers %v", resp.StatusCode, e, resp.Header)
 	}
@@ -108,20 +110,20 @@ func TestLimitHTTPAnswer(t *testing.T) {
 }
 
 func TestDayLimitHeaders(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{"data: [DONE]\n\n"}}))
 	clock := newClock()
 	tr := startRelay(t, up, func(c *Config) { c.Student.RequestsPerDay = 1 }, Options{Now: clock.now})
 	tr.chat(t, aliceToken, chatBody(false, ""))
 	resp, body := tr.chat(t, aliceToken, chatBody(false, ""))
 	reset, _ := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
-	if resp.StatusCode != 429 || errorOf(t, body).Type != TypePerDay || reset != nextMidnight(clock.now()).UnixMilli() ||
+	if resp.StatusCode != 429 || errorOf(t, body).Type != classapi.TypePerDay || reset != nextMidnight(clock.now()).UnixMilli() ||
 		resp.Header.Get("Retry-After") != strconv.Itoa(14*3600) {
 		t.Errorf("day limit: %d %s %v", resp.StatusCode, body, resp.Header)
 	}
 }
 
 func TestMaxTokensCap(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{"data: [DONE]\n\n"}}))
 	tr := startRelay(t, up, func(c *Config) { c.Student.MaxTokens = 500; c.Student.RequestsPerMinute = 0 }, Options{})
 	for _, c := range []struct {
 		extra      string
@@ -154,17 +156,17 @@ func TestMaxTokensCap(t *testing.T) {
 }
 
 func TestAllowedModelsAndBadBodies(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{"data: [DONE]\n\n"}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{"data: [DONE]\n\n"}}))
 	tr := startRelay(t, up, func(c *Config) { c.Upstream.AllowedModels = []string{"*:free"} }, Options{})
 	if resp, _ := tr.chat(t, aliceToken, chatBody(true, "")); resp.StatusCode != 200 {
 		t.Errorf("free model refused: %d", resp.StatusCode)
 	}
 	resp, body := tr.chat(t, aliceToken, `{"model":"openai/gpt-5","stream":true,"messages":[]}`)
-	if e := errorOf(t, body); resp.StatusCode != 400 || e.Type != TypeModelNotAllowed || !strings.Contains(e.Message, "not available") {
+	if e := errorOf(t, body); resp.StatusCode != 400 || e.Type != classapi.TypeModelNotAllowed || !strings.Contains(e.Message, "not available") {
 		t.Errorf("paid model: %d %+v", resp.StatusCode, e)
 	}
 	for _, b := range []string{`not json`, `[1,2]`, `{"stream":"yes"}`, `{"model":7}`} {
-		if resp, body := tr.chat(t, aliceToken, b); resp.StatusCode != 400 || errorOf(t, body).Type != TypeInvalidRequest {
+		if resp, body := tr.chat(t, aliceToken, b); resp.StatusCode != 400 || errorOf(t, body).Type != classapi.TypeInvalidRequest {
 			t.Errorf("body %s: %d %s", b, resp.StatusCode, body)
 		}
 	}

@@ -10,6 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hub"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // hopHeaders are the hop-by-hop headers of RFC 9110, never forwarded.
@@ -36,7 +40,7 @@ var dropResponseHeaders = []string{"Set-Cookie", "Set-Cookie2"}
 // with header in: in without hop-by-hop, credential, cookie and address
 // headers, without any header holding the student's token, with the
 // teacher's key and the configured extra headers.
-func upstreamHeader(in http.Header, studentToken string, key Secret, extra map[string]string) http.Header {
+func upstreamHeader(in http.Header, studentToken string, key hub.Secret, extra map[string]string) http.Header {
 	out := in.Clone()
 	removeHop(out)
 	for _, h := range dropRequestHeaders {
@@ -121,12 +125,12 @@ func parseChat(body []byte, cfg *Config) (*chatRequest, *apiError) {
 		return nil, invalid("model", "must name a model, such as \"openai/gpt-oss-120b:free\"")
 	}
 	if !modelAllowed(c.model, cfg.Upstream.AllowedModels) {
-		return nil, newError(http.StatusBadRequest, TypeModelNotAllowed, fmt.Sprintf(
+		return nil, newError(http.StatusBadRequest, classapi.TypeModelNotAllowed, fmt.Sprintf(
 			"The model %q is not available in this class. Use one of: %s.", c.model, strings.Join(cfg.Upstream.AllowedModels, ", ")))
 	}
 	msgs, err := marshalJSON(fields["messages"])
 	if err != nil {
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The messages could not be re-encoded: "+err.Error())
+		return nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The messages could not be re-encoded: "+err.Error())
 	}
 	c.messages = msgs
 	c.capTokens(cfg.Student.MaxTokens)
@@ -247,7 +251,7 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 
 // unreachable is the error for an upstream that could not be reached.
 func (r *Relay) unreachable(err error) *apiError {
-	return newError(http.StatusBadGateway, TypeUpstream, fmt.Sprintf(
+	return newError(http.StatusBadGateway, classapi.TypeUpstream, fmt.Sprintf(
 		"The class relay could not reach the AI provider (%s): %s. Try again in a minute; if it keeps happening, tell your teacher.",
 		r.upstreamName(), cleanErr(err)))
 }
@@ -255,7 +259,7 @@ func (r *Relay) unreachable(err error) *apiError {
 // keyRefused is the error for an upstream 401 to the teacher's key: it is
 // not the student's fault, so it is a 502 that says to tell the teacher.
 func (r *Relay) keyRefused(status int) *apiError {
-	return newError(http.StatusBadGateway, TypeUpstreamKey, fmt.Sprintf(
+	return newError(http.StatusBadGateway, classapi.TypeUpstreamKey, fmt.Sprintf(
 		"The AI provider (%s) refused the class's key (%d). It is not your code: tell your teacher, who should check the relay's key file.",
 		r.upstreamName(), status))
 }

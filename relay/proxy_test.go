@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // Chunks as OpenRouter sends them for openai/gpt-oss-120b:free (the same
@@ -33,9 +35,9 @@ func crlf(s string) string {
 }
 
 // streamCases are the wire cases of offline/doc.go and the helpers' tests.
-func streamCases() map[string]wire {
+func streamCases() map[string]fakeWire {
 	json := map[string]string{"Content-Type": "application/json"}
-	return map[string]wire{
+	return map[string]fakeWire{
 		"keep-alive comments":  {parts: []string{strings.Repeat(orComment, 700), orContent1, orComment + "\n\n\n", orContent2, orFinish, orComment, orUsage, orDone}},
 		"reasoning deltas":     {parts: []string{orComment, orReasoning, orContent1, orContent2, orFinish, orUsage, orDone}},
 		"usage, no choices":    {parts: []string{orContent1, orUsage, orDone}},
@@ -90,7 +92,7 @@ func TestWireCasesExactBytes(t *testing.T) {
 }
 
 func TestRetryAfterPassesAndPausesQueue(t *testing.T) {
-	up := newUpstream(t, play(wire{status: 429, header: map[string]string{"Content-Type": "application/json", "Retry-After": "17"},
+	up := newUpstream(t, play(fakeWire{status: 429, header: map[string]string{"Content-Type": "application/json", "Retry-After": "17"},
 		parts: []string{`{"error":{"message":"Rate limit exceeded: free-models-per-min. ","code":429}}`}}))
 	tr := startRelay(t, up, nil, Options{})
 	resp, _ := tr.chat(t, aliceToken, chatBody(true, ""))
@@ -98,7 +100,7 @@ func TestRetryAfterPassesAndPausesQueue(t *testing.T) {
 		t.Errorf("%d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	tr.queue.mu.Lock()
-	paused := tr.queue.gate.(*WindowGate).paused
+	paused := tr.queue.gate.(*windowGate).paused
 	tr.queue.mu.Unlock()
 	if d := time.Until(paused); d < 15*time.Second || d > 17*time.Second {
 		t.Errorf("queue paused for %v, want about 17 s", d)
@@ -106,7 +108,7 @@ func TestRetryAfterPassesAndPausesQueue(t *testing.T) {
 }
 
 func TestCutStreamIsCut(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orComment, orContent1}, cut: true}))
+	up := newUpstream(t, play(fakeWire{parts: []string{orComment, orContent1}, cut: true}))
 	tr := startRelay(t, up, nil, Options{})
 	resp := tr.do(t, http.MethodPost, "/services/class-relay/v1/chat/completions", aliceToken, chatBody(true, ""))
 	body, err := io.ReadAll(resp.Body)
@@ -121,7 +123,7 @@ func TestCutStreamIsCut(t *testing.T) {
 
 func TestNonStreamPassThrough(t *testing.T) {
 	completion := `{"id":"gen-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Twice a day."},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":4,"total_tokens":14}}`
-	up := newUpstream(t, play(wire{header: map[string]string{"Content-Type": "application/json", "Set-Cookie": "__cf_bm=x", "X-Generation": "g1"}, parts: []string{completion}}))
+	up := newUpstream(t, play(fakeWire{header: map[string]string{"Content-Type": "application/json", "Set-Cookie": "__cf_bm=x", "X-Generation": "g1"}, parts: []string{completion}}))
 	tr := startRelay(t, up, nil, Options{})
 	resp, body := tr.chat(t, aliceToken, chatBody(false, ""))
 	if resp.StatusCode != 200 || body != completion || resp.Header.Get("X-Generation") != "g1" {
@@ -137,11 +139,11 @@ func TestNonStreamPassThrough(t *testing.T) {
 }
 
 func TestUpstreamKeyRefused(t *testing.T) {
-	refuse := wire{status: 401, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"User not found.","code":401}}`}}
+	refuse := fakeWire{status: 401, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"User not found.","code":401}}`}}
 	up := newUpstream(t, play(refuse))
 	tr := startRelay(t, up, nil, Options{})
 	resp, body := tr.chat(t, aliceToken, chatBody(true, ""))
-	if e := errorOf(t, body); resp.StatusCode != 502 || e.Type != TypeUpstreamKey || !strings.Contains(e.Message, "tell your teacher") {
+	if e := errorOf(t, body); resp.StatusCode != 502 || e.Type != classapi.TypeUpstreamKey || !strings.Contains(e.Message, "tell your teacher") {
 		t.Errorf("%d %+v", resp.StatusCode, e)
 	}
 	if !strings.Contains(tr.log.String(), "check the key file") {
@@ -155,17 +157,17 @@ func TestUpstreamKeyRefused(t *testing.T) {
 }
 
 func TestUpstreamUnreachable(t *testing.T) {
-	up := newUpstream(t, play(wire{}))
+	up := newUpstream(t, play(fakeWire{}))
 	tr := startRelay(t, up, nil, Options{})
 	up.srv.Close()
 	resp, body := tr.chat(t, aliceToken, chatBody(true, ""))
-	if e := errorOf(t, body); resp.StatusCode != 502 || e.Type != TypeUpstream || !strings.Contains(e.Message, "could not reach") {
+	if e := errorOf(t, body); resp.StatusCode != 502 || e.Type != classapi.TypeUpstream || !strings.Contains(e.Message, "could not reach") {
 		t.Errorf("%d %+v", resp.StatusCode, e)
 	}
 }
 
 func TestHeadersFiltered(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
 	tr := startRelay(t, up, func(c *Config) { c.Upstream.Headers = map[string]string{"X-Title": "Class relay"} }, Options{})
 	req, _ := http.NewRequest(http.MethodPost, tr.base+"/chat/completions", strings.NewReader(chatBody(true, "")))
 	for k, v := range map[string]string{

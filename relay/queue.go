@@ -8,7 +8,7 @@ import (
 
 // A Gate decides when the next upstream request may start. The Queue calls
 // its methods with its lock held, one at a time.
-type Gate interface {
+type upstreamGate interface {
 	// Take takes a turn if one is free at now. When none is, it returns
 	// false and how long until one may be free (0: when a turn is released).
 	Take(now time.Time) (ok bool, retry time.Duration)
@@ -16,11 +16,11 @@ type Gate interface {
 	Release()
 }
 
-// WindowGate is the class-wide upstream limit: at most PerMinute requests
+// windowGate is the class-wide upstream limit: at most PerMinute requests
 // started in any 60 seconds (a sliding window, exact, as OpenRouter counts
 // "20 requests per minute"), and at most MaxActive at once. Zero turns
 // either off.
-type WindowGate struct {
+type windowGate struct {
 	perMinute int
 	maxActive int
 	active    int
@@ -28,13 +28,13 @@ type WindowGate struct {
 	paused    time.Time
 }
 
-// NewWindowGate returns a WindowGate; 0 turns a limit off.
-func NewWindowGate(perMinute, maxActive int) *WindowGate {
-	return &WindowGate{perMinute: perMinute, maxActive: maxActive}
+// newWindowGate returns a windowGate; 0 turns a limit off.
+func newWindowGate(perMinute, maxActive int) *windowGate {
+	return &windowGate{perMinute: perMinute, maxActive: maxActive}
 }
 
 // Take implements Gate.
-func (g *WindowGate) Take(now time.Time) (bool, time.Duration) {
+func (g *windowGate) Take(now time.Time) (bool, time.Duration) {
 	if now.Before(g.paused) {
 		return false, g.paused.Sub(now)
 	}
@@ -57,7 +57,7 @@ func (g *WindowGate) Take(now time.Time) (bool, time.Duration) {
 }
 
 // Release implements Gate.
-func (g *WindowGate) Release() {
+func (g *windowGate) Release() {
 	if g.active > 0 {
 		g.active--
 	}
@@ -65,35 +65,35 @@ func (g *WindowGate) Release() {
 
 // PauseUntil starts no request before t: the upstream said it is over its
 // own limit (a 429 with Retry-After).
-func (g *WindowGate) PauseUntil(t time.Time) {
+func (g *windowGate) PauseUntil(t time.Time) {
 	if t.After(g.paused) {
 		g.paused = t
 	}
 }
 
-// ErrQueueFull is returned by Enqueue when queue.max_waiting requests wait.
-var ErrQueueFull = errors.New("the class queue is full")
+// errQueueFull is returned by Enqueue when queue.max_waiting requests wait.
+var errQueueFull = errors.New("the class queue is full")
 
-// Queue is the class-wide fair queue in front of the upstream: students with
+// fairQueue is the class-wide fair queue in front of the upstream: students with
 // waiting requests take turns round-robin (one request each per round, in
 // the order they started waiting), and each student's requests go in the
 // order they came (FIFO). So one student's many requests cannot starve the
 // others.
-type Queue struct {
-	gate Gate
+type fairQueue struct {
+	gate upstreamGate
 	now  func() time.Time
 	max  int
 
 	mu      sync.Mutex
-	waiting map[string][]*Ticket
+	waiting map[string][]*ticket
 	active  []string // students with waiting tickets, next turn first
 	total   int
 	timer   *time.Timer
 }
 
-// Ticket is one request's place in the Queue.
-type Ticket struct {
-	q       *Queue
+// ticket is one request's place in the Queue.
+type ticket struct {
+	q       *fairQueue
 	student string
 	ready   chan struct{} // closed when the turn is granted
 	changed chan struct{} // gets a value when ahead changes
@@ -108,25 +108,25 @@ const (
 	ticketClosed
 )
 
-// NewQueue returns a Queue granting turns from gate, with at most maxWaiting
+// newFairQueue returns a Queue granting turns from gate, with at most maxWaiting
 // requests waiting (0: no bound); now nil means time.Now.
-func NewQueue(gate Gate, maxWaiting int, now func() time.Time) *Queue {
+func newFairQueue(gate upstreamGate, maxWaiting int, now func() time.Time) *fairQueue {
 	if now == nil {
 		now = time.Now
 	}
-	return &Queue{gate: gate, now: now, max: maxWaiting, waiting: map[string][]*Ticket{}}
+	return &fairQueue{gate: gate, now: now, max: maxWaiting, waiting: map[string][]*ticket{}}
 }
 
 // Enqueue puts a request of student in the queue. The ticket's Ready channel
 // is already closed when a turn was free. Close the ticket when the request
 // ends, whether it got a turn or not.
-func (q *Queue) Enqueue(student string) (*Ticket, error) {
+func (q *fairQueue) Enqueue(student string) (*ticket, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.max > 0 && q.total >= q.max {
-		return nil, ErrQueueFull
+		return nil, errQueueFull
 	}
-	t := &Ticket{q: q, student: student, ready: make(chan struct{}), changed: make(chan struct{}, 1)}
+	t := &ticket{q: q, student: student, ready: make(chan struct{}), changed: make(chan struct{}, 1)}
 	if len(q.waiting[student]) == 0 {
 		q.active = append(q.active, student)
 	}
@@ -137,7 +137,7 @@ func (q *Queue) Enqueue(student string) (*Ticket, error) {
 }
 
 // Waiting returns the number of requests waiting for a turn.
-func (q *Queue) Waiting() int {
+func (q *fairQueue) Waiting() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.total
@@ -145,24 +145,24 @@ func (q *Queue) Waiting() int {
 
 // Pump grants the turns the gate has free; call it when the gate may have
 // changed (it is also called on every enqueue and close, and by a timer).
-func (q *Queue) Pump() {
+func (q *fairQueue) Pump() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.pumpLocked()
 }
 
-// PauseUntil passes t to the gate when it is a *WindowGate; see
-// WindowGate.PauseUntil.
-func (q *Queue) PauseUntil(t time.Time) {
+// PauseUntil passes t to the gate when it is a *windowGate; see
+// windowGate.PauseUntil.
+func (q *fairQueue) PauseUntil(t time.Time) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if g, ok := q.gate.(*WindowGate); ok {
+	if g, ok := q.gate.(*windowGate); ok {
 		g.PauseUntil(t)
 	}
 }
 
 // pumpLocked grants turns while the gate allows and updates positions.
-func (q *Queue) pumpLocked() {
+func (q *fairQueue) pumpLocked() {
 	for q.total > 0 {
 		ok, retry := q.gate.Take(q.now())
 		if !ok {
@@ -195,7 +195,7 @@ func (q *Queue) pumpLocked() {
 // one and signals those whose count changed. The k-th waiting request
 // (from 0) of the student at place p in the round goes in round k, after
 // one request of each student before it in that round.
-func (q *Queue) updatePositions() {
+func (q *fairQueue) updatePositions() {
 	for p, s := range q.active {
 		for k, t := range q.waiting[s] {
 			ahead := k
@@ -221,14 +221,14 @@ func (q *Queue) updatePositions() {
 }
 
 // Ready is closed when the request may start.
-func (t *Ticket) Ready() <-chan struct{} { return t.ready }
+func (t *ticket) Ready() <-chan struct{} { return t.ready }
 
 // Changed gets a value when Ahead changes.
-func (t *Ticket) Changed() <-chan struct{} { return t.changed }
+func (t *ticket) Changed() <-chan struct{} { return t.changed }
 
 // Ahead returns how many requests will start before this one, as the queue
 // stands now (0: it is next).
-func (t *Ticket) Ahead() int {
+func (t *ticket) Ahead() int {
 	t.q.mu.Lock()
 	defer t.q.mu.Unlock()
 	return t.ahead
@@ -236,7 +236,7 @@ func (t *Ticket) Ahead() int {
 
 // Close leaves the queue (a cancelled request) or returns the turn (a
 // request that ended). It is safe to call more than once.
-func (t *Ticket) Close() {
+func (t *ticket) Close() {
 	q := t.q
 	q.mu.Lock()
 	defer q.mu.Unlock()

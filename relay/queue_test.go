@@ -7,7 +7,7 @@ import (
 )
 
 // ready reports whether t has its turn.
-func ready(t *Ticket) bool {
+func ready(t *ticket) bool {
 	select {
 	case <-t.Ready():
 		return true
@@ -17,9 +17,9 @@ func ready(t *Ticket) bool {
 }
 
 // enqueue adds a named ticket per entry of students.
-func enqueue(t *testing.T, q *Queue, students ...string) map[string]*Ticket {
+func enqueue(t *testing.T, q *fairQueue, students ...string) map[string]*ticket {
 	t.Helper()
-	out := map[string]*Ticket{}
+	out := map[string]*ticket{}
 	count := map[string]int{}
 	for _, s := range students {
 		count[s]++
@@ -34,7 +34,7 @@ func enqueue(t *testing.T, q *Queue, students ...string) map[string]*Ticket {
 
 // grantOrder frees one turn at a time and returns the order of the tickets
 // that got them.
-func grantOrder(t *testing.T, q *Queue, tickets map[string]*Ticket) []string {
+func grantOrder(t *testing.T, q *fairQueue, tickets map[string]*ticket) []string {
 	t.Helper()
 	var order []string
 	done := map[string]bool{}
@@ -55,7 +55,7 @@ func grantOrder(t *testing.T, q *Queue, tickets map[string]*Ticket) []string {
 }
 
 func TestQueueRoundRobin(t *testing.T) {
-	q := NewQueue(&manualGate{}, 0, nil)
+	q := newFairQueue(&manualGate{}, 0, nil)
 	tk := enqueue(t, q, "A", "A", "A", "A", "B", "B", "C")
 	want := map[string]int{"A1": 0, "B1": 1, "C1": 2, "A2": 3, "B2": 4, "A3": 5, "A4": 6}
 	for name, ahead := range want {
@@ -73,7 +73,7 @@ func TestQueueRoundRobin(t *testing.T) {
 }
 
 func TestQueueLateStudentNotStarved(t *testing.T) {
-	q := NewQueue(&manualGate{}, 0, nil)
+	q := newFairQueue(&manualGate{}, 0, nil)
 	tk := enqueue(t, q, "A", "A", "A", "A", "A")
 	allow(q, 1) // A1 starts
 	late := enqueue(t, q, "B")["B1"]
@@ -91,7 +91,7 @@ func TestQueueLateStudentNotStarved(t *testing.T) {
 
 func TestQueueCloseWaitingAndGranted(t *testing.T) {
 	g := &manualGate{}
-	q := NewQueue(g, 0, nil)
+	q := newFairQueue(g, 0, nil)
 	tk := enqueue(t, q, "A", "B", "B")
 	if tk["B1"].Ahead() != 1 || tk["B2"].Ahead() != 2 {
 		t.Fatalf("B1 %d, B2 %d ahead", tk["B1"].Ahead(), tk["B2"].Ahead())
@@ -119,15 +119,15 @@ func TestQueueCloseWaitingAndGranted(t *testing.T) {
 }
 
 func TestQueueFull(t *testing.T) {
-	q := NewQueue(&manualGate{}, 2, nil)
+	q := newFairQueue(&manualGate{}, 2, nil)
 	enqueue(t, q, "A", "B")
-	if _, err := q.Enqueue("C"); err != ErrQueueFull {
-		t.Errorf("third: %v, want ErrQueueFull", err)
+	if _, err := q.Enqueue("C"); err != errQueueFull {
+		t.Errorf("third: %v, want errQueueFull", err)
 	}
 }
 
 func TestQueueImmediateTurn(t *testing.T) {
-	q := NewQueue(&manualGate{free: 1}, 0, nil)
+	q := newFairQueue(&manualGate{free: 1}, 0, nil)
 	tk, _ := q.Enqueue("A")
 	if !ready(tk) {
 		t.Error("a free turn was not granted at once")
@@ -136,7 +136,7 @@ func TestQueueImmediateTurn(t *testing.T) {
 
 func TestWindowGate(t *testing.T) {
 	t0 := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
-	g := NewWindowGate(2, 0)
+	g := newWindowGate(2, 0)
 	for i := 0; i < 2; i++ {
 		if ok, _ := g.Take(t0.Add(time.Duration(i) * 10 * time.Second)); !ok {
 			t.Fatalf("take %d refused", i)
@@ -152,7 +152,7 @@ func TestWindowGate(t *testing.T) {
 		t.Errorf("window: %v, %v, want false, 9s", ok, retry)
 	}
 
-	c := NewWindowGate(0, 1)
+	c := newWindowGate(0, 1)
 	if ok, _ := c.Take(t0); !ok {
 		t.Fatal("first refused")
 	}
@@ -171,7 +171,7 @@ func TestWindowGate(t *testing.T) {
 }
 
 func TestQueueTimerGrantsLater(t *testing.T) {
-	q := NewQueue(NewWindowGate(0, 0), 0, nil)
+	q := newFairQueue(newWindowGate(0, 0), 0, nil)
 	q.PauseUntil(time.Now().Add(30 * time.Millisecond))
 	tk, _ := q.Enqueue("A")
 	if ready(tk) {

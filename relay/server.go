@@ -12,6 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/k12notebooks/golessons/offline"
 )
 
@@ -19,9 +23,9 @@ import (
 // tests. The zero value is usable (no key: the offline provider answers).
 type Options struct {
 	// UpstreamKey is the teacher's key (see ReadUpstreamKey); "" sends none.
-	UpstreamKey Secret
+	UpstreamKey hub.Secret
 	// HubToken is the relay's own hub token (JUPYTERHUB_API_TOKEN of the service).
-	HubToken Secret
+	HubToken hub.Secret
 	// Logf receives log lines; nil discards them. No line holds a token or key.
 	Logf func(format string, args ...any)
 	// Now replaces time.Now.
@@ -31,8 +35,8 @@ type Options struct {
 	// UpstreamTransport sends upstream requests; nil means a clone of
 	// http.DefaultTransport without transparent compression.
 	UpstreamTransport http.RoundTripper
-	// Gate replaces the class-wide WindowGate (tests use a manual one).
-	Gate Gate
+	// Gate replaces the class-wide windowGate (tests use a manual one).
+	gate upstreamGate
 	// Offline configures the in-process offline provider used when there is
 	// neither a key nor upstream.base_url.
 	Offline offline.Options
@@ -41,17 +45,17 @@ type Options struct {
 // Relay is the class relay, an http.Handler. Make one with New.
 type Relay struct {
 	cfg  Config
-	key  Secret
+	key  hub.Secret
 	base string // upstream base URL, without a trailing slash
 	rpm  int    // class-wide upstream requests per minute; 0: no limit
 	// commentGap is the least time between two waiting comments sent for a
 	// change of place.
 	commentGap time.Duration
 	offline    *offline.Server
-	auth       *HubAuth
-	limiter    *Limiter
-	queue      *Queue
-	usage      *Usage
+	auth       *hubAuth
+	limiter    *studentLimiter
+	queue      *fairQueue
+	usage      *usageStore
 	client     *http.Client
 	logf       func(string, ...any)
 	now        func() time.Time
@@ -62,10 +66,10 @@ type Relay struct {
 // New checks cfg, opens the usage file, starts the offline provider when
 // needed, and returns the relay. Close it when done.
 func New(cfg Config, opts Options) (*Relay, error) {
-	if err := cfg.Check(); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	cfg.Prefix = NormalizePrefix(cfg.Prefix)
+	cfg.Prefix = hub.NormalizePrefix(cfg.Prefix)
 	r := &Relay{cfg: cfg, key: opts.UpstreamKey, logf: opts.Logf, now: opts.Now, commentGap: time.Second}
 	if r.logf == nil {
 		r.logf = func(string, ...any) {}
@@ -73,7 +77,7 @@ func New(cfg Config, opts Options) (*Relay, error) {
 	if r.now == nil {
 		r.now = time.Now
 	}
-	usage, err := OpenUsage(cfg.StateDir, cfg.StoreTranscripts, r.logf)
+	usage, err := openUsage(cfg.StateDir, cfg.StoreTranscripts, r.logf)
 	if err != nil {
 		return nil, err
 	}
@@ -85,13 +89,13 @@ func New(cfg Config, opts Options) (*Relay, error) {
 		base = r.offline.URL()
 	}
 	r.base, r.rpm, r.usage = base, rpm, usage
-	gate := opts.Gate
+	gate := opts.gate
 	if gate == nil {
-		gate = NewWindowGate(rpm, cfg.Upstream.MaxConcurrent)
+		gate = newWindowGate(rpm, cfg.Upstream.MaxConcurrent)
 	}
-	r.queue = NewQueue(gate, cfg.Queue.MaxWaiting, r.now)
-	r.limiter = NewLimiter(cfg.Student, usage, r.now)
-	r.auth = NewHubAuth(cfg, opts.HubToken, opts.HubClient, r.now)
+	r.queue = newFairQueue(gate, cfg.Queue.MaxWaiting, r.now)
+	r.limiter = newStudentLimiter(cfg.Student, usage, r.now)
+	r.auth = newHubAuth(cfg, opts.HubToken, opts.HubClient, r.now)
 	tr := opts.UpstreamTransport
 	if tr == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -117,15 +121,6 @@ func (r *Relay) Close() error {
 	}
 	return err
 }
-
-// Usage returns the relay's usage records.
-func (r *Relay) Usage() *Usage { return r.usage }
-
-// Queue returns the class-wide queue.
-func (r *Relay) Queue() *Queue { return r.queue }
-
-// Config returns the configuration in use.
-func (r *Relay) Config() Config { return r.cfg }
 
 // Describe says in one line where requests go and the class-wide limit; it
 // never includes the key.
@@ -172,7 +167,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		rest, ok = "", true
 	}
 	if !ok {
-		newError(http.StatusNotFound, TypeNotFound, "Not found: the class relay serves paths under "+r.cfg.Prefix+".").write(w)
+		newError(http.StatusNotFound, classapi.TypeNotFound, "Not found: the class relay serves paths under "+r.cfg.Prefix+".").write(w)
 		return
 	}
 	switch strings.TrimRight(rest, "/") {
@@ -184,16 +179,16 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if method(w, req, http.MethodGet) {
 			r.models(w, req)
 		}
-	case "usage":
+	case classapi.UsagePath:
 		if method(w, req, http.MethodGet) {
 			r.usageEndpoint(w, req)
 		}
-	case "health":
+	case classapi.HealthPath:
 		if method(w, req, http.MethodGet) {
-			writeJSON(w, map[string]any{"status": "ok", "waiting": r.queue.Waiting()})
+			writeJSON(w, classapi.Health{Status: "ok", Waiting: r.queue.Waiting(), Student: r.cfg.Student})
 		}
 	default:
-		newError(http.StatusNotFound, TypeNotFound, fmt.Sprintf(
+		newError(http.StatusNotFound, classapi.TypeNotFound, fmt.Sprintf(
 			"Not found: the class relay serves POST %[1]sv1/chat/completions and GET %[1]sv1/models; "+
 				"set OPENAI_BASE_URL to the relay's address followed by %[1]sv1.", r.cfg.Prefix)).write(w)
 	}
@@ -205,7 +200,7 @@ func method(w http.ResponseWriter, req *http.Request, want string) bool {
 		return true
 	}
 	w.Header().Set("Allow", want)
-	newError(http.StatusMethodNotAllowed, TypeInvalidRequest, "Use "+want+" here.").write(w)
+	newError(http.StatusMethodNotAllowed, classapi.TypeInvalidRequest, "Use "+want+" here.").write(w)
 	return false
 }
 
@@ -213,7 +208,7 @@ func method(w http.ResponseWriter, req *http.Request, want string) bool {
 func writeJSON(w http.ResponseWriter, v any) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		newError(http.StatusInternalServerError, TypeUpstream, "cannot encode the answer: "+err.Error()).write(w)
+		newError(http.StatusInternalServerError, classapi.TypeUpstream, "cannot encode the answer: "+err.Error()).write(w)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -223,36 +218,42 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // authenticate identifies the student, answering 401 (or 503 when the hub
 // is down) when it cannot.
-func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*HubUser, string, bool) {
-	token := BearerToken(req)
+func (r *Relay) authenticate(w http.ResponseWriter, req *http.Request) (*hub.User, string, bool) {
+	token := bearerToken(req)
 	u, err := r.auth.Identify(req.Context(), token)
-	if err == nil {
-		return u, token, true
+	if err != nil {
+		r.refuse(w, req, token, err)
+		return nil, "", false
 	}
-	var down *HubDownError
+	return u, token, true
+}
+
+// refuse answers a request whose token was not accepted: 401, or 503 when
+// the hub is down.
+func (r *Relay) refuse(w http.ResponseWriter, req *http.Request, token string, err error) {
+	var down *hubDownError
 	switch {
 	case req.Context().Err() != nil: // the student left
 	case errors.As(err, &down):
-		r.logf("class-relay: 503, cannot identify token %s: %v", TokenTag(token), err)
-		e := newError(http.StatusServiceUnavailable, TypeHubDown, "The class relay cannot check who you are right now: "+
+		r.logf("class-relay: 503, cannot identify token %s: %v", tokenTag(token), err)
+		e := newError(http.StatusServiceUnavailable, classapi.TypeHubDown, "The class relay cannot check who you are right now: "+
 			"JupyterHub did not answer. Wait a minute and run the cell again; if it keeps happening, tell your teacher.")
 		e.header = map[string]string{"Retry-After": "30"}
 		e.write(w)
 	case token == "":
 		r.logf("class-relay: 401, no token sent")
-		newError(http.StatusUnauthorized, TypeAuth, "No JupyterHub token was sent. In a class notebook the API key is "+
+		newError(http.StatusUnauthorized, classapi.TypeAuth, "No JupyterHub token was sent. In a class notebook the API key is "+
 			"your JupyterHub token (JUPYTERHUB_API_TOKEN): restart the kernel and run the cells again from the top.").write(w)
-	case errors.Is(err, ErrNotAllowed):
-		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
-		newError(http.StatusUnauthorized, TypeAuth, "This JupyterHub token may not use the class relay (it must be a "+
+	case errors.Is(err, errNotAllowed):
+		r.logf("class-relay: 401 for token %s: %v", tokenTag(token), err)
+		newError(http.StatusUnauthorized, classapi.TypeAuth, "This JupyterHub token may not use the class relay (it must be a "+
 			"student's own server token). Restart the kernel and run the cells again; if it keeps happening, tell your teacher.").write(w)
 	default:
-		r.logf("class-relay: 401 for token %s: %v", TokenTag(token), err)
-		newError(http.StatusUnauthorized, TypeAuth, "Your JupyterHub token was not accepted by the class relay (it may have "+
+		r.logf("class-relay: 401 for token %s: %v", tokenTag(token), err)
+		newError(http.StatusUnauthorized, classapi.TypeAuth, "Your JupyterHub token was not accepted by the class relay (it may have "+
 			"expired when your server restarted). Save your work, restart your server (File → Hub Control Panel → Stop My "+
 			"Server, then Start), and run the cells again.").write(w)
 	}
-	return nil, "", false
 }
 
 // readBody reads a request body of at most max_request_bytes.
@@ -261,10 +262,10 @@ func (r *Relay) readBody(w http.ResponseWriter, req *http.Request) ([]byte, *api
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, newError(http.StatusRequestEntityTooLarge, TypeInvalidRequest, fmt.Sprintf(
+		return nil, newError(http.StatusRequestEntityTooLarge, classapi.TypeInvalidRequest, fmt.Sprintf(
 			"The request is larger than the class relay accepts (%d bytes). Send a shorter conversation.", r.cfg.MaxRequestBytes))
 	case err != nil:
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request could not be read: "+err.Error())
+		return nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The request could not be read: "+err.Error())
 	}
 	return b, nil
 }
@@ -277,7 +278,7 @@ func (r *Relay) models(w http.ResponseWriter, req *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), time.Minute)
 	defer cancel()
-	resp, err := r.upstreamCall(ctx, http.MethodGet, "/models", nil, req.Header, BearerToken(req))
+	resp, err := r.upstreamCall(ctx, http.MethodGet, "/models", nil, req.Header, bearerToken(req))
 	if err != nil {
 		r.unreachable(err).write(w)
 		return
@@ -293,20 +294,23 @@ func (r *Relay) models(w http.ResponseWriter, req *http.Request) {
 	io.Copy(w, resp.Body)
 }
 
-// usageEndpoint serves GET /usage to hub admins.
+// usageEndpoint serves GET usage to hub admins and to tokens holding the
+// unfiltered read:users scope (the class view's service).
 func (r *Relay) usageEndpoint(w http.ResponseWriter, req *http.Request) {
-	u, _, ok := r.authenticate(w, req)
-	if !ok {
+	token := bearerToken(req)
+	u, err := r.auth.Owner(req.Context(), token)
+	if err != nil {
+		r.refuse(w, req, token, err)
 		return
 	}
-	admin, err := r.auth.IsAdmin(req.Context(), u)
+	ok, err := r.auth.MayReadUsage(req.Context(), u)
 	if err != nil {
 		r.logf("class-relay: cannot check whether %s is an admin: %v", u.Name, err)
-		newError(http.StatusServiceUnavailable, TypeHubDown, "Cannot check with JupyterHub whether you are an admin; try again in a minute.").write(w)
+		newError(http.StatusServiceUnavailable, classapi.TypeHubDown, "Cannot check with JupyterHub whether you are an admin; try again in a minute.").write(w)
 		return
 	}
-	if !admin {
-		newError(http.StatusForbidden, TypeForbidden, "Only hub admins (teachers) can see the class's usage.").write(w)
+	if !ok {
+		newError(http.StatusForbidden, classapi.TypeForbidden, "Only hub admins (teachers) and services with the read:users scope (the class view) can see the class's usage.").write(w)
 		return
 	}
 	writeJSON(w, r.usage.Snapshot())
@@ -357,7 +361,7 @@ func (r *Relay) chat(w http.ResponseWriter, req *http.Request) {
 	defer r.finish(ex)
 	t, err := r.queue.Enqueue(u.Name)
 	if err != nil {
-		e := limitError(&LimitError{Type: TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
+		e := limitError(&limitRefusal{Type: classapi.TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
 			"and the queue is full. Wait a minute, then run the cell again."})
 		ex.status, ex.outcome = e.status, "queue full"
 		e.write(w)
@@ -378,7 +382,7 @@ func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
-	holdsToken := newError(http.StatusBadRequest, TypeInvalidRequest, "The request contains your JupyterHub token; "+
+	holdsToken := newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The request contains your JupyterHub token; "+
 		"it was not sent. Remove the token from the messages and run the cell again.")
 	if token != "" && bytes.Contains(b, []byte(token)) {
 		return nil, nil, holdsToken
@@ -389,7 +393,7 @@ func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string)
 	}
 	out, err := cr.encode()
 	if err != nil {
-		return nil, nil, newError(http.StatusBadRequest, TypeInvalidRequest, "The request could not be re-encoded: "+err.Error())
+		return nil, nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The request could not be re-encoded: "+err.Error())
 	}
 	if token != "" && bytes.Contains(out, []byte(token)) { // written with \u escapes in the body
 		return nil, nil, holdsToken
@@ -508,11 +512,12 @@ func (r *Relay) endCopy(err error, req *http.Request, ex *exchange) {
 
 // finish records the usage of ex and logs it.
 func (r *Relay) finish(ex *exchange) {
-	o := Outcome{Failed: ex.outcome != "" || ex.status != http.StatusOK || ex.scan.errors > 0}
+	o := requestOutcome{Failed: ex.outcome != "" || ex.status != http.StatusOK || ex.scan.errors > 0}
 	how := "no answer"
 	switch {
 	case ex.scan.usage != nil:
-		o.PromptTokens, o.CompletionTokens, o.TotalTokens = ex.scan.usage.PromptTokens, ex.scan.usage.CompletionTokens, ex.scan.usage.TotalTokens
+		u := ex.scan.usage
+		o.PromptTokens, o.CompletionTokens, o.TotalTokens = int64(u.PromptTokens), int64(u.CompletionTokens), int64(u.TotalTokens)
 		how = "usage"
 	case ex.status == http.StatusOK:
 		o.PromptTokens, o.CompletionTokens, o.Estimated = ex.prompt, ex.scan.deltas, true
@@ -521,7 +526,7 @@ func (r *Relay) finish(ex *exchange) {
 	}
 	r.usage.Finish(ex.student, ex.began, o)
 	if ex.scan.answer != nil && ex.status != 0 {
-		err := r.usage.StoreTranscript(Transcript{Time: ex.began, Student: ex.student, Model: ex.model,
+		err := r.usage.StoreTranscript(transcript{Time: ex.began, Student: ex.student, Model: ex.model,
 			Messages: ex.messages, Answer: ex.scan.answer.String(), Status: ex.status})
 		if err != nil {
 			r.logf("class-relay: %v", err)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
@@ -83,7 +85,7 @@ func TestOfflineMaxTokensCapShortensAnswer(t *testing.T) {
 }
 
 func TestUsageEstimatedAndPersisted(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orComment, orContent1, orContent2, orFinish, orDone}})) // no usage chunk
+	up := newUpstream(t, play(fakeWire{parts: []string{orComment, orContent1, orContent2, orFinish, orDone}})) // no usage chunk
 	tr := startRelay(t, up, nil, Options{})
 	tr.chat(t, aliceToken, chatBody(true, ""))
 	tr.chat(t, bobToken, chatBody(true, ""))
@@ -102,7 +104,7 @@ func TestUsageEstimatedAndPersisted(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("usage file: %v %v", err, info)
 	}
-	u, err := OpenUsage(tr.cfg.StateDir, false, nil)
+	u, err := openUsage(tr.cfg.StateDir, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestDamagedUsageFileMovedAside(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, UsageFile), []byte("{not json"), 0o600)
 	var log hubtest.SyncBuffer
-	u, err := OpenUsage(dir, false, log.Logf)
+	u, err := openUsage(dir, false, log.Logf)
 	if err != nil || len(u.Snapshot().Students) != 0 {
 		t.Fatalf("%v", err)
 	}
@@ -134,7 +136,7 @@ func TestDamagedUsageFileMovedAside(t *testing.T) {
 }
 
 func TestTranscriptsOnlyWhenOn(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orContent1, orContent2, orFinish, orDone}}))
+	up := newUpstream(t, play(fakeWire{parts: []string{orContent1, orContent2, orFinish, orDone}}))
 	tr := startRelay(t, up, func(c *Config) { c.StoreTranscripts = true }, Options{})
 	tr.chat(t, aliceToken, chatBody(true, ""))
 	files, _ := filepath.Glob(filepath.Join(tr.cfg.StateDir, "transcripts", "*", "alice.jsonl"))
@@ -142,7 +144,7 @@ func TestTranscriptsOnlyWhenOn(t *testing.T) {
 		t.Fatalf("transcripts: %v", files)
 	}
 	b, _ := os.ReadFile(files[0])
-	var rec Transcript
+	var rec transcript
 	if err := json.Unmarshal(b, &rec); err != nil || rec.Answer != "Feed your **Bankhar** twice a day." ||
 		!strings.Contains(string(rec.Messages), "How often?") || rec.Student != "alice" {
 		t.Errorf("transcript %s (%v)", b, err)
@@ -169,7 +171,7 @@ func TestSafeName(t *testing.T) {
 }
 
 func TestNoSecretsInLogsOrAnswers(t *testing.T) {
-	cases := []wire{
+	cases := []fakeWire{
 		{parts: []string{orComment, orContent1, orFinish, orUsage, orDone}},
 		{status: 401, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"User not found.","code":401}}`}},
 		{status: 500, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"Internal Server Error","code":500}}`}},
@@ -206,10 +208,10 @@ func TestNoSecretsInLogsOrAnswers(t *testing.T) {
 	for _, r := range up.requests() {
 		noSecrets(t, "upstream request", strings.ReplaceAll(fmt.Sprint(r.header)+string(r.body), teacherKey, ""))
 	}
-	if got := fmt.Sprintf("%v %s %+v %#v", Secret(teacherKey), Secret(teacherKey), struct{ K Secret }{teacherKey}, Secret(teacherKey)); strings.Contains(got, teacherKey) {
+	if got := fmt.Sprintf("%v %s %+v %#v", hub.Secret(teacherKey), hub.Secret(teacherKey), struct{ K hub.Secret }{teacherKey}, hub.Secret(teacherKey)); strings.Contains(got, teacherKey) {
 		t.Errorf("a Secret printed its value: %s", got)
 	}
-	if b, _ := json.Marshal(Secret(teacherKey)); strings.Contains(string(b), teacherKey) {
+	if b, _ := json.Marshal(hub.Secret(teacherKey)); strings.Contains(string(b), teacherKey) {
 		t.Errorf("a Secret marshalled its value: %s", b)
 	}
 }

@@ -11,13 +11,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// WaitingComment returns the SSE comment a waiting stream gets, with the
-// blank line that ends it: ": waiting for a free turn, N ahead\n\n".
-func WaitingComment(ahead int) []byte {
-	return fmt.Appendf(nil, ": waiting for a free turn, %d ahead\n\n", ahead)
-}
+	"github.com/k12notebooks/golessons/classapi"
+	"github.com/k12notebooks/golessons/internal/wire"
+)
 
 // maxSSELine bounds the part of one line the usage scanner keeps; longer
 // lines still pass through, unscanned.
@@ -83,13 +80,6 @@ func isEventStream(h http.Header) bool {
 	return mt == "text/event-stream"
 }
 
-// upstreamUsage is the usage object of an upstream answer.
-type upstreamUsage struct {
-	PromptTokens     int64 `json:"prompt_tokens"`
-	CompletionTokens int64 `json:"completion_tokens"`
-	TotalTokens      int64 `json:"total_tokens"`
-}
-
 // sseScan watches a stream passing through for what usage needs: the usage
 // chunk, [DONE], error events, and a count of delta events (the estimate of
 // completion tokens when no usage comes: providers send about one token per
@@ -99,7 +89,7 @@ type sseScan struct {
 	skip    bool // the current line is too long to scan
 
 	deltas int64
-	usage  *upstreamUsage
+	usage  *wire.Usage
 	done   bool
 	finish bool
 	errors int
@@ -154,13 +144,9 @@ func (s *sseScan) line(l []byte) {
 	if !bytes.Contains(payload, []byte(`"usage"`)) && s.answer == nil {
 		return
 	}
-	var c struct {
-		Usage   *upstreamUsage `json:"usage"`
-		Choices []struct {
-			Delta struct {
-				Content string `json:"content"`
-			} `json:"delta"`
-		} `json:"choices"`
+	var c struct { // wire.Chunk's parts, so that odd other fields do not matter
+		Usage   *wire.Usage        `json:"usage"`
+		Choices []wire.ChunkChoice `json:"choices"`
 	}
 	if json.Unmarshal(payload, &c) != nil {
 		return
@@ -175,14 +161,10 @@ func (s *sseScan) line(l []byte) {
 
 // scanCompletion reads the usage and answer of a non-streamed answer.
 func scanCompletion(body []byte, s *sseScan) {
-	var c struct {
-		Usage   *upstreamUsage `json:"usage"`
-		Choices []struct {
-			Message struct {
-				Content string `json:"content"`
-			} `json:"message"`
-		} `json:"choices"`
-		Error json.RawMessage `json:"error"`
+	var c struct { // wire.Completion's parts, and an error
+		Usage   *wire.Usage             `json:"usage"`
+		Choices []wire.CompletionChoice `json:"choices"`
+		Error   json.RawMessage         `json:"error"`
 	}
 	if json.Unmarshal(body, &c) != nil {
 		return
@@ -217,14 +199,14 @@ func (r *Relay) errorEvent(resp *http.Response) []byte {
 	if t := strings.TrimSpace(string(body)); t != "" && !strings.HasPrefix(t, "<") && len(t) <= 200 {
 		msg += ": " + t
 	}
-	return newError(resp.StatusCode, TypeUpstream, msg+". Try again in a minute.").event()
+	return newError(resp.StatusCode, classapi.TypeUpstream, msg+". Try again in a minute.").event()
 }
 
 // waitTurn waits for t's turn. A stream gets its 200 headers at once and
 // waiting comments (see waitComments); a non-stream request just waits. It
 // returns whether headers were sent and whether the request may go on
 // (false: the student left or the wait timed out, and the answer is written).
-func (r *Relay) waitTurn(w http.ResponseWriter, req *http.Request, t *Ticket, ex *exchange) (early, ok bool) {
+func (r *Relay) waitTurn(w http.ResponseWriter, req *http.Request, t *ticket, ex *exchange) (early, ok bool) {
 	select {
 	case <-t.Ready():
 		return false, true
@@ -279,7 +261,7 @@ func (r *Relay) waitTurn(w http.ResponseWriter, req *http.Request, t *Ticket, ex
 type waitComments struct {
 	w     http.ResponseWriter
 	rc    *http.ResponseController
-	t     *Ticket
+	t     *ticket
 	gap   time.Duration
 	last  int
 	sent  time.Time
@@ -290,7 +272,7 @@ type waitComments struct {
 // send writes the comment for n ahead.
 func (c *waitComments) send(n int) error {
 	c.last, c.sent = n, time.Now()
-	return writeFlush(c.w, c.rc, WaitingComment(n))
+	return writeFlush(c.w, c.rc, classapi.WaitingComment(n))
 }
 
 // changed writes the new place now, or arms the timer when the last comment
@@ -332,7 +314,7 @@ func (c *waitComments) stop() {
 
 // queueTimeout answers a request that waited queue.max_wait for a turn.
 func (r *Relay) queueTimeout(w http.ResponseWriter, ex *exchange) {
-	e := limitError(&LimitError{Type: TypeQueueTimeout, RetryAfter: time.Minute, Message: fmt.Sprintf(
+	e := limitError(&limitRefusal{Type: classapi.TypeQueueTimeout, RetryAfter: time.Minute, Message: fmt.Sprintf(
 		"The whole class is asking at once and your request waited %s without getting a turn. Wait a minute, then run the cell again.",
 		durationWords(r.cfg.Queue.MaxWait.D()))})
 	ex.status, ex.outcome = e.status, "queue timeout"

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // maxDepth bounds the nesting of objects and arrays in a request body: the
@@ -29,10 +31,10 @@ type strictReader struct {
 // UTF-8 (surrounding whitespace allowed, no byte-order mark), and returns
 // its members. Errors are 400 answers naming what is wrong.
 func readObject(body []byte) (map[string]any, *apiError) {
-	notObject := newError(http.StatusBadRequest, TypeInvalidRequest,
+	notObject := newError(http.StatusBadRequest, classapi.TypeInvalidRequest,
 		"The request body is not a JSON object (the class relay expects an OpenAI chat request).")
 	if !utf8.Valid(body) {
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest,
+		return nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest,
 			"The request body is not valid UTF-8 text (the class relay expects an OpenAI chat request in JSON).")
 	}
 	r := &strictReader{dec: json.NewDecoder(bytes.NewReader(body))}
@@ -46,7 +48,7 @@ func readObject(body []byte) (map[string]any, *apiError) {
 		return nil, aerr
 	}
 	if _, err := r.dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest,
+		return nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest,
 			"The request body has more after its JSON object; send exactly one JSON object.")
 	}
 	return obj, nil
@@ -69,7 +71,7 @@ func (r *strictReader) object(path string, depth int) (map[string]any, *apiError
 			return nil, syntaxError(nil)
 		}
 		if _, dup := m[key]; dup {
-			return nil, newError(http.StatusBadRequest, TypeFieldNotAllowed, fmt.Sprintf(
+			return nil, newError(http.StatusBadRequest, classapi.TypeFieldNotAllowed, fmt.Sprintf(
 				"The class relay does not send a request that has the field %q twice%s. Remove one of them.", key, inPath(path)))
 		}
 		v, aerr := r.value(joinPath(path, key), depth)
@@ -109,7 +111,7 @@ func (r *strictReader) value(path string, depth int) (any, *apiError) {
 		return tok, nil // string, json.Number, bool or nil
 	}
 	if depth+1 > maxDepth {
-		return nil, newError(http.StatusBadRequest, TypeInvalidRequest, fmt.Sprintf(
+		return nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, fmt.Sprintf(
 			"The request is nested too deeply (more than %d levels of objects and lists). Send a simpler request.", maxDepth))
 	}
 	switch d {
@@ -128,7 +130,7 @@ func syntaxError(err error) *apiError {
 	if errors.As(err, &se) {
 		msg += fmt.Sprintf(" (at byte %d: %s)", se.Offset, se.Error())
 	}
-	return newError(http.StatusBadRequest, TypeInvalidRequest, msg+". Send an OpenAI chat request.")
+	return newError(http.StatusBadRequest, classapi.TypeInvalidRequest, msg+". Send an OpenAI chat request.")
 }
 
 // joinPath names a member of the object at path: "model",

@@ -11,66 +11,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/k12notebooks/golessons/classapi"
 )
 
 // UsageFile is the name of the usage file in the state directory.
 const UsageFile = "usage.json"
 
-// dayLayout is the key of a day in UsageDoc, in the relay's local time.
-const dayLayout = "2006-01-02"
-
-// UsageDoc is the usage file and the answer of GET /usage.
-type UsageDoc struct {
-	// Version is the format version, 1.
-	Version int `json:"version"`
-	// Updated is when the document was last changed.
-	Updated time.Time `json:"updated"`
-	// Students maps hub user names to their usage.
-	Students map[string]*StudentUsage `json:"students"`
-}
-
-// Counts are the numbers kept per student, in total and per day.
-type Counts struct {
-	// Requests counts requests admitted by the limits.
-	Requests int64 `json:"requests"`
-	// Limited counts requests refused by a per-student limit.
-	Limited int64 `json:"limited"`
-	// Errors counts admitted requests that did not end with an answer
-	// (upstream error, queue timeout, stream cut, client gone).
-	Errors int64 `json:"errors"`
-	// PromptTokens, CompletionTokens and TotalTokens add up the usage the
-	// upstream reported, or the relay's estimate when it reported none.
-	PromptTokens int64 `json:"prompt_tokens"`
-	// CompletionTokens: see PromptTokens.
-	CompletionTokens int64 `json:"completion_tokens"`
-	// TotalTokens: see PromptTokens.
-	TotalTokens int64 `json:"total_tokens"`
-	// Estimated counts requests whose tokens were estimated.
-	Estimated int64 `json:"estimated_requests"`
-}
-
-// DayUsage is one student's usage on one day.
-type DayUsage struct {
-	// First is the time of the day's first request.
-	First time.Time `json:"first"`
-	// Last is the time of the day's last request.
-	Last time.Time `json:"last"`
-	Counts
-}
-
-// StudentUsage is one student's usage.
-type StudentUsage struct {
-	// First is the time of the student's first request.
-	First time.Time `json:"first"`
-	// Last is the time of the student's last request.
-	Last time.Time `json:"last"`
-	Counts
-	// Days maps "2006-01-02" (the relay's local date) to that day's usage.
-	Days map[string]*DayUsage `json:"days"`
-}
-
-// Outcome is what one request used, for Usage.Finish.
-type Outcome struct {
+// requestOutcome is what one request used, for Usage.Finish.
+type requestOutcome struct {
 	// PromptTokens, CompletionTokens and TotalTokens are the usage.
 	PromptTokens, CompletionTokens, TotalTokens int64
 	// Estimated is true when the upstream sent no usage.
@@ -79,27 +28,27 @@ type Outcome struct {
 	Failed bool
 }
 
-// Usage records per-student usage and persists it to a JSON file. Its
+// usageStore records per-student usage and persists it to a JSON file. Its
 // methods are safe for concurrent use.
-type Usage struct {
+type usageStore struct {
 	path        string // "" keeps usage in memory only
 	transcripts string // "" stores no transcripts
 	logf        func(string, ...any)
 
 	mu    sync.Mutex
-	doc   UsageDoc
+	doc   classapi.UsageDoc
 	dirty bool
 }
 
-// OpenUsage loads the usage file in dir (creating dir, mode 0700), or starts
+// openUsage loads the usage file in dir (creating dir, mode 0700), or starts
 // empty. A damaged file is moved aside to usage.json.damaged-<time> and
 // reported through logf, so a class is not stopped by it. With transcripts
 // set, Transcript appends to dir/transcripts/. dir "" keeps usage in memory.
-func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage, error) {
+func openUsage(dir string, transcripts bool, logf func(string, ...any)) (*usageStore, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	u := &Usage{logf: logf, doc: UsageDoc{Version: 1, Students: map[string]*StudentUsage{}}}
+	u := &usageStore{logf: logf, doc: classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{}}}
 	if dir == "" {
 		return u, nil
 	}
@@ -117,7 +66,7 @@ func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage,
 	case err != nil:
 		return nil, fmt.Errorf("cannot read the usage file: %w", err)
 	}
-	var doc UsageDoc
+	var doc classapi.UsageDoc
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Students == nil {
 		aside := u.path + ".damaged-" + time.Now().Format("20060102-150405")
 		if rerr := os.Rename(u.path, aside); rerr != nil {
@@ -133,16 +82,16 @@ func OpenUsage(dir string, transcripts bool, logf func(string, ...any)) (*Usage,
 
 // day returns the day record of student for t, creating both; the caller
 // holds u.mu.
-func (u *Usage) day(student string, t time.Time) (*StudentUsage, *DayUsage) {
+func (u *usageStore) day(student string, t time.Time) (*classapi.StudentUsage, *classapi.DayUsage) {
 	s := u.doc.Students[student]
 	if s == nil {
-		s = &StudentUsage{First: t, Days: map[string]*DayUsage{}}
+		s = &classapi.StudentUsage{First: t, Days: map[string]*classapi.DayUsage{}}
 		u.doc.Students[student] = s
 	}
-	key := t.Format(dayLayout)
+	key := t.Format(classapi.DayLayout)
 	d := s.Days[key]
 	if d == nil {
-		d = &DayUsage{First: t}
+		d = &classapi.DayUsage{First: t}
 		s.Days[key] = d
 	}
 	s.Last, d.Last = t, t
@@ -151,7 +100,7 @@ func (u *Usage) day(student string, t time.Time) (*StudentUsage, *DayUsage) {
 }
 
 // Begin counts an admitted request.
-func (u *Usage) Begin(student string, t time.Time) {
+func (u *usageStore) Begin(student string, t time.Time) {
 	u.mu.Lock()
 	s, d := u.day(student, t)
 	s.Requests++
@@ -160,7 +109,7 @@ func (u *Usage) Begin(student string, t time.Time) {
 }
 
 // Limited counts a request refused by a per-student limit.
-func (u *Usage) Limited(student string, t time.Time) {
+func (u *usageStore) Limited(student string, t time.Time) {
 	u.mu.Lock()
 	s, d := u.day(student, t)
 	s.Limited++
@@ -169,11 +118,11 @@ func (u *Usage) Limited(student string, t time.Time) {
 }
 
 // RequestsOn returns how many requests student made on t's day.
-func (u *Usage) RequestsOn(student string, t time.Time) int {
+func (u *usageStore) RequestsOn(student string, t time.Time) int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if s := u.doc.Students[student]; s != nil {
-		if d := s.Days[t.Format(dayLayout)]; d != nil {
+		if d := s.Days[t.Format(classapi.DayLayout)]; d != nil {
 			return int(d.Requests)
 		}
 	}
@@ -181,11 +130,11 @@ func (u *Usage) RequestsOn(student string, t time.Time) int {
 }
 
 // Finish adds what a request begun at began used.
-func (u *Usage) Finish(student string, began time.Time, o Outcome) {
+func (u *usageStore) Finish(student string, began time.Time, o requestOutcome) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	s, d := u.day(student, began)
-	for _, c := range []*Counts{&s.Counts, &d.Counts} {
+	for _, c := range []*classapi.Counts{&s.Counts, &d.Counts} {
 		c.PromptTokens += o.PromptTokens
 		c.CompletionTokens += o.CompletionTokens
 		c.TotalTokens += o.TotalTokens
@@ -199,20 +148,20 @@ func (u *Usage) Finish(student string, began time.Time, o Outcome) {
 }
 
 // Snapshot returns a deep copy of the usage document.
-func (u *Usage) Snapshot() UsageDoc {
+func (u *usageStore) Snapshot() classapi.UsageDoc {
 	u.mu.Lock()
 	b, err := json.Marshal(u.doc)
 	u.mu.Unlock()
-	var doc UsageDoc
+	var doc classapi.UsageDoc
 	if err != nil || json.Unmarshal(b, &doc) != nil {
-		return UsageDoc{Version: 1, Students: map[string]*StudentUsage{}}
+		return classapi.UsageDoc{Version: 1, Students: map[string]*classapi.StudentUsage{}}
 	}
 	return doc
 }
 
 // Flush writes the usage file if it changed, atomically (a temporary file
 // renamed over the old one), mode 0600.
-func (u *Usage) Flush() error {
+func (u *usageStore) Flush() error {
 	u.mu.Lock()
 	if u.path == "" || !u.dirty {
 		u.mu.Unlock()
@@ -234,9 +183,9 @@ func (u *Usage) Flush() error {
 }
 
 // Run flushes every interval until ctx is done, then once more.
-func (u *Usage) Run(ctx context.Context, interval time.Duration) {
+func (u *usageStore) Run(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
-		interval = DefaultUsageFlush
+		interval = defaultUsageFlush
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -289,8 +238,8 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// Transcript is one stored exchange, written only with store_transcripts on.
-type Transcript struct {
+// transcript is one stored exchange, written only with store_transcripts on.
+type transcript struct {
 	// Time is when the request came.
 	Time time.Time `json:"time"`
 	// Student is the hub user name.
@@ -307,11 +256,11 @@ type Transcript struct {
 
 // StoreTranscript appends t to transcripts/<day>/<student>.jsonl (mode
 // 0600) when transcripts are on; otherwise it does nothing.
-func (u *Usage) StoreTranscript(t Transcript) error {
+func (u *usageStore) StoreTranscript(t transcript) error {
 	if u.transcripts == "" {
 		return nil
 	}
-	dir := filepath.Join(u.transcripts, t.Time.Format(dayLayout))
+	dir := filepath.Join(u.transcripts, t.Time.Format(classapi.DayLayout))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("cannot store a transcript: %w", err)
 	}

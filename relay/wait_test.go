@@ -11,15 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
+
 	"github.com/sashabaranov/go-openai"
 )
 
 func TestWaitingCommentFormat(t *testing.T) {
 	re := regexp.MustCompile(`^: waiting for a free turn, ([0-9]+) ahead$`)
 	for n, want := range map[int]string{0: ": waiting for a free turn, 0 ahead\n\n", 12: ": waiting for a free turn, 12 ahead\n\n"} {
-		got := string(WaitingComment(n))
+		got := string(classapi.WaitingComment(n))
 		if got != want {
-			t.Errorf("WaitingComment(%d) = %q, want %q", n, got, want)
+			t.Errorf("classapi.WaitingComment(%d) = %q, want %q", n, got, want)
 		}
 		if !re.MatchString(strings.TrimSuffix(got, "\n\n")) {
 			t.Errorf("%q does not match the documented pattern", got)
@@ -79,8 +81,8 @@ func (s *streamReader) rest() string {
 
 func TestWaitingStreams(t *testing.T) {
 	answer := orComment + orContent1 + orFinish + orUsage + orDone
-	up := newUpstream(t, play(wire{parts: []string{answer}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = Duration(time.Hour) }, Options{Gate: &manualGate{}})
+	up := newUpstream(t, play(fakeWire{parts: []string{answer}}))
+	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(time.Hour) }, Options{gate: &manualGate{}})
 	tr.commentGap = 0
 	ctx := context.Background()
 
@@ -128,8 +130,8 @@ func TestWaitingStreams(t *testing.T) {
 }
 
 func TestWaitingCommentsThrottled(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = Duration(time.Hour) }, Options{Gate: &manualGate{}})
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
+	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(time.Hour) }, Options{gate: &manualGate{}})
 	tr.commentGap = 150 * time.Millisecond
 	ctx := context.Background()
 	a1 := tr.open(t, ctx, aliceToken, true)
@@ -146,8 +148,8 @@ func TestWaitingCommentsThrottled(t *testing.T) {
 }
 
 func TestWaitingKeepAlive(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = Duration(20 * time.Millisecond) }, Options{Gate: &manualGate{}})
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
+	tr := startRelay(t, up, func(c *Config) { c.Queue.KeepAlive = classapi.Duration(20 * time.Millisecond) }, Options{gate: &manualGate{}})
 	s := tr.open(t, context.Background(), aliceToken, true)
 	for i := 0; i < 3; i++ {
 		s.expect(": waiting for a free turn, 0 ahead\n\n")
@@ -161,20 +163,20 @@ func TestWaitingKeepAlive(t *testing.T) {
 
 func TestErrorAfterWait(t *testing.T) {
 	for name, c := range map[string]struct {
-		w    wire
+		w    fakeWire
 		want string
 	}{
-		"JSON error": {wire{status: 429, header: map[string]string{"Content-Type": "application/json", "Retry-After": "1"},
+		"JSON error": {fakeWire{status: 429, header: map[string]string{"Content-Type": "application/json", "Retry-After": "1"},
 			parts: []string{"{\n  \"error\": {\"message\": \"Rate limit exceeded: free-models-per-min.\", \"code\": 429}\n}"}},
 			`data: {"error":{"message":"Rate limit exceeded: free-models-per-min.","code":429}}` + "\n\n"},
-		"HTML page": {wire{status: 502, header: map[string]string{"Content-Type": "text/html"}, parts: []string{"<html>bad gateway</html>"}},
+		"HTML page": {fakeWire{status: 502, header: map[string]string{"Content-Type": "text/html"}, parts: []string{"<html>bad gateway</html>"}},
 			`data: {"error":{"message":"The AI provider (127.0.0.1:PORT) answered with status 502. Try again in a minute.","type":"upstream_error","code":502}}` + "\n\n"},
-		"teacher key refused": {wire{status: 401, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"User not found.","code":401}}`}},
+		"teacher key refused": {fakeWire{status: 401, header: map[string]string{"Content-Type": "application/json"}, parts: []string{`{"error":{"message":"User not found.","code":401}}`}},
 			`"type":"upstream_key_refused","code":502}}` + "\n\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			up := newUpstream(t, play(c.w))
-			tr := startRelay(t, up, nil, Options{Gate: &manualGate{}})
+			tr := startRelay(t, up, nil, Options{gate: &manualGate{}})
 			s := tr.open(t, context.Background(), aliceToken, true)
 			s.expect(": waiting for a free turn, 0 ahead\n\n")
 			allow(tr.queue, 1)
@@ -188,10 +190,10 @@ func TestErrorAfterWait(t *testing.T) {
 }
 
 func TestQueueTimeout(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWait = Duration(50 * time.Millisecond) }, Options{Gate: &manualGate{}})
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
+	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWait = classapi.Duration(50 * time.Millisecond) }, Options{gate: &manualGate{}})
 	resp, body := tr.chat(t, aliceToken, chatBody(false, ""))
-	if e := errorOf(t, body); resp.StatusCode != 429 || e.Type != TypeQueueTimeout || resp.Header.Get("Retry-After") != "60" ||
+	if e := errorOf(t, body); resp.StatusCode != 429 || e.Type != classapi.TypeQueueTimeout || resp.Header.Get("Retry-After") != "60" ||
 		!strings.Contains(e.Message, "Wait a minute") {
 		t.Errorf("non-stream: %d %+v %v", resp.StatusCode, e, resp.Header)
 	}
@@ -207,18 +209,18 @@ func TestQueueTimeout(t *testing.T) {
 }
 
 func TestQueueFullAnswer(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
-	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWaiting = 1 }, Options{Gate: &manualGate{}})
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
+	tr := startRelay(t, up, func(c *Config) { c.Queue.MaxWaiting = 1 }, Options{gate: &manualGate{}})
 	tr.open(t, context.Background(), aliceToken, true).expect(": waiting for a free turn, 0 ahead\n\n")
 	resp, body := tr.chat(t, bobToken, chatBody(true, ""))
-	if resp.StatusCode != 429 || errorOf(t, body).Type != TypeQueueFull {
+	if resp.StatusCode != 429 || errorOf(t, body).Type != classapi.TypeQueueFull {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 }
 
 func TestCancelWhileWaiting(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orDone}}))
-	tr := startRelay(t, up, nil, Options{Gate: &manualGate{}})
+	up := newUpstream(t, play(fakeWire{parts: []string{orDone}}))
+	tr := startRelay(t, up, nil, Options{gate: &manualGate{}})
 	// A stream: the student stops after the first waiting comment.
 	ctx, cancel := context.WithCancel(context.Background())
 	s := tr.open(t, ctx, aliceToken, true)
@@ -255,8 +257,8 @@ func TestCancelWhileWaiting(t *testing.T) {
 }
 
 func TestGoOpenAIThroughWaitingStream(t *testing.T) {
-	up := newUpstream(t, play(wire{parts: []string{orComment, orReasoning, orContent1, orContent2, orFinish, orUsage, orDone}}))
-	tr := startRelay(t, up, nil, Options{Gate: &manualGate{}})
+	up := newUpstream(t, play(fakeWire{parts: []string{orComment, orReasoning, orContent1, orContent2, orFinish, orUsage, orDone}}))
+	tr := startRelay(t, up, nil, Options{gate: &manualGate{}})
 	cfg := openai.DefaultConfig(aliceToken)
 	cfg.BaseURL = tr.base
 	client := openai.NewClientWithConfig(cfg)

@@ -138,7 +138,7 @@ def test_the_key_secret_is_referenced_by_the_relay_only(values, relay_objs):
     # ... and it is the variable the relay reads (no key file).
     cfg = relay_config(relay_objs)
     assert cfg["upstream"]["key_env"] == "OPENROUTER_API_KEY"
-    assert cfg["upstream"]["key_file"] == ""
+    assert cfg["upstream"].get("key_file", "") == ""
     # The only other Secret the relay's pod reads is its own hub token.
     assert env["JUPYTERHUB_API_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "hub", "key": "hub.services.class-relay.apiToken"}
     assert [k for k in relay_objs if k["kind"] == "Secret"] == [], "the key's Secret is made by hand, never in a file"

@@ -25,8 +25,10 @@
 //	-check           check the config and the key, say what the relay would do, and exit
 //	-print-config    print the default config as JSON and exit
 //
-// relay.example.json, beside this file, is a config that sets every field;
-// the relay package documentation describes each and its default.
+// relay.example.json, beside this file, is a config with what a class
+// typically sets; fields left out keep their defaults, which -print-config
+// prints (each is written once, in package relay or classapi). The relay
+// package documentation describes every field.
 //
 // The key comes from upstream.key_file (mode 0600) or the variable named by
 // upstream.key_env (OPENROUTER_API_KEY); with neither, the offline sample
@@ -40,6 +42,8 @@ import (
 	"log"
 	"os"
 	"time"
+
+	"github.com/k12notebooks/golessons/internal/hub"
 
 	"github.com/k12notebooks/golessons/internal/serve"
 	"github.com/k12notebooks/golessons/relay"
@@ -105,7 +109,7 @@ func setup(file, listen string, stderr io.Writer) (*relay.Relay, relay.Config, e
 		return nil, cfg, err
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
-	hubToken := relay.Secret(os.Getenv(relay.EnvHubToken))
+	hubToken := hub.Secret(os.Getenv(relay.EnvHubToken))
 	if hubToken == "" {
 		logger.Printf("class-relay: %s is not set; admins are then recognised only by the hub's /user answer", relay.EnvHubToken)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/k12notebooks/golessons/classapi"
 	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/relay"
 )
@@ -132,7 +133,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Upstream.KeyFile == "" || cfg.Prefix != "/services/class-relay/" || cfg.Student.MaxTokens != 2048 {
+	if cfg.Upstream.KeyFile == "" || cfg.Prefix != "/services/class-relay/" || cfg.Student.MaxTokens != classapi.DefaultMaxTokens || cfg.Student.RequestsPerDay != 50 {
 		t.Errorf("example config: %+v", cfg)
 	}
 }

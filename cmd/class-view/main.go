@@ -45,9 +45,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/k12notebooks/golessons/internal/hub"
+
 	"github.com/k12notebooks/golessons/classview"
 	"github.com/k12notebooks/golessons/internal/serve"
-	"github.com/k12notebooks/golessons/relay"
 )
 
 func main() {
@@ -78,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Listen = *listen
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
-	srv, err := classview.New(cfg, classview.Options{HubToken: relay.Secret(os.Getenv(classview.EnvAPIToken)), Logf: logger.Printf})
+	srv, err := classview.New(cfg, classview.Options{HubToken: hub.Secret(os.Getenv(classview.EnvAPIToken)), Logf: logger.Printf})
 	if err != nil {
 		fmt.Fprintf(stderr, "class-view: %v\n", err)
 		return 1

@@ -9,21 +9,25 @@
 //
 // Flags:
 //
-//	-addr 127.0.0.1:8808   address to listen on
-//	-rate 40               tokens per second (negative: no pauses)
-//	-think 600ms           pause before the first token, with keep-alive comments
-//	-require-key KEY       accept only this API key (default: any or none)
-//	-answer-file FILE      stream the text of FILE as the answer to every question
-//	-reasoning-file FILE   stream the text of FILE as the reasoning
-//	-bench                 bench mode: numbered, time-stamped tokens
-//	-tokens 500            number of tokens in bench mode
-//	-quiet                 do not log requests
+//		-addr 127.0.0.1:8808   address to listen on
+//		-rate 40               tokens per second (negative: no pauses)
+//		-think 600ms           pause before the first token, with keep-alive comments
+//		-require-key KEY       accept only this API key (default: any or none)
+//		-answer-file FILE      stream the text of FILE as the answer to every question
+//		-reasoning-file FILE   stream the text of FILE as the reasoning
+//		-bench                 bench mode: numbered, time-stamped tokens
+//		-tokens 500            number of tokens in bench mode
+//		-quiet                 do not log requests
+//		-print-bench           print bench mode's token format as JSON and exit
+//	                        ({"paragraph": offline.BenchParagraph, "pattern": offline.BenchPattern};
+//	                        bench/measure.py reads it)
 //
 // It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -49,6 +53,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	f, exit, ok := parseFlags(args, stderr)
 	if !ok {
 		return exit
+	}
+	if f.printBench {
+		b, _ := json.Marshal(map[string]any{"paragraph": offline.BenchParagraph, "pattern": offline.BenchPattern})
+		fmt.Fprintf(stdout, "%s\n", b)
+		return 0
 	}
 	if err := f.readTexts(); err != nil {
 		fmt.Fprintf(stderr, "offline-provider: %v\n", err)
@@ -83,6 +92,7 @@ type flags struct {
 	think                     time.Duration // as given; opts.ThinkTime is -1 for none
 	answerFile, reasoningFile string
 	quiet                     bool
+	printBench                bool
 }
 
 // parseFlags reads the command line; when ok is false, exit is the exit
@@ -99,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (f flags, exit int, ok bool) {
 	fl.BoolVar(&f.opts.Bench, "bench", false, "bench mode: tokens carry a sequence number and their send time")
 	fl.IntVar(&f.opts.Tokens, "tokens", offline.DefaultBenchTokens, "number of tokens in bench mode")
 	fl.BoolVar(&f.quiet, "quiet", false, "do not log requests")
+	fl.BoolVar(&f.printBench, "print-bench", false, "print bench mode's token format (paragraph, pattern) as JSON and exit")
 	if exit, ok := serve.Parse(fl, args); !ok {
 		return f, exit, false
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/k12notebooks/golessons/internal/hubtest"
+	"github.com/k12notebooks/golessons/offline"
 )
 
 func TestRunServesAndStops(t *testing.T) {
@@ -55,5 +57,19 @@ func TestRunUsageErrors(t *testing.T) {
 	if code := run([]string{"-answer-file", filepath.Join(t.TempDir(), "missing")}, io.Discard, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "cannot read the text to stream") {
 		t.Errorf("missing answer file: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestPrintBench(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"-print-bench"}, &out, io.Discard); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var got struct {
+		Paragraph int    `json:"paragraph"`
+		Pattern   string `json:"pattern"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Paragraph != offline.BenchParagraph || got.Pattern != offline.BenchPattern {
+		t.Errorf("-print-bench printed %q (%v)", out.String(), err)
 	}
 }

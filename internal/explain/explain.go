@@ -19,6 +19,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/k12notebooks/golessons/classapi"
 	"github.com/k12notebooks/golessons/internal/connect"
 	"github.com/k12notebooks/golessons/internal/sse"
 )
@@ -421,30 +422,30 @@ func explainRelay(r *errorRecord) string {
 	reason := quoteReason(r.message, "")
 	wait := waitAdvice(r.wait(now()), "wait a minute and run the cell again")
 	switch r.typ {
-	case "invalid_hub_token":
+	case classapi.TypeAuth:
 		return fmt.Sprintf("The class relay did not recognise your login (401: %s). Restart your server "+
 			"(File → Hub Control Panel → Stop My Server, then Start My Server) and run the cells again; "+
 			"if it keeps happening, tell your teacher.", reason)
-	case "hub_unavailable":
+	case classapi.TypeHubDown:
 		return fmt.Sprintf("The class relay cannot check logins right now (503: %s). It is not your code: %s.", reason, wait)
-	case "requests_per_minute", "concurrent_streams":
+	case classapi.TypePerMinute, classapi.TypeConcurrent:
 		return fmt.Sprintf("You have sent many requests in a short time, more than your class allows (429: %s): %s.", reason, wait)
-	case "requests_per_day":
+	case classapi.TypePerDay:
 		when := "tomorrow"
 		if !r.resetAt.IsZero() {
 			when = fmt.Sprintf("at %s (%s)", r.resetAt.Local().Format("15:04"), inDuration(r.resetAt.Sub(now())))
 		}
 		return fmt.Sprintf("You have used all of today's requests for your class (429: %s). You can ask again %s, "+
 			"or ask your teacher.", reason, when)
-	case "queue_timeout", "queue_full":
+	case classapi.TypeQueueTimeout, classapi.TypeQueueFull:
 		return fmt.Sprintf("Your whole class is asking at once, and no turn came free in time (429: %s): %s.", reason, wait)
-	case "field_not_allowed":
+	case classapi.TypeFieldNotAllowed:
 		return fmt.Sprintf("The class relay did not send this request to the AI (400: %s). Change the request in "+
 			"the cell as it says, then run the cell again.", reason)
-	case "model_not_allowed":
+	case classapi.TypeModelNotAllowed:
 		return fmt.Sprintf("This model is not available in your class (400: %s). Put MODEL back to the lesson's "+
 			"model, run that cell and this one again.", reason)
-	case "upstream_key_refused":
+	case classapi.TypeUpstreamKey:
 		return fmt.Sprintf("The AI provider refused your teacher's key (%s). It is not your code: tell your teacher.", reason)
 	}
 	return ""

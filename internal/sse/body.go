@@ -12,6 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/k12notebooks/golessons/classapi"
+	"github.com/k12notebooks/golessons/internal/wire"
 )
 
 // maxSSELine bounds the memory one server-sent line or event may take.
@@ -173,7 +176,7 @@ func (b *Body) processLine(line []byte) {
 	if line[0] == ':' {
 		// A comment, e.g. ": OPENROUTER PROCESSING", or the class relay's
 		// place in its queue.
-		if n := parseWaiting(line); n >= 0 && b.Wait != nil {
+		if n := classapi.ParseWaiting(line); n >= 0 && b.Wait != nil {
 			b.waiting = true
 			b.Wait.Ahead(n)
 		}
@@ -408,13 +411,13 @@ func chunkHasText(choices json.RawMessage) bool {
 		return false
 	}
 	var cs []struct {
-		Delta rawDelta `json:"delta"`
+		Delta wire.Delta `json:"delta"`
 	}
 	if json.Unmarshal(choices, &cs) != nil {
 		return false
 	}
 	for _, c := range cs {
-		if c.Delta.Content != "" || c.Delta.reasoningText() != "" {
+		if c.Delta.Content != "" || c.Delta.ReasoningText() != "" {
 			return true
 		}
 	}
