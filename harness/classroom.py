@@ -285,6 +285,15 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
             self.log.close()
 
 
+def install(path, root=ROOT):
+    """classroom/install.sh into path (idempotent: a check when done); its seconds."""
+    t0 = time.time()
+    p = subprocess.run(["bash", os.path.join(root, "classroom", "install.sh"), path], cwd=root,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    return time.time() - t0
+
+
 # --- Processes and users. ---
 
 def pids_of(uid):

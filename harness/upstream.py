@@ -10,10 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeUpstream:
     """The provider, serving at self.url (…/v1) until stop(); self.auth and self.bodies are
-    what each request brought, in order."""
+    what each request brought, in order. A streamed answer comes in `pieces` pieces `gap`
+    seconds apart (the first one at once with first_at_once)."""
 
-    def __init__(self, answer, pieces=40, gap=0.15):
-        self.answer_text, self.pieces, self.gap = answer, pieces, gap
+    def __init__(self, answer, pieces=40, gap=0.15, first_at_once=False):
+        self.answer_text, self.pieces, self.gap, self.first_at_once = answer, pieces, gap, first_at_once
         self.bodies = []
         self.auth = []
         self.active = 0
@@ -79,8 +80,9 @@ class FakeUpstream:
                     self.wfile.flush()
 
                 chunk({"role": "assistant", "content": ""})
-                for p in pieces:
-                    time.sleep(up.gap)
+                for i, p in enumerate(pieces):
+                    if i or not up.first_at_once:  # first_at_once: the first token is the server's own time
+                        time.sleep(up.gap)
                     if p:
                         chunk({"content": "".join(p)})
                 chunk({}, finish="stop")

@@ -38,10 +38,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import ROOT
 from harness.axe import run_axe
 from harness.upstream import FakeUpstream
-from harness.classroom import Hub, Kernel, Names, as_user, http, pids_of, proc_read, remove_stale_users, remove_users
+from harness.classroom import install, Hub, Kernel, Names, as_user, http, pids_of, proc_read, remove_stale_users, remove_users
 
 if os.geteuid() != 0:
     pytest.skip("the classroom attack tests need root: they create real Unix users (CI runs as root)",
@@ -177,9 +176,7 @@ def add_students(hub):
 @pytest.fixture(scope="module")
 def attack(artifacts):
     remove_stale_users(INSTALL, "a")
-    p = subprocess.run(["bash", os.path.join(ROOT, "classroom", "install.sh"), INSTALL], cwd=ROOT,
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    install(INSTALL)
     tmp = tempfile.mkdtemp(prefix="classroom-attack-")
     beacon = Beacon()
     upstream = FakeUpstream("FAKE-UPSTREAM answers.", pieces=3, gap=0.01)

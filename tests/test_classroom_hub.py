@@ -42,7 +42,7 @@ from conftest import ROOT
 from harness import lesson
 from harness.axe import run_axe
 from harness.upstream import FakeUpstream
-from harness.classroom import (TIMEOUT, Hub, Kernel, Names, as_user, http, pids_of, proc_read,  # noqa: F401
+from harness.classroom import (TIMEOUT, install, Hub, Kernel, Names, as_user, http, pids_of, proc_read,  # noqa: F401
                                remove_stale_users, remove_users, status_no_redirect)
 
 if os.geteuid() != 0:
@@ -95,11 +95,7 @@ def browser_harness():
 @pytest.fixture(scope="module")
 def classroom(artifacts):
     remove_stale_users(INSTALL, "t")
-    t0 = time.time()
-    p = subprocess.run(["bash", os.path.join(ROOT, "classroom", "install.sh"), INSTALL], cwd=ROOT,
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
-    install_s = time.time() - t0
+    install_s = install(INSTALL)
     tmp = tempfile.mkdtemp(prefix="classroom-test-")
     upstream = FakeUpstream(ANSWER, PIECES, PIECE_GAP)
     hub = None

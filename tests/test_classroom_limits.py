@@ -31,13 +31,13 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from conftest import ROOT
 from harness import lesson
-from harness.classroom import Hub, Kernel, Names, pids_of, proc_read, remove_stale_users, remove_users
+from harness.upstream import FakeUpstream
+from harness.classroom import install, Hub, Kernel, Names, pids_of, proc_read, remove_stale_users, remove_users
 
 sys.path.insert(0, os.path.join(ROOT, "classroom"))
 import limits as L  # noqa: E402
@@ -129,49 +129,6 @@ fmt.Printf("PID=%d\\nPARENT=%s\\nMEMORY_CGROUP=%s\\nOOM_SCORE_ADJ=%sCGROUP=\\n%s
 """
 
 
-# --- A fake AI provider: the answer in 10 pieces, 0.1 s apart, the first at once. ---
-
-class FakeUpstream:
-    def __init__(self):
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                body = json.dumps({"data": [{"id": "openai/gpt-oss-120b:free", "object": "model"}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self):
-                req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                words = re.findall(r"\S+\s*", ANSWER)
-                for i in range(0, len(words), 2):
-                    c = {"id": "fake", "object": "chat.completion.chunk", "created": int(time.time()),
-                         "model": req.get("model", "m"),
-                         "choices": [{"index": 0, "delta": {"content": "".join(words[i:i + 2])}, "finish_reason": None}]}
-                    self.wfile.write(b"data: " + json.dumps(c).encode() + b"\n\n")
-                    self.wfile.flush()
-                    time.sleep(0.1)
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 # --- A process's cgroups, and their files. ---
 
 def cgroups_of(pid):
@@ -249,11 +206,9 @@ def process_of(name, needle):
 @pytest.fixture(scope="module")
 def hub(artifacts):
     remove_stale_users(INSTALL, "l")
-    p = subprocess.run(["bash", os.path.join(ROOT, "classroom", "install.sh"), INSTALL], cwd=ROOT,
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    install(INSTALL)
     tmp = tempfile.mkdtemp(prefix="classroom-limits-")
-    upstream = FakeUpstream()
+    upstream = FakeUpstream(ANSWER, pieces=len(ANSWER.split()) // 2, gap=0.1, first_at_once=True)
     h = None
     kernels = []
     try:
