@@ -155,8 +155,8 @@ gradebook: ## Summarise students' answers: make gradebook IN=folder-of-student-c
 	@test -n "$(IN)" || { echo "Say where the students' copies are: make gradebook IN=path/to/folder"; exit 1; }
 	$(GO) run ./cmd/gradebook -in $(IN) -out $(OUT) -questions notebooks
 
-provider: ## Run the offline sample provider on 127.0.0.1:8808 (for OPENAI_BASE_URL).
-	$(GO) run ./cmd/offline-provider
+provider: ## Run the offline sample provider on 127.0.0.1:8808 (for OPENAI_BASE_URL; PROVIDER_ARGS="-addr HOST:PORT").
+	$(GO) run ./cmd/offline-provider $(PROVIDER_ARGS)
 
 lock: ## Re-pin the Python tools after editing tools/requirements.in.
 	$(BIN)/python -m pip install -r tools/requirements.in

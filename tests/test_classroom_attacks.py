@@ -33,14 +33,18 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from harness.axe import run_axe
+from harness.classroom import (Hub, Kernel, Names, NoRedirect, as_user, http, install, pids_of, proc_read,
+                               remove_stale_users, remove_users)
 from harness.upstream import FakeUpstream
-from harness.classroom import install, Hub, Kernel, Names, as_user, http, pids_of, proc_read, remove_stale_users, remove_users
 
 if os.geteuid() != 0:
     pytest.skip("the classroom attack tests need root: they create real Unix users (CI runs as root)",
@@ -426,6 +430,36 @@ def test_signup_refuses_the_servers_own_accounts(attack):
                 assert status == 404, (name, status)
         finally:
             browser.close()
+
+
+def password_logs_in(hub, user, password):
+    """Whether the hub's login form takes user's password (a redirect away from the login)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    opener.open(hub.url + "/hub/login", timeout=30).read()
+    xsrf = next((c.value for c in jar if c.name == "_xsrf"), "")
+    req = urllib.request.Request(hub.url + "/hub/login", headers={"X-XSRFToken": xsrf},
+                                 data=urllib.parse.urlencode({"username": user, "password": password, "_xsrf": xsrf}).encode())
+    try:
+        with opener.open(req, timeout=30) as r:
+            code, location = r.status, r.headers.get("Location", "")
+    except urllib.error.HTTPError as e:
+        code, location = e.code, e.headers.get("Location", "")
+    return code == 302 and "/hub/login" not in location
+
+
+def test_a_forgotten_password_gets_a_new_card(attack):
+    """accounts.py reset NAME (README: a forgotten password): a new first-time password on a
+    new card; the old one no longer logs in, the new one does."""
+    hub, cy = attack["hub"], STUDENTS["c"]
+    old = attack["passwords"][cy]
+    hub.accounts("reset", cy, "--url", hub.url + "/")
+    cards = json.load(open(os.path.join(hub.state, "hub", "first-passwords.json")))
+    new = cards[cy]["password"]
+    assert new != old and new in open(os.path.join(hub.state, "hub", "login-cards.html")).read()
+    assert not password_logs_in(hub, cy, old)
+    assert password_logs_in(hub, cy, new)
+    attack["passwords"][cy] = new
 
 
 def test_state_files_are_private(attack):
