@@ -120,7 +120,7 @@ test-go: ## Go unit tests.
 
 test-notebook: setup ## Execute the lesson headless on the GoNB kernel (offline and against a local OpenRouter-format server).
 	$(call say,Notebook tests (nbclient on the GoNB kernel))
-	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py tests/test_secrets_notebook.py
+	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py tests/test_secrets_notebook.py tests/test_docs.py
 
 test-setup: setup ## The kernel as installed; from an empty Go module cache: make setup, then the lesson with GOPROXY=off; the browser finder.
 	$(call say,Setup tests (offline lesson from an empty module cache; finding a browser))
@@ -144,12 +144,13 @@ run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .
 	$(call say,Running $(LESSON) headless)
 	$(BIN)/python tools/run_notebook.py $(LESSON) $(BUILD)/run
 
-check: ## gofmt, go vet and validate every quiz question in notebooks/.
+check: ## gofmt, go vet, every quiz question in notebooks/, and the docs' links and commands.
 	$(call say,Checking formatting, vet and quizzes)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run ./cmd/quizcheck $(QUIZ_PATHS)
+	@$(PYTHON) tools/check_docs.py
 
 gradebook: ## Summarise students' answers: make gradebook IN=folder-of-student-copies [OUT=build/gradebook]
 	@test -n "$(IN)" || { echo "Say where the students' copies are: make gradebook IN=path/to/folder"; exit 1; }
@@ -186,7 +187,7 @@ bench-tiny: setup ## Check that the benchmark runs (tiny configuration, about 2 
 	$(call say,Benchmark check: tiny configuration)
 	@$(FIND_BROWSER) $(BIN)/python bench/run.py --tiny --out $(BUILD)/bench/tiny --report $(BUILD)/bench/tiny/BENCHMARKS.md
 
-# --- The classroom hub (JupyterHub for a class on one server; see README "For a school"). ---
+# --- The classroom hub (JupyterHub for a class on one server; see docs/admins/classroom.md). ---
 # As root, a class: students are Unix users; the shared read-only install is
 # CLASSROOM_DIR (/opt/golessons). Without root: demo mode in build/classroom, not for a class.
 CLASSROOM_DIR ?= $(if $(filter 0,$(shell id -u)),/opt/golessons,$(BUILD)/classroom)
@@ -217,7 +218,7 @@ test-classroom: setup $(AXE_JS) ## The classroom hub for real: JupyterHub, proxy
 	$(call say,Classroom hub test (JupyterHub + configurable-http-proxy + class relay, three students))
 	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_classroom_hub.py tests/test_classroom_attacks.py tests/test_bench_classroom.py tests/test_limits.py tests/test_classroom_limits.py
 
-# --- Beyond one server: Zero to JupyterHub on Kubernetes (deploy/, README "Beyond one server"). ---
+# --- Beyond one server: Zero to JupyterHub on Kubernetes (deploy/, docs/admins/kubernetes.md). ---
 test-deploy: setup ## The Kubernetes files' safety: no key in students' pods, relay registered and reachable, culler on, images pinned and made by make setup.
 	$(call say,Deploy tests (deploy/: Zero to JupyterHub values, class relay manifests, Dockerfile, start hook))
 	$(BIN)/python -m pytest -v tests/test_deploy.py

@@ -217,7 +217,7 @@ def sizing(res, cols):
 def slots_note(res, cols):
     a, b, k = cols["slots"], cols["no slots"], res["build_slots"]
     better_p95 = a["p95"] is not None and b["p95"] is not None and a["p95"] < b["p95"]
-    return [f"**The build slots** (opt-in: `CLASSROOM_BUILD_SLOTS`, tools/gonb-go/go, README \"The key and the "
+    return [f"**The build slots** (opt-in: `CLASSROOM_BUILD_SLOTS`, tools/gonb-go/go, docs/admins/classroom.md \"The key and the "
             f"limits\"), here at most {k} cell builds at once, waiting at most {res['build_wait']:g} s: first token "
             f"p50 {s(a['p50'])} with them against {s(b['p50'])} without, p95 {s(a['p95'])} against {s(b['p95'])}; "
             f"the most memory all students' processes used at once {mb(a['peak_class'])} against "

@@ -3,7 +3,7 @@
 classroom/start.sh sets the CLASSROOM_* variables below and starts the hub
 with this file; the teacher edits classroom/relay.json (the relay's limits)
 and, for anything else, classroom/local_config.py (read last, when it exists;
-e.g. the school's Google or Microsoft accounts, see the README).
+e.g. the school's Google or Microsoft accounts, see docs/admins/classroom.md).
 
 As root (a class): every student is a Unix user of their own (created from the
 class list by classroom/accounts.py, or here when the teacher approves a
@@ -30,7 +30,7 @@ HOME_BASE = os.environ.get("CLASSROOM_HOME_BASE", "/home")
 RELAY_PORT = int(os.environ.get("CLASSROOM_RELAY_PORT", "10101"))
 LESSON = os.environ.get("CLASSROOM_LESSON", "openai-streaming.ipynb")
 # Students' servers on subdomains of this address (wildcard DNS: *.hub.school.org): each
-# student's pages then have an origin of their own (README, "What is isolated").
+# student's pages then have an origin of their own (docs/admins/security.md, "What is isolated").
 SUBDOMAIN_HOST = os.environ.get("CLASSROOM_SUBDOMAIN_HOST", "")
 # Each student's Jupyter runtime folder (their kernels' sockets): a short path, because a
 # Unix socket's path has at most 107 bytes.
@@ -85,7 +85,7 @@ c.NativeAuthenticator.seconds_before_next_try = 60
 # server asks for a scope of the class's own, which each user holds for themselves only.
 # The teacher sees students' work in the class view instead. With subdomains
 # (CLASSROOM_SUBDOMAIN_HOST) each server has an origin of its own, and the teacher may
-# open them as JupyterHub allows (README, "What is isolated").
+# open them as JupyterHub allows (docs/admins/security.md, "What is isolated").
 OWN_SERVER_SCOPE = "custom:golessons:own-server"
 c.JupyterHub.custom_scopes = {
     OWN_SERVER_SCOPE: {"description": "Open one's own JupyterLab server (students' servers let in no one else)"},
@@ -152,7 +152,7 @@ student_env.update(
         "GOLESSONS_BUILD_SLOTS_DIR": os.path.join(DIR, "build-slots"),
         "GOLESSONS_BUILD_WAIT": os.environ.get("CLASSROOM_BUILD_WAIT", "10"),
         # The lessons' cell programs, pre-built by the install (read-only): a cell whose
-        # code is the lesson's is copied, not built (tools/gonb-go/go; README, "A class
+        # code is the lesson's is copied, not built (tools/gonb-go/go; docs/admins/classroom.md, "A class
         # on one server"). Without DIR/cellcache/STAMP every cell is built as usual.
         "GOLESSONS_CELL_CACHE": os.path.join(DIR, "cellcache"),
         # How often (seconds) bin/student-start looks for the GoNB folders of kernels that

@@ -1,4 +1,4 @@
-"""Per-student limits on memory, CPU and processes (README "For a school", "Each
+"""Per-student limits on memory, CPU and processes (docs/admins/classroom.md, "Each
 student's share of the server").
 
 Every student's Jupyter server and everything it starts (the GoNB kernel, go build,
@@ -643,7 +643,7 @@ def main(argv):
     except ValueError as e:
         print(f"The per-student limits cannot be read: {e}.\n"
               "Fix CLASSROOM_MEMORY_LIMIT, CLASSROOM_CPU_LIMIT or CLASSROOM_TASKS_LIMIT "
-              "(README, \"Each student's share of the server\") and run make classroom again.", file=sys.stderr)
+              "(docs/admins/classroom.md, \"Each student's share of the server\") and run make classroom again.", file=sys.stderr)
         return 1
     return 0
 

@@ -10,7 +10,7 @@
 #   CLASSROOM_TEACHER    the teacher's (admin) user name (teacher)
 #   CLASSROOM_RELAY_CONFIG  a JSON file merged over classroom/relay.json
 #   CLASSROOM_SUBDOMAIN_HOST  e.g. https://hub.school.org (wildcard DNS): each student's
-#                        server at https://NAME.hub.school.org/ (README, "What is isolated")
+#                        server at https://NAME.hub.school.org/ (docs/admins/security.md)
 #   OPENROUTER_API_KEY   (or OPENAI_API_KEY, here or in .env) saved once into the relay's key file
 #   CLASSROOM_MEMORY_LIMIT, CLASSROOM_CPU_LIMIT, CLASSROOM_TASKS_LIMIT  each student's share
 #                        (1G, 1.0 cores, 512 processes and threads; "off"), classroom/limits.py

@@ -10,7 +10,7 @@
 #   kubectl -n golessons create secret generic class-relay-key \
 #     --from-file=openrouter-api-key=PATH/TO/FILE-HOLDING-THE-KEY
 #
-# NOT RUN against a cluster by this project yet: see README, "Beyond one server".
+# NOT RUN against a cluster by this project yet: see docs/admins/kubernetes.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 

@@ -4,7 +4,7 @@ teacher to a page of theirs. Real JupyterHub, real Unix users, the teacher in Ch
 
 Each test asserts the attack got nothing, and has a control that shows the attack is live
 (the same payload does run where it is harmless: in the student's own browser, on their
-own origin). The catalogue (README, "What is isolated"):
+own origin). The catalogue (docs/admins/security.md, "What is isolated"):
 
 - kernels: another student's kernel is reached through no TCP port and no socket (it
   listens on Unix sockets in its student's 0700 runtime folder): no subscribing to its
@@ -449,7 +449,7 @@ def password_logs_in(hub, user, password):
 
 
 def test_a_forgotten_password_gets_a_new_card(attack):
-    """accounts.py reset NAME (README: a forgotten password): a new first-time password on a
+    """accounts.py reset NAME (docs/admins/classroom.md: a forgotten password): a new first-time password on a
     new card; the old one no longer logs in, the new one does."""
     hub, cy = attack["hub"], STUDENTS["c"]
     old = attack["passwords"][cy]

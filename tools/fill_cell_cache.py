@@ -7,7 +7,7 @@ Runs every code cell of each notebook, in order, in a GoNB kernel of its own
 GOLESSONS_CELL_CACHE=CACHE_DIR and GOLESSONS_CELL_CACHE_FILL=1. The kernel's
 `go` (tools/gonb-go/go) then keeps each cell's program in CACHE_DIR under a hash
 of what GoNB wrote for it, and a student's kernel whose cells are the same gets
-a copy instead of a build (classroom/install.sh runs this; see the README's
+a copy instead of a build (classroom/install.sh runs this; see docs/admins/classroom.md's
 "A class on one server").
 
 CACHE_DIR must hold a STAMP file (what the programs were built from). The

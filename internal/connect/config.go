@@ -168,7 +168,7 @@ func (c Connection) String() string {
 			"school account; your teacher's key stays on the server."
 	case c.Offline:
 		return "📴 No API key found, so the OFFLINE SAMPLE provider will answer (prepared text, not a real AI model).\n" +
-			"   To go live, set OPENROUTER_API_KEY (see the README) and restart the kernel."
+			"   To go live, set OPENROUTER_API_KEY (see docs/setup.md) and restart the kernel."
 	case c.HasKey:
 		return "✅ Ready: requests go to " + c.BaseURL + " (API key found; it stays hidden)."
 	default:

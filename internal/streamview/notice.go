@@ -15,7 +15,7 @@ import (
 // OfflineLabel is shown above the answers of the offline sample provider,
 // once per program: a cell runs as one program, so once per cell.
 const OfflineLabel = "📴 Offline sample answer: prepared text from a practice server on this computer, " +
-	"not a real AI model.\n   To go live, set OPENROUTER_API_KEY (see the README) and run the cell again."
+	"not a real AI model.\n   To go live, set OPENROUTER_API_KEY (see docs/setup.md) and run the cell again."
 
 // labelShown records that this program has shown OfflineLabel.
 var (
