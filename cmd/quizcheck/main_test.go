@@ -233,7 +233,7 @@ func TestLessonQuestionsNeedPreparedAnswers(t *testing.T) {
 	if code := run([]string{dir}, &out, &errOut); code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
 	}
-	if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "has no prepared answer for this question") ||
+	if !strings.Contains(out.String(), filepath.Join(dir, first)+": cell ") || !strings.Contains(out.String(), "has no prepared answer for this question") ||
 		!strings.Contains(out.String(), "no lesson asks") {
 		t.Errorf("a new question without a prepared answer:\n%s", out.String())
 	}
