@@ -15,6 +15,7 @@ from harness.lesson import LESSONS, REQUIRED_TAGS, cell_index, cell_indexes, les
 from harness.quizlab import lesson_questions
 
 OFFLINE_LABEL = "Offline sample answer"
+ANSWER_STARTED = "not from a real AI model"  # in the first line of every prepared answer
 every_lesson = pytest.mark.parametrize("lesson", LESSONS, ids=name)
 
 
@@ -51,16 +52,22 @@ def tagged(nb, tag):
     return [i for i, c in enumerate(nb.cells) if tag in c.get("metadata", {}).get("tags", [])]
 
 
+def markdown_lines(answer):
+    """The answer's lines that only show formatted Markdown: headings, table rows, bold."""
+    return [l for l in answer.splitlines() if l.startswith(("#", "|", "**"))][:4]
+
+
 def check_tagged_outputs(nb, texts, expected):
     """What each tag promises of its cell's output, after an offline run."""
+    heading = markdown_lines(expected)[0].lstrip("# ")
     for i in tagged(nb, "stream-view"):
-        # The Markdown view: the answer (as Markdown), the thinking section and the stats line.
-        for line in ("Feeding your Mongolian Bankhar", "| Adult | 2 |", "**What food is best**"):
-            assert line in expected and line in texts[i], line
-        assert "Thought for" in texts[i] and "tokens/s" in texts[i]
+        # The Markdown view: the answer (as Markdown) and the stats line.
+        for line in markdown_lines(expected):
+            assert line in texts[i], line
+        assert "tokens/s" in texts[i]
     for i in tagged(nb, "compare"):
         # Streaming vs waiting: both answers and the timeline picture.
-        assert "<svg" in texts[i] and texts[i].count("Feeding your Mongolian Bankhar") >= 2
+        assert "<svg" in texts[i] and texts[i].count(heading) >= 2
     for i in tagged(nb, "wait"):
         # The whole answer at once: the time it took, before the answer.
         assert "The whole answer arrived after" in texts[i]
@@ -108,7 +115,8 @@ def check_saved_as_make_run_saves(nb, stream_cell, expected, texts):
 
     page, _ = HTMLExporter().from_notebook_node(nb)
     pre = re.findall(r"<pre>(.*?)</pre>", page, re.S)
-    assert any("Feeding your Mongolian Bankhar" in p and "Enjoy your loyal guardian" in p for p in pre)
+    first, last = expected.strip().splitlines()[2], expected.strip().splitlines()[-1]
+    assert any(first in p and last in p for p in pre)
 
 
 @every_lesson
@@ -209,7 +217,7 @@ STREAMING = [(lesson, tag) for tag in ("stream-loop", "stream-view") for lesson 
 
 
 @pytest.mark.parametrize("lesson,tag", STREAMING, ids=[f"{name(p)}-{t}" for p, t in STREAMING])
-def test_stop_button_keeps_partial_answer(tmp_path, lesson, tag):
+def test_stop_button_keeps_partial_answer(tmp_path, lesson, tag, start_provider):
     """Interrupting the kernel (the ■ button) stops the answer quickly and keeps what came."""
     import time
 
@@ -227,7 +235,7 @@ def test_stop_button_keeps_partial_answer(tmp_path, lesson, tag):
 
         def on_output(text):
             # Stop once a few words of the answer are on screen.
-            if "interrupt" not in interrupted and "Bankhar" in text:
+            if "interrupt" not in interrupted and ANSWER_STARTED in text:
                 interrupted["interrupt"] = time.time()
                 km.interrupt_kernel()
 
@@ -238,8 +246,9 @@ def test_stop_button_keeps_partial_answer(tmp_path, lesson, tag):
         km.shutdown_kernel(now=True)
     assert "interrupt" in interrupted, f"the answer never started: {text[-500:]}"
     assert "Stopped" in text, f"no note that the answer was stopped: {text[-800:]}"
-    assert "Bankhar" in text  # the partial answer stays
-    assert "Enjoy your loyal guardian" not in text  # and it really was cut short
+    assert ANSWER_STARTED in text  # the partial answer stays
+    last = start_provider().complete(lesson_messages(lesson)).strip().splitlines()[-1]
+    assert last not in text  # and it really was cut short
     assert "goroutine" not in text and "panic" not in text
     print(f"{tag}: stopped {finished - interrupted['interrupt']:.2f} s after the interrupt")
     # GoNB kills the cell's program 5 s after an interrupt; stopping on our own is well before.
