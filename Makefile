@@ -148,8 +148,8 @@ new-lesson: ## Start a new lesson: make new-lesson NAME=my-lesson (a notebook, i
 	@test -n "$(NAME)" || { echo "Name the lesson: make new-lesson NAME=my-lesson (see docs/teachers/new-lesson.md)"; exit 1; }
 	@$(PYTHON) tools/new_lesson.py $(NAME)
 
-check: ## gofmt, go vet and validate every quiz question in notebooks/.
-	$(call say,Checking formatting, vet and quizzes)
+check: ## gofmt, go vet, every quiz question in notebooks/, the lessons' order (lessons.json) and their offline answers.
+	$(call say,Checking formatting, vet, quizzes and the lessons)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
