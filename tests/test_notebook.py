@@ -3,6 +3,7 @@
 The tests run over every lesson in notebooks/ (harness.lesson.LESSONS; the ids are the
 lessons' names), checking each cell by its tags: what a tag promises, every lesson that
 has it keeps."""
+import json
 import os
 import re
 
@@ -17,6 +18,32 @@ from harness.quizlab import lesson_questions
 OFFLINE_LABEL = "Offline sample answer"
 ANSWER_STARTED = "not from a real AI model"  # in the first line of every prepared answer
 every_lesson = pytest.mark.parametrize("lesson", LESSONS, ids=name)
+
+
+def test_lessons_are_found_not_named():
+    """Every notebook in notebooks/ is a lesson, in lessons.json's order; no test, harness or
+    benchmark names one (they discover them), nor does a Go test read one by name."""
+    from harness.lesson import NOTEBOOKS, ROOT
+
+    names = [os.path.basename(p) for p in LESSONS]
+    on_disk = sorted(n for n in os.listdir(NOTEBOOKS) if n.endswith(".ipynb"))
+    assert sorted(names) == on_disk
+    order = json.load(open(os.path.join(NOTEBOOKS, "lessons.json"), encoding="utf-8"))["lessons"]
+    assert names[:len(order)] == order
+    for folder, suffix in (("tests", ".py"), ("harness", ".py"), ("bench", ".py"), ("tools", ".py")):
+        for f in os.listdir(os.path.join(ROOT, folder)):
+            if f.endswith(suffix):
+                text = open(os.path.join(ROOT, folder, f), encoding="utf-8").read()
+                for n in names:
+                    assert n not in text, f"{folder}/{f} names the lesson {n}: find it (harness/lesson.py) instead"
+    for top, _, files in os.walk(ROOT):
+        if "/." in top or "/build" in top or "node_modules" in top:
+            continue
+        for f in files:
+            if f.endswith("_test.go"):
+                text = open(os.path.join(top, f), encoding="utf-8").read()
+                for n in names:  # a path up into the project's notebooks/ (fixtures may reuse the names)
+                    assert not re.search(r'"(\.\./)+notebooks/' + re.escape(n), text), f"{top}/{f} reads the lesson {n} by name"
 
 
 @every_lesson
