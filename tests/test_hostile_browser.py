@@ -186,6 +186,10 @@ def lesson_notebook():
 
 
 def output_text(page, i):
+    """The text of cell i's output, scrolled into view first (JupyterLab does not lay out
+    cells out of view, and innerText needs the layout)."""
+    page.evaluate("i => document.querySelectorAll('.jp-Notebook .jp-Cell')[i]?.scrollIntoView()", i)
+    page.wait_for_timeout(100)
     return page.evaluate(
         "i => { const c = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];"
         " const o = c && c.querySelector('.jp-OutputArea'); return o ? o.innerText : ''; }", i)
