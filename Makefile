@@ -16,7 +16,12 @@ GO       ?= go
 PYTHON   ?= python3
 VENV     := $(CURDIR)/.venv
 BIN      := $(VENV)/bin
-LESSON   ?= notebooks/openai-streaming.ipynb
+# The lessons, in the students' order (notebooks/lessons.json, then any it leaves out):
+# make run runs them all, make lab opens the first. A lesson is data: adding one is
+# make new-lesson NAME=my-lesson (docs/teachers/new-lesson.md), nothing here.
+LESSONS  := $(shell $(PYTHON) -c 'import json, os; n = sorted(f for f in os.listdir("notebooks") if f.endswith(".ipynb")); \
+  o = [f for f in json.load(open("notebooks/lessons.json"))["lessons"] if f in n]; print(*("notebooks/" + f for f in dict.fromkeys(o + n)))' 2>/dev/null || ls notebooks/*.ipynb)
+LESSON   ?= $(firstword $(LESSONS))
 BUILD    := $(CURDIR)/build
 PORT     ?= 8888
 LAB_ARGS ?=
@@ -38,7 +43,7 @@ FIND_BROWSER := CHROMIUM="$$(tools/find_browser.sh)" || exit 1; export CHROMIUM;
 
 say = @printf '\033[1m==> %s\033[0m\n' "$(1)"
 
-.PHONY: help setup warm cells lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells bench-classroom classroom classroom-install students login-cards classroom-lock test-classroom test-deploy lint-deploy
+.PHONY: help new-lesson setup warm cells lab test test-go test-notebook test-setup test-browser run check lock clean distclean provider gradebook FORCE bench bench-tiny bench-cells bench-classroom classroom classroom-install students login-cards classroom-lock test-classroom test-deploy lint-deploy
 
 help: ## Show this list.
 	@echo "Go notebooks for AI-API lessons. Main commands:"
@@ -120,7 +125,7 @@ test-go: ## Go unit tests.
 
 test-notebook: setup ## Execute the lesson headless on the GoNB kernel (offline and against a local OpenRouter-format server).
 	$(call say,Notebook tests (nbclient on the GoNB kernel))
-	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_make_lab.py tests/test_make_check.py tests/test_secrets_notebook.py tests/test_docs.py
+	$(BIN)/python -m pytest -v tests/test_notebook.py tests/test_new_lesson.py tests/test_make_lab.py tests/test_make_check.py tests/test_secrets_notebook.py tests/test_docs.py
 
 test-setup: setup ## The kernel as installed; from an empty Go module cache: make setup, then the lesson with GOPROXY=off; the browser finder.
 	$(call say,Setup tests (offline lesson from an empty module cache; finding a browser))
@@ -140,12 +145,17 @@ test-browser: setup $(AXE_JS) ## Drive the lesson in a real JupyterLab with head
 	$(call say,Browser tests (JupyterLab + headless Chromium))
 	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py tests/test_accessibility.py
 
-run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .html.
-	$(call say,Running $(LESSON) headless)
-	$(BIN)/python tools/run_notebook.py $(LESSON) $(BUILD)/run
+run: setup ## Execute every lesson headless (or LESSON=notebooks/x.ipynb); writes build/run/<lesson>.ipynb and .html.
+	@for l in $(if $(filter command line,$(origin LESSON)),$(LESSON),$(LESSONS)); do \
+	  printf '\033[1m==> %s\033[0m\n' "Running $$l headless"; \
+	  $(BIN)/python tools/run_notebook.py $$l $(BUILD)/run || exit 1; done
 
-check: ## gofmt, go vet, every quiz question in notebooks/, and the docs' links and commands.
-	$(call say,Checking formatting, vet and quizzes)
+new-lesson: ## Start a new lesson: make new-lesson NAME=my-lesson (a notebook, its offline answer, its place in lessons.json).
+	@test -n "$(NAME)" || { echo "Name the lesson: make new-lesson NAME=my-lesson (see docs/teachers/new-lesson.md)"; exit 1; }
+	@$(PYTHON) tools/new_lesson.py $(NAME)
+
+check: ## gofmt, go vet, every quiz question in notebooks/, the lessons' order (lessons.json) and offline answers, and the docs' links and commands.
+	$(call say,Checking formatting, vet, quizzes, the lessons and the docs)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...

@@ -11,6 +11,7 @@ sign-up), home folder 0700, server and kernels running as that user. The
 class relay (the teacher's AI key) runs as its own system user. Without root:
 DEMO MODE, every "student" runs as you, with no isolation: not for a class.
 """
+import json
 import os
 import shutil
 import sys
@@ -28,7 +29,17 @@ GROUP = os.environ.get("CLASSROOM_GROUP", "golessons-students")
 RELAY_USER = os.environ.get("CLASSROOM_RELAY_USER", "golessons-relay")
 HOME_BASE = os.environ.get("CLASSROOM_HOME_BASE", "/home")
 RELAY_PORT = int(os.environ.get("CLASSROOM_RELAY_PORT", "10101"))
-LESSON = os.environ.get("CLASSROOM_LESSON", "openai-streaming.ipynb")
+def first_lesson(folder):
+    """The lesson students start on: the first in folder's lessons.json (the students'
+    order), else the first notebook by name."""
+    try:
+        with open(os.path.join(folder, "lessons.json"), encoding="utf-8") as f:
+            return json.load(f)["lessons"][0]
+    except (OSError, ValueError, KeyError, IndexError):
+        return min((n for n in os.listdir(folder) if n.endswith(".ipynb")), default="")
+
+
+LESSON = os.environ.get("CLASSROOM_LESSON") or first_lesson(os.path.join(DIR, "src", "notebooks"))
 # Students' servers on subdomains of this address (wildcard DNS: *.hub.school.org): each
 # student's pages then have an origin of their own (docs/admins/security.md, "What is isolated").
 SUBDOMAIN_HOST = os.environ.get("CLASSROOM_SUBDOMAIN_HOST", "")

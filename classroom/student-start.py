@@ -47,7 +47,7 @@ def hand_out_lessons(home):
     for name in sorted(os.listdir(src)):
         path = os.path.join(src, name)
         dest = os.path.join(dest_dir, name)
-        if not os.path.isfile(path) or os.path.lexists(dest):
+        if not os.path.isfile(path) or os.path.lexists(dest) or name == "lessons.json":  # the order, not a lesson
             continue
         tmp = f"{dest}.new.{os.getpid()}"
         shutil.copyfile(path, tmp)

@@ -148,6 +148,11 @@ func matchGroups(value string) [][]string {
 	return groups
 }
 
+// Matches reports whether the provider may give p for question: whether
+// question holds a word of every group of its match line (true for the
+// answer to any other question). Answers are tried in file-name order.
+func (p Prepared) Matches(question string) bool { return p.matches(question) }
+
 // matches reports whether question holds a word of every group of p.
 func (p Prepared) matches(question string) bool {
 	if p.Match == nil {

@@ -1,51 +1,57 @@
 package offline
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/k12notebooks/golessons/lessonbook"
 )
 
-// lessonCode returns the code cells of the lesson notebooks, joined.
-func lessonCode(t *testing.T) string {
-	t.Helper()
-	paths, errs := lessonbook.Find("../notebooks")
-	if len(paths) == 0 || errs != nil {
-		t.Fatalf("no lesson notebooks in ../notebooks: %v", errs)
+// asCheckInput returns the prepared answers as lessonbook.CheckOffline
+// reads them (as make check's quizcheck does).
+func asCheckInput() []lessonbook.OfflineAnswer {
+	var out []lessonbook.OfflineAnswer
+	for _, p := range Answers {
+		a := lessonbook.OfflineAnswer{File: p.File, Question: p.Question, Model: p.Model}
+		if p.Match != nil {
+			a.Matches = p.Matches
+		}
+		out = append(out, a)
 	}
-	var b strings.Builder
+	return out
+}
+
+// The notebook is the one copy of the lesson: every question a lesson asks
+// has its prepared answer, which the provider gives for it, with the
+// lesson's MODEL; every prepared answer is asked by a lesson. This is
+// lessonbook.CheckOffline, which make check runs too (cmd/quizcheck).
+func TestPreparedAnswersFollowTheNotebook(t *testing.T) {
+	paths, probs := lessonbook.Lessons("../notebooks")
+	for _, p := range probs {
+		t.Error(p)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no lesson notebooks in ../notebooks")
+	}
+	var nbs []*lessonbook.Notebook
+	asked := 0
 	for _, p := range paths {
 		nb, err := lessonbook.Read(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range nb.Cells {
-			if c.Type == "code" {
-				b.WriteString(c.Source + "\n")
-			}
-		}
+		qs, _ := lessonbook.LessonRequests(nb)
+		asked += len(qs)
+		nbs = append(nbs, nb)
 	}
-	return b.String()
-}
-
-// The notebook is the one copy of the lesson: every prepared answer's
-// question is a user message of a lesson, and the model is the lesson's MODEL.
-func TestPreparedAnswersFollowTheNotebook(t *testing.T) {
-	code := lessonCode(t)
-	model := regexp.MustCompile(`const MODEL = "([^"]+)"`).FindStringSubmatch(code)
-	if model == nil || model[1] != LessonModel {
-		t.Errorf("the lesson's MODEL is %v, the prepared answers say %q", model, LessonModel)
+	if asked == 0 {
+		t.Fatal("no lesson asks a question; is the scan broken?")
+	}
+	for _, p := range lessonbook.CheckOffline(nbs, asCheckInput(), true) {
+		t.Error(p)
 	}
 	for _, p := range Answers {
-		if p.Match == nil {
-			continue
-		}
-		if !strings.Contains(code, `ChatMessageRoleUser, Content: "`+p.Question+`"`) {
-			t.Errorf("%s answers %q, which no lesson asks", p.File, p.Question)
-		}
-		if !p.matches(p.Question) {
+		if p.Match != nil && !p.matches(p.Question) {
 			t.Errorf("%s: its match line does not match its own question", p.File)
 		}
 	}

@@ -62,6 +62,12 @@ ANSWER = "FAKE-UPSTREAM says: feed a Bankhar twice a day, good meat and rice."
 PIECES = 40  # the streamed answer comes in this many chunks...
 PIECE_GAP = 0.15  # ...this far apart (6 s: long enough for a second student to wait)
 
+# The lessons, found in notebooks/ (harness/lesson.py): students land on the first; the
+# relay's tests drive the streaming lesson (lesson.LESSON), whose answers file is ANSWERS.
+FIRST = os.path.basename(lesson.LESSONS[0])
+STREAMING = os.path.basename(lesson.LESSON)
+ANSWERS = STREAMING[:-len(".ipynb")] + ".answers.json"
+
 # The lesson's cells, found by their tags (harness/lesson.py); the constants
 # are the keys, and a line of each cell's text to find it on the page.
 CONNECT, MODEL, MESSAGES, STREAM, FREEFORM = "func newClient()", "const MODEL", "var messages", "helpers.NewPrinter()", "“freeform”"
@@ -176,7 +182,10 @@ def test_browser_student_runs_lesson_and_answers_quiz(classroom, artifacts):
             page.click("#login_submit")
             page.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=TIMEOUT * 1000)
             page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=TIMEOUT * 1000)
-            assert f"/user/{name}/lab/tree/lessons/openai-streaming.ipynb" in page.url
+            assert f"/user/{name}/lab/tree/lessons/{FIRST}" in page.url  # the first lesson
+            if FIRST != STREAMING:  # the streaming lesson, alone in a fresh workspace
+                page.goto(f"{hub.url}/user/{name}/lab/tree/lessons/{STREAMING}?reset")
+                page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=TIMEOUT * 1000)
             page.wait_for_function(
                 "() => { const b = document.querySelector('#jp-main-statusbar');"
                 " return b && /Go \\(gonb\\) \\| (Idle|Unknown)/.test(b.innerText); }",
@@ -219,7 +228,7 @@ def test_browser_student_runs_lesson_and_answers_quiz(classroom, artifacts):
         finally:
             browser.close()
     assert "127.0.0.1" in connect_text, connect_text
-    answers = os.path.join(home(name), "lessons", "openai-streaming.answers.json")
+    answers = os.path.join(home(name), "lessons", ANSWERS)
     st = os.stat(answers)
     assert st.st_uid == pwd.getpwnam(name).pw_uid
     assert "Stream" in open(answers, encoding="utf-8").read()
@@ -424,7 +433,7 @@ def test_students_cannot_reach_each_other(classroom):
     hub = classroom["hub"]
     bob, cy = STUDENTS["b"], STUDENTS["c"]
     tok = classroom["tokens"]["b"]
-    for path in ("api/contents", "api/contents/lessons/openai-streaming.ipynb", "api/kernels", "lab"):
+    for path in ("api/contents", f"api/contents/lessons/{FIRST}", "api/kernels", "lab"):
         status = status_no_redirect(f"{hub.url}/user/{cy}/{path}", tok)
         assert status in (403, 404), (path, status)
     status, _ = http("POST", f"{hub.url}/user/{cy}/api/kernels", tok, {"name": "gonb"})
@@ -433,33 +442,43 @@ def test_students_cannot_reach_each_other(classroom):
     assert status in (403, 404)
     # His own server answers him.
     status, r = http("GET", f"{hub.url}/user/{bob}/api/contents/lessons", tok)
-    assert status == 200 and any(c["name"] == "openai-streaming.ipynb" for c in r["content"])
+    assert status == 200 and {c["name"] for c in r["content"]} >= {os.path.basename(p) for p in lesson.LESSONS}
     out, err, _ = classroom["kernels"]["b"].execute(f'''%%
 _, err := os.ReadDir("{home(cy)}")
 fmt.Println("readdir:", err)
-_, err = os.ReadFile("{home(STUDENTS['a'])}/lessons/openai-streaming.answers.json")
+_, err = os.ReadFile("{home(STUDENTS['a'])}/lessons/{ANSWERS}")
 fmt.Println("readfile:", err)
 ''')
     assert "readdir: open" in out and out.count("permission denied") == 2, out
 
 
 def test_lessons_handed_out_and_never_overwritten(classroom):
-    """Cy's edited lesson survives a restart of her server; a new lesson appears."""
+    """Every lesson is handed out (and the lessons' order file is not); Cy's edits to each
+    survive a restart of her server; a new lesson appears. (It needs no earlier test.)"""
     hub, cy = classroom["hub"], STUDENTS["c"]
+    names = [os.path.basename(p) for p in lesson.LESSONS]
+    if "c" not in classroom.get("tokens", {}):
+        hub.start_server(cy)
+        classroom.setdefault("tokens", {})["c"] = hub.token_for(cy)
     tok = classroom["tokens"]["c"]
-    mine = os.path.join(home(cy), "lessons", "openai-streaming.ipynb")
-    nb = json.load(open(mine, encoding="utf-8"))
-    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "My own note, keep it."})
-    status, r = http("PUT", f"{hub.url}/user/{cy}/api/contents/lessons/openai-streaming.ipynb", tok,
-                     {"type": "notebook", "format": "json", "content": nb})
-    assert status == 200, (status, r)
+    handed = sorted(os.listdir(os.path.join(home(cy), "lessons")))
+    assert set(names) <= set(handed) and "lessons.json" not in handed, handed
+    for n in names:
+        mine = os.path.join(home(cy), "lessons", n)
+        nb = json.load(open(mine, encoding="utf-8"))
+        nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": f"My own note on {n}, keep it."})
+        status, r = http("PUT", f"{hub.url}/user/{cy}/api/contents/lessons/{n}", tok,
+                         {"type": "notebook", "format": "json", "content": nb})
+        assert status == 200, (n, status, r)
     new = os.path.join(INSTALL, "src", "notebooks", f"{PREFIX}-new-lesson.ipynb")
-    shutil.copy(os.path.join(INSTALL, "src", "notebooks", "openai-streaming.ipynb"), new)
+    shutil.copy(os.path.join(INSTALL, "src", "notebooks", names[-1]), new)
     os.chmod(new, 0o644)
     try:
-        classroom["kernels"].pop("c").ws.close()  # her kernel keeps running
+        kernel = classroom.get("kernels", {}).pop("c", None)
         uid = pwd.getpwnam(cy).pw_uid
-        assert any(b"gonb" in proc_read(p, "cmdline") for p in pids_of(uid))
+        if kernel is not None:
+            kernel.ws.close()  # her kernel keeps running
+            assert any(b"gonb" in proc_read(p, "cmdline") for p in pids_of(uid))
         hub.stop_server(cy)  # as the idle culler does
         deadline = time.time() + 30
         while pids_of(uid) and time.time() < deadline:
@@ -469,7 +488,8 @@ def test_lessons_handed_out_and_never_overwritten(classroom):
         hub.start_server(cy)
     finally:
         os.remove(new)
-    assert "My own note, keep it." in open(mine, encoding="utf-8").read()
+    for n in names:
+        assert f"My own note on {n}, keep it." in open(os.path.join(home(cy), "lessons", n), encoding="utf-8").read()
     got = os.path.join(home(cy), "lessons", os.path.basename(new))
     assert os.path.exists(got) and os.stat(got).st_uid == pwd.getpwnam(cy).pw_uid
     gocache = os.path.join(home(cy), ".cache", "go-build")
@@ -531,7 +551,7 @@ def test_signup_with_teacher_approval(classroom, artifacts):
     pw = pwd.getpwnam(name)
     assert pw.pw_gid == grp.getgrnam(GROUP).gr_gid and pw.pw_dir.startswith(hub.homes)
     assert os.stat(pw.pw_dir).st_mode & 0o777 == 0o700
-    assert os.path.exists(os.path.join(pw.pw_dir, "lessons", "openai-streaming.ipynb"))
+    assert all(os.path.exists(os.path.join(pw.pw_dir, "lessons", os.path.basename(p))) for p in lesson.LESSONS)
     # The hook refuses an account of the server that is not in the class group.
     p = subprocess.run([os.path.join(INSTALL, "venv", "bin", "python"), "-c",
                         "import accounts; accounts.ensure_unix_user('daemon')"],
@@ -648,7 +668,7 @@ def display(q, answer):
 
 def saved_answer(name, question):
     """(answer, attempts) of question in name's answers file of the lesson."""
-    path = os.path.join(pwd.getpwnam(name).pw_dir, "lessons", "openai-streaming.answers.json")
+    path = os.path.join(pwd.getpwnam(name).pw_dir, "lessons", ANSWERS)
     try:
         with open(path, encoding="utf-8") as f:
             records = json.load(f).get("answers", {})

@@ -1,10 +1,11 @@
-"""Hostile model text streamed through the lesson's own cells in a real JupyterLab.
+"""Hostile model text streamed through the lessons' own cells in a real JupyterLab.
 
 A local server speaks OpenRouter's wire format and answers with the entries of
 internal/streamview/testdata/hostile.json (script tags, event attributes, javascript: links,
 code-fence and code-span tricks, CR line endings, SVG, MathML, ...), cut into
-pieces of one to three characters. The lesson's print loop, its Markdown view
-and its streaming-vs-waiting cell show them. Each payload calls __xss(id) only
+pieces of one to three characters. The lessons' print loop, Markdown view,
+streaming-vs-waiting cell and whole answer (each the first lesson's cell of that tag)
+show them. Each payload calls __xss(id) only
 if it runs: the page must record no call, and the outputs' DOM must hold no
 event-handler attribute, no <script>, no javascript: URL and no image.
 """
@@ -21,10 +22,10 @@ from playwright.sync_api import sync_playwright
 
 from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
 from conftest import ROOT, TEST_KEY, gonb_notebook, kernel_env
-from harness.lesson import lesson_cells
+from harness.lesson import source
 
 CATALOGUE = os.path.join(ROOT, "internal", "streamview", "testdata", "hostile.json")
-# The lesson's cells this test runs, by their tags in the notebook.
+# The lessons' cells this test runs, by their tags (each from the first lesson that has it).
 CELLS = {
     "connect": "connect",
     "model": "model",
@@ -32,6 +33,7 @@ CELLS = {
     "print loop": "stream-loop",
     "markdown view": "stream-view",
     "compare": "compare",
+    "whole answer": "wait",
 }
 GROUP_SIZE = 12
 
@@ -177,13 +179,17 @@ class HostileUpstream:
 
 
 def lesson_notebook():
-    cells = lesson_cells(*CELLS.values())
+    cells = [nbformat.v4.new_code_cell(source(tag)) for tag in CELLS.values()]
     # A control: MathJax is on in this page, so "$" left as text in outputs means something.
     cells.append(nbformat.v4.new_markdown_cell("Control: $x^2$ is typeset here."))
     return gonb_notebook(cells)
 
 
 def output_text(page, i):
+    """The text of cell i's output, scrolled into view first (JupyterLab does not lay out
+    cells out of view, and innerText needs the layout)."""
+    page.evaluate("i => document.querySelectorAll('.jp-Notebook .jp-Cell')[i]?.scrollIntoView()", i)
+    page.wait_for_timeout(100)
     return page.evaluate(
         "i => { const c = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];"
         " const o = c && c.querySelector('.jp-OutputArea'); return o ? o.innerText : ''; }", i)
@@ -193,15 +199,15 @@ def wait_for_group(page, idx, marker, g, artifacts):
     """Wait until the Markdown view and the comparison show the whole group."""
     try:
         page.wait_for_function(
-            """([i, j, m, err]) => {
+            """([i, j, w, m, err]) => {
                 const t = k => { const c = document.querySelectorAll('.jp-Notebook .jp-Cell')[k];
                                  const o = c && c.querySelector('.jp-OutputArea'); return o ? o.innerText : ''; };
-                const view = t(i), cmp = t(j);
+                const view = t(i), cmp = t(j), whole = t(w);
                 return view.includes(m) && view.includes('⏱')
-                    && (err ? cmp.includes('failed') && cmp.includes('do not compare')
-                            : cmp.includes(m) && cmp.includes('With streaming the first words'));
+                    && (err ? cmp.includes('failed') && cmp.includes('do not compare') && whole.includes('without an answer')
+                            : cmp.includes(m) && cmp.includes('With streaming the first words') && whole.includes(m));
             }""",
-            arg=[idx["markdown view"], idx["compare"], marker, bool(g["error"])],
+            arg=[idx["markdown view"], idx["compare"], idx["whole answer"], marker, bool(g["error"])],
             timeout=90_000,
         )
     except Exception:
@@ -238,12 +244,14 @@ def test_hostile_answers_stay_inert(artifacts):
                 assert audit["bad"] == [], f"group {g['n']} ({g['ids']}): not inert:\n" + "\n".join(audit["bad"][:30])
                 view = output_text(page, idx["markdown view"])
                 printed = output_text(page, idx["print loop"])
+                whole = output_text(page, idx["whole answer"])
                 if g["error"]:
                     # The server's message is quoted, as text.
                     assert "onerror=__xss('error-message')" in view, view[-800:]
+                    assert "onerror=__xss('error-message')" in whole, whole[-800:]
                 else:
                     # Model text is shown as text: the payloads are visible, not run.
-                    assert "__xss(" in view and "__xss(" in printed
+                    assert "__xss(" in view and "__xss(" in printed and "__xss(" in whole
                     assert "It costs $5, or $10 a month" in view or "dollar-math" not in g["ids"]
             browser.close()
     finally:

@@ -1,4 +1,4 @@
-"""`make lab` serves the lesson with the project's GoNB kernel."""
+"""`make lab` serves the lessons with the project's GoNB kernel."""
 import json
 import os
 import signal
@@ -6,6 +6,7 @@ import subprocess
 import urllib.request
 
 from conftest import ROOT, free_port, kernel_env, wait_http
+from harness.lesson import LESSONS
 
 
 def test_make_lab_serves_lesson_with_gonb_kernel():
@@ -29,8 +30,9 @@ def test_make_lab_serves_lesson_with_gonb_kernel():
         spec = specs["gonb"]["spec"]
         assert any(a == f"-go_work={ROOT}" or a == f"--go_work={ROOT}" for a in spec["argv"]), spec["argv"]
         assert os.path.join(ROOT, ".venv", "bin") in spec["env"]["PATH"]
-        lesson = get("/api/contents/notebooks/openai-streaming.ipynb")
-        assert lesson["content"]["metadata"]["kernelspec"]["name"] == "gonb"
+        for path in LESSONS:  # every lesson, on the GoNB kernel
+            lesson = get("/api/contents/notebooks/" + os.path.basename(path))
+            assert lesson["content"]["metadata"]["kernelspec"]["name"] == "gonb"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)

@@ -1,4 +1,8 @@
-"""The lesson executed headless through a real Jupyter kernel client (nbclient) on GoNB."""
+"""Every lesson executed headless through a real Jupyter kernel client (nbclient) on GoNB.
+
+The tests run over every lesson in notebooks/ (harness.lesson.LESSONS; the ids are the
+lessons' names), checking each cell by its tags: what a tag promises, every lesson that
+has it keeps."""
 import json
 import os
 import re
@@ -6,16 +10,47 @@ import re
 import nbformat
 import pytest
 
-from conftest import LESSON, TEST_KEY, kernel_env, lesson_messages, outputs_text
+from conftest import TEST_KEY, kernel_env, lesson_messages, outputs_text
 from run_notebook import coalesce_streams, execute
-from harness.lesson import cell_index, lesson_cells
+from harness.lesson import LESSONS, REQUIRED_TAGS, cell_index, cell_indexes, lesson_cells, lessons_with, name
+from harness.quizlab import lesson_questions
 
 OFFLINE_LABEL = "Offline sample answer"
+ANSWER_STARTED = "not from a real AI model"  # in the first line of every prepared answer
+every_lesson = pytest.mark.parametrize("lesson", LESSONS, ids=name)
 
 
-def test_committed_lesson_is_clean():
-    """The lesson is committed with outputs cleared, no machine paths and no keys."""
-    text = open(LESSON, encoding="utf-8").read()
+def test_lessons_are_found_not_named():
+    """Every notebook in notebooks/ is a lesson, in lessons.json's order; no test, harness or
+    benchmark names one (they discover them), nor does a Go test read one by name."""
+    from harness.lesson import NOTEBOOKS, ROOT
+
+    names = [os.path.basename(p) for p in LESSONS]
+    on_disk = sorted(n for n in os.listdir(NOTEBOOKS) if n.endswith(".ipynb"))
+    assert sorted(names) == on_disk
+    order = json.load(open(os.path.join(NOTEBOOKS, "lessons.json"), encoding="utf-8"))["lessons"]
+    assert names[:len(order)] == order
+    for folder, suffix in (("tests", ".py"), ("harness", ".py"), ("bench", ".py"), ("tools", ".py")):
+        for f in os.listdir(os.path.join(ROOT, folder)):
+            if f.endswith(suffix):
+                text = open(os.path.join(ROOT, folder, f), encoding="utf-8").read()
+                for n in names:
+                    assert n not in text, f"{folder}/{f} names the lesson {n}: find it (harness/lesson.py) instead"
+    for top, _, files in os.walk(ROOT):
+        if "/." in top or "/build" in top or "node_modules" in top:
+            continue
+        for f in files:
+            if f.endswith("_test.go"):
+                text = open(os.path.join(top, f), encoding="utf-8").read()
+                for n in names:  # a path up into the project's notebooks/ (fixtures may reuse the names)
+                    assert not re.search(r'"(\.\./)+notebooks/' + re.escape(n), text), f"{top}/{f} reads the lesson {n} by name"
+
+
+@every_lesson
+def test_committed_lesson_is_clean(lesson):
+    """The lesson is committed with outputs cleared, no machine paths and no keys, and has
+    the cells (tags) every lesson has."""
+    text = open(lesson, encoding="utf-8").read()
     nb = nbformat.reads(text, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata.kernelspec.name == "gonb"
@@ -25,40 +60,78 @@ def test_committed_lesson_is_clean():
             assert c.execution_count is None, f"cell {i + 1} has an execution count"
     assert not re.search(r"(/work/|/root/|/tmp/|/home/|/Users/)", text)
     assert not re.search(r"sk-(or-)?[A-Za-z0-9_-]{20,}", text)
-    # The lesson's streaming cell mirrors the original: Stream: true and a Recv loop.
-    src = nb.cells[cell_index("stream-loop", nb)].source
-    assert "Stream:   true" in src or "Stream: true" in src
-    assert "stream.Recv()" in src and "Delta.Content" in src
+    for tag in REQUIRED_TAGS:
+        assert cell_indexes(tag, nb), f"no cell is tagged {tag!r} (docs/teachers/new-lesson.md)"
+    for i in cell_indexes("quiz", nb):
+        assert nb.cells[i].metadata.get("jupyter", {}).get("source_hidden"), f"quiz cell {i + 1} is not collapsed"
+    for i in tagged(nb, "stream-loop"):
+        # The streaming cell mirrors the original: Stream: true and a Recv loop.
+        src = nb.cells[i].source
+        assert "Stream:   true" in src or "Stream: true" in src
+        assert "stream.Recv()" in src and "Delta.Content" in src
+    for i in tagged(nb, "wait"):
+        # The waiting cell asks without streaming.
+        assert "CreateChatCompletion(" in nb.cells[i].source and "Stream" not in nb.cells[i].source
 
 
-def test_offline_run(tmp_path, start_provider):
-    """No key: every cell runs and the offline sample streams in, labelled as such."""
+def tagged(nb, tag):
+    """The indexes of nb's cells tagged tag (none is fine)."""
+    return [i for i, c in enumerate(nb.cells) if tag in c.get("metadata", {}).get("tags", [])]
+
+
+def markdown_lines(answer):
+    """The answer's lines that only show formatted Markdown: headings, table rows, bold."""
+    return [l for l in answer.splitlines() if l.startswith(("#", "|", "**"))][:4]
+
+
+def check_tagged_outputs(nb, texts, expected):
+    """What each tag promises of its cell's output, after an offline run."""
+    heading = markdown_lines(expected)[0].lstrip("# ")
+    for i in tagged(nb, "stream-view"):
+        # The Markdown view: the answer (as Markdown) and the stats line.
+        for line in markdown_lines(expected):
+            assert line in texts[i], line
+        assert "tokens/s" in texts[i]
+    for i in tagged(nb, "compare"):
+        # Streaming vs waiting: both answers and the timeline picture.
+        assert "<svg" in texts[i] and texts[i].count(heading) >= 2
+    for i in tagged(nb, "wait"):
+        # The whole answer at once: the time it took, before the answer.
+        assert "The whole answer arrived after" in texts[i]
+        assert texts[i].index("arrived after") < texts[i].index(expected.strip()[:60])
+        assert "Waiting for the whole answer" not in texts[i]  # the timer's line was replaced
+    for i in tagged(nb, "usage"):
+        # The token counts, from response.Usage: three numbers that add up.
+        m = re.search(r"Tokens: (\d+) in the question \+ (\d+) in the answer = (\d+)", texts[i])
+        assert m and int(m[1]) > 0 and int(m[2]) > 0 and int(m[1]) + int(m[2]) == int(m[3]), texts[i][-300:]
+
+
+@every_lesson
+def test_offline_run(lesson, tmp_path, start_provider):
+    """No key: every cell runs and the offline sample comes in, labelled as such, in every
+    cell that shows an answer."""
     # GOPROXY=off: every import must resolve from the module cache and go.mod, no proxy asked.
     env = kernel_env(OFFLINE_TOKENS_PER_SECOND="400", OFFLINE_THINK_TIME="300ms", GOPROXY="off")
-    nb = execute(LESSON, str(tmp_path), env=env)
+    nb = execute(lesson, str(tmp_path), env=env)
     texts = outputs_text(nb)
-    stream_cell = cell_index("stream-loop", nb)
-    out = texts[stream_cell]
-    assert OFFLINE_LABEL in out
     # The same answer the provider gives for the lesson's messages, token for token.
-    expected = start_provider().complete(lesson_messages())
-    assert expected.strip() in out, f"streamed answer missing from outputs:\n{out[:2000]}"
+    expected = start_provider().complete(lesson_messages(lesson))
     assert "OFFLINE SAMPLE" in texts[cell_index("connect", nb)]
-    # The Markdown view: the answer (as Markdown), the thinking section and the stats line.
-    shown = texts[cell_index("stream-view", nb)]
-    assert OFFLINE_LABEL in shown
-    for line in ("Feeding your Mongolian Bankhar", "| Adult | 2 |", "**What food is best**"):
-        assert line in expected and line in shown, line
-    assert "Thought for" in shown and "tokens/s" in shown
-    # Streaming vs waiting: both answers and the timeline picture.
-    compared = texts[cell_index("compare", nb)]
-    assert "<svg" in compared and compared.count("Feeding your Mongolian Bankhar") >= 2
-    # Questions are shown.
-    quiz_text = "\n".join(texts[i] for i, c in enumerate(nb.cells) if "helpers.Question" in c.source)
-    assert "What parameter do you set to True" in quiz_text
-    assert "The model’s confidence score" in quiz_text
-    # Saved as make run saves it: the print loop's many small writes become one output, so the
-    # HTML copy shows the answer as one text, not one piece per line.
+    for i in cell_indexes("answer", nb):
+        assert OFFLINE_LABEL in texts[i]
+        assert expected.strip() in texts[i], f"answer missing from cell {i + 1}:\n{texts[i][:2000]}"
+    check_tagged_outputs(nb, texts, expected)
+    # Every question is shown.
+    quiz_text = "\n".join(texts[i] for i in cell_indexes("quiz", nb))
+    for _, q in lesson_questions(lesson):
+        assert q["question"][:30] in quiz_text, q["question"]
+    for i in tagged(nb, "stream-loop"):
+        check_saved_as_make_run_saves(nb, i, expected, texts)
+
+
+def check_saved_as_make_run_saves(nb, stream_cell, expected, texts):
+    """make run saves the print loop's many small writes as one output, so the HTML copy
+    shows the answer as one text, not one piece per line."""
     streams = [o for o in nb.cells[stream_cell].outputs if o.output_type == "stream"]
     assert len(streams) > 1  # as the kernel sent it
     coalesce_streams(nb)
@@ -69,35 +142,40 @@ def test_offline_run(tmp_path, start_provider):
 
     page, _ = HTMLExporter().from_notebook_node(nb)
     pre = re.findall(r"<pre>(.*?)</pre>", page, re.S)
-    assert any("Feeding your Mongolian Bankhar" in p and "Enjoy your loyal guardian" in p for p in pre)
+    first, last = expected.strip().splitlines()[2], expected.strip().splitlines()[-1]
+    assert any(first in p and last in p for p in pre)
 
 
-def test_live_run_against_openrouter_format_server(tmp_path, start_provider):
+@every_lesson
+def test_live_run_against_openrouter_format_server(lesson, tmp_path, start_provider):
     """With a key and OPENAI_BASE_URL, the lesson talks to the server; the key never shows."""
     answer = tmp_path / "answer.md"
     answer.write_text("**Live test answer.** Feed an adult Bankhar twice a day: 🦴 meat, rice and water.\n")
     p = start_provider("-require-key", TEST_KEY, "-answer-file", str(answer), "-rate", "400")
     nb = execute(
-        LESSON,
+        lesson,
         str(tmp_path / "run"),
         env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url),
     )
     texts = outputs_text(nb)
-    out = texts[cell_index("stream-loop", nb)]
-    assert answer.read_text().strip() in out
-    assert OFFLINE_LABEL not in out
+    for i in cell_indexes("answer", nb):
+        assert "Feed an adult Bankhar twice a day: 🦴 meat, rice and water." in texts[i]
+        assert OFFLINE_LABEL not in texts[i]
+    for i in tagged(nb, "stream-loop"):
+        assert answer.read_text().strip() in texts[i]
     assert p.base_url in texts[cell_index("connect", nb)]
     saved = nbformat.writes(nb)
     assert TEST_KEY not in saved and TEST_KEY[10:30] not in saved
     # Nor in anything else the run wrote: the kernel's log, the provider's log.
     for root, _, files in os.walk(tmp_path / "run"):
-        for name in files:
-            data = open(os.path.join(root, name), "rb").read()
-            assert TEST_KEY[10:30].encode() not in data, os.path.join(root, name)
+        for name_ in files:
+            data = open(os.path.join(root, name_), "rb").read()
+            assert TEST_KEY[10:30].encode() not in data, os.path.join(root, name_)
     assert TEST_KEY[10:30] not in p.stop()
 
 
-def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
+@every_lesson
+def test_wrong_key_gives_friendly_error(lesson, tmp_path, start_provider):
     """A rejected key gives one plain message that says what to do, not a Go stack trace."""
     p = start_provider("-require-key", TEST_KEY)
     wrong = "fake-or-v1-wrong" + "9" * 40
@@ -105,12 +183,12 @@ def test_wrong_key_gives_friendly_error(tmp_path, start_provider):
 
     try:
         nb = execute(
-            LESSON, str(tmp_path), env=kernel_env(OPENROUTER_API_KEY=wrong, OPENAI_BASE_URL=p.base_url)
+            lesson, str(tmp_path), env=kernel_env(OPENROUTER_API_KEY=wrong, OPENAI_BASE_URL=p.base_url)
         )
     except CellExecutionError as e:  # an error output is acceptable, its text is checked below
         text = str(e)
     else:
-        text = outputs_text(nb)[cell_index("stream-loop", nb)]
+        text = outputs_text(nb)[cell_indexes("answer", nb)[0]]
     assert "key" in text.lower() and "OPENROUTER_API_KEY" in text
     assert "goroutine" not in text and "panic" not in text
     assert wrong not in text
@@ -162,15 +240,18 @@ def run_cell(kc, code, on_output=None, timeout=120):
     raise AssertionError(f"cell did not finish in {timeout} s: {''.join(parts)[-500:]}")
 
 
-@pytest.mark.parametrize("tag", ["stream-loop", "stream-view"])
-def test_stop_button_keeps_partial_answer(tmp_path, tag):
+STREAMING = [(lesson, tag) for tag in ("stream-loop", "stream-view") for lesson in lessons_with(tag)]
+
+
+@pytest.mark.parametrize("lesson,tag", STREAMING, ids=[f"{name(p)}-{t}" for p, t in STREAMING])
+def test_stop_button_keeps_partial_answer(tmp_path, lesson, tag, start_provider):
     """Interrupting the kernel (the ■ button) stops the answer quickly and keeps what came."""
     import time
 
     from jupyter_client.manager import start_new_kernel
 
-    setup = [c.source for c in lesson_cells("connect", "model", "messages")]
-    target = lesson_cells(tag)[0].source
+    setup = [c.source for c in lesson_cells("connect", "model", "messages", path=lesson)]
+    target = lesson_cells(tag, path=lesson)[0].source
     km, kc = start_new_kernel(
         kernel_name="gonb", cwd=str(tmp_path), env=kernel_env(OFFLINE_TOKENS_PER_SECOND="20", OFFLINE_THINK_TIME="0")
     )
@@ -181,7 +262,7 @@ def test_stop_button_keeps_partial_answer(tmp_path, tag):
 
         def on_output(text):
             # Stop once a few words of the answer are on screen.
-            if "interrupt" not in interrupted and "Bankhar" in text:
+            if "interrupt" not in interrupted and ANSWER_STARTED in text:
                 interrupted["interrupt"] = time.time()
                 km.interrupt_kernel()
 
@@ -192,8 +273,9 @@ def test_stop_button_keeps_partial_answer(tmp_path, tag):
         km.shutdown_kernel(now=True)
     assert "interrupt" in interrupted, f"the answer never started: {text[-500:]}"
     assert "Stopped" in text, f"no note that the answer was stopped: {text[-800:]}"
-    assert "Bankhar" in text  # the partial answer stays
-    assert "Enjoy your loyal guardian" not in text  # and it really was cut short
+    assert ANSWER_STARTED in text  # the partial answer stays
+    last = start_provider().complete(lesson_messages(lesson)).strip().splitlines()[-1]
+    assert last not in text  # and it really was cut short
     assert "goroutine" not in text and "panic" not in text
     print(f"{tag}: stopped {finished - interrupted['interrupt']:.2f} s after the interrupt")
     # GoNB kills the cell's program 5 s after an interrupt; stopping on our own is well before.

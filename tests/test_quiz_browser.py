@@ -10,8 +10,8 @@ from playwright.sync_api import sync_playwright
 
 from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
 from conftest import LESSON, gonb_notebook, kernel_env
-from harness.lesson import lesson_cells
-from harness.quizlab import LESSON_NAME, RIGHT, WRONG, give_answer, lesson_lab, lesson_questions, run_lesson  # noqa: F401
+from harness.lesson import LESSONS, lesson_cells, name
+from harness.quizlab import answers, give_answer, lesson_lab, lesson_questions, run_lesson
 
 HOSTILE = '''%%
 helpers.Question(`{
@@ -213,33 +213,36 @@ def assert_no_answer_key(where, text, html, quiz_html, questions):
         assert not m, f"{where}: a readable answer field: {m.group(0)!r}"
 
 
-def test_lesson_hides_the_answer_key(artifacts):
-    """After Run All on the committed lesson (offline, no key): the quiz cells' sources are
+@pytest.mark.parametrize("lesson", LESSONS, ids=name)
+def test_lesson_hides_the_answer_key(artifacts, lesson):
+    """After Run All on each committed lesson (offline, no key): the quiz cells' sources are
     collapsed; no answer, explanation or feedback is in the page's text, the outputs' DOM or
     the saved notebook's outputs; each widget grades a wrong answer, then the right one,
     and shows the explanation only then; one click opens a quiz cell's source."""
-    questions = [q for _, q in lesson_questions()]
+    questions = [q for _, q in lesson_questions(lesson)]
+    wrong, right = answers(lesson)
+    n, shot = len(questions), name(lesson)
     lab = lesson_lab()
     try:
         with sync_playwright() as pw:
             browser = launch(pw)
             page = browser.new_page(viewport={"width": 1200, "height": 2400})
-            run_lesson(page, lab)
+            run_lesson(page, lab, path=lesson)
             quizzes = page.locator(".gq-quiz")
             cells = page.locator(".jp-CodeCell").filter(has=page.locator(".gq-quiz"))
-            assert cells.count() == 3
-            for i in range(3):
+            assert cells.count() == n
+            for i in range(n):
                 # Collapsed: a placeholder instead of the editor, no source text in the cell.
                 assert cells.nth(i).locator(".jp-InputPlaceholder").count() == 1, f"quiz cell {i + 1}'s input is not collapsed"
                 assert "helpers.Question" not in cells.nth(i).inner_text()
             out = page.evaluate(OUTPUTS)
-            assert len(out["quizHtml"]) == 3
+            assert len(out["quizHtml"]) == n
             assert_no_answer_key("after Run All", out["text"], out["html"], out["quizHtml"], questions)
-            page.screenshot(path=os.path.join(artifacts, "lesson-quiz-collapsed.png"), full_page=True)
+            page.screenshot(path=os.path.join(artifacts, f"{shot}-quiz-collapsed.png"), full_page=True)
 
             for i, q in enumerate(questions):
                 w = quizzes.nth(i)
-                for answer, state in ((WRONG[i], "incorrect"), (RIGHT[i], "correct")):
+                for answer, state in ((wrong[i], "incorrect"), (right[i], "correct")):
                     give_answer(page, i, q, answer, state)
                     explanation = w.locator(".gq-explanation")
                     if state == "incorrect":
@@ -252,12 +255,12 @@ def test_lesson_hides_the_answer_key(artifacts):
                 page.wait_for_function(
                     "i => document.querySelectorAll('.gq-quiz')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
                 )
-            page.screenshot(path=os.path.join(artifacts, "lesson-quiz-answered.png"), full_page=True)
+            page.screenshot(path=os.path.join(artifacts, f"{shot}-quiz-answered.png"), full_page=True)
 
             # The saved notebook: quiz sources still collapsed, no answer key in any output.
             menu(page, "File", "Save Notebook")
             page.wait_for_timeout(1500)
-            saved = nbformat.read(os.path.join(lab.root, LESSON_NAME), as_version=4)
+            saved = nbformat.read(os.path.join(lab.root, os.path.basename(lesson)), as_version=4)
             texts, quiz_html = [], []
             for cell in saved.cells:
                 if "helpers.Question(" in cell.source:
@@ -267,15 +270,16 @@ def test_lesson_hides_the_answer_key(artifacts):
                     texts += parts
                     if "gq-quiz" in "".join(parts):
                         quiz_html.append("\n".join(parts))
-            assert len(quiz_html) == 3, "the saved notebook lacks the widgets' outputs"
+            assert len(quiz_html) == n, "the saved notebook lacks the widgets' outputs"
             assert_no_answer_key("saved notebook", "", "\n".join(texts), quiz_html, questions)
 
             # A teacher opens a quiz cell's source with one click on its placeholder.
-            cells.nth(2).locator(".jp-InputPlaceholder").click()
+            cells.nth(n - 1).locator(".jp-InputPlaceholder").click()
             page.wait_for_function(
                 "() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea')).some(a => a.innerText.includes('answer'))"
             )
-            assert "\u201canswer\u201d: \u201cb\u201d" in cells.nth(2).locator(".jp-InputArea").inner_text()
+            last = questions[-1]["answer"]
+            assert f"\u201canswer\u201d: \u201c{last}\u201d" in cells.nth(n - 1).locator(".jp-InputArea").inner_text()
             browser.close()
     finally:
         lab.stop()

@@ -25,8 +25,21 @@
 //
 //	notebooks/x.ipynb: cell 9: warning: the quiz cell's source, with its answer, is shown ...
 //
-// Warnings do not change the exit status. The exit status is 0 when all is
-// well, 1 when there are problems, and 2 for bad usage.
+// Warnings do not change the exit status.
+//
+// Lessons are data: quizcheck also checks what makes the lessons a course.
+// For a folder, the order of its lessons (lessonbook.Lessons: every notebook
+// listed once in its lessons.json, and nothing else); for every notebook,
+// that the offline sample provider has the prepared answer of each question
+// the lesson asks (a user message): an answer file in offline/answers whose
+// "question:" line is that question and whose "model:" line, if any, is the
+// lesson's MODEL (lessonbook.CheckOffline); for a folder, also that each
+// prepared answer is asked by one of its lessons. -offline=false skips the
+// prepared answers. Each problem names the notebook and cell (or the file)
+// and says what to change.
+//
+// The exit status is 0 when all is well, 1 when there are problems, and 2
+// for bad usage.
 package main
 
 import (
@@ -38,6 +51,7 @@ import (
 
 	"github.com/k12notebooks/golessons/internal/plural"
 	"github.com/k12notebooks/golessons/lessonbook"
+	"github.com/k12notebooks/golessons/offline"
 )
 
 func main() {
@@ -48,8 +62,9 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("quizcheck", flag.ContinueOnError)
 	fl.SetOutput(stderr)
+	checkOffline := fl.Bool("offline", true, "check that the offline sample provider has a prepared answer for each lesson's question")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: quizcheck [notebook.ipynb | folder ...]   (default: notebooks/)")
+		fmt.Fprintln(stderr, "usage: quizcheck [-offline=false] [notebook.ipynb | folder ...]   (default: notebooks/)")
 		fmt.Fprintln(stderr, "Checks every helpers.Question and helpers.Quiz cell; exit status 1 when something is wrong.")
 	}
 	if err := fl.Parse(args); err != nil {
@@ -65,13 +80,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, nb := range notebooks {
 		sum.check(nb, stdout)
 	}
+	for _, p := range paths {
+		before := sum.problems
+		sum.print(courseProblems(p, *checkOffline), stdout)
+		sum.course += sum.problems - before
+	}
 	warned := ""
 	if sum.warnings > 0 {
 		warned = " (" + plural.Count(sum.warnings, "warning") + ")"
 	}
 	switch {
-	case sum.problems > 0:
+	case sum.problems > sum.course:
 		fmt.Fprintf(stderr, "quizcheck: %s in %d of %s%s\n", plural.Count(sum.problems, "problem"), sum.bad, plural.Count(len(notebooks), "notebook"), warned)
+		return 1
+	case sum.problems > 0:
+		fmt.Fprintf(stderr, "quizcheck: %s with the lessons' order or their offline answers%s\n", plural.Count(sum.problems, "problem"), warned)
 		return 1
 	case failed:
 		return 1
@@ -101,6 +124,7 @@ func findAll(paths []string, stderr io.Writer) (notebooks []string, failed bool)
 // summary counts what the notebooks checked so far hold.
 type summary struct {
 	questions, problems, bad, warnings int
+	course                             int // problems of the lessons as a course (courseProblems)
 }
 
 // check checks the notebook at path and prints its problems, then its
@@ -114,6 +138,11 @@ func (s *summary) check(path string, stdout io.Writer) {
 	if nb, err := lessonbook.Read(path); err == nil {
 		probs = append(probs, lessonbook.SourceWarnings(nb)...) // after the problems
 	}
+	s.print(probs, stdout)
+}
+
+// print prints probs, each with its context, and counts them.
+func (s *summary) print(probs []lessonbook.Problem, stdout io.Writer) {
 	for _, p := range probs {
 		if p.Warning {
 			s.warnings++
@@ -127,4 +156,41 @@ func (s *summary) check(path string, stdout io.Writer) {
 			}
 		}
 	}
+}
+
+// courseProblems returns what is wrong with the lessons at path as a
+// course: for a folder, their order (lessons.json); with offline, the
+// prepared answers of the offline sample provider for the questions they
+// ask (for a folder, also answers that no lesson asks).
+func courseProblems(path string, offline bool) []lessonbook.Problem {
+	lessons, whole := []string{path}, false
+	var probs []lessonbook.Problem
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		lessons, probs = lessonbook.Lessons(path)
+		whole = true
+	}
+	if !offline {
+		return probs
+	}
+	var nbs []*lessonbook.Notebook
+	for _, l := range lessons {
+		if nb, err := lessonbook.Read(l); err == nil { // a notebook that cannot be read is reported by check
+			nbs = append(nbs, nb)
+		}
+	}
+	return append(probs, lessonbook.CheckOffline(nbs, preparedAnswers(), whole)...)
+}
+
+// preparedAnswers returns the offline provider's prepared answers, in its
+// order, as lessonbook.CheckOffline reads them.
+func preparedAnswers() []lessonbook.OfflineAnswer {
+	var out []lessonbook.OfflineAnswer
+	for _, p := range offline.Answers {
+		a := lessonbook.OfflineAnswer{File: "offline/" + p.File, Question: p.Question, Model: p.Model}
+		if p.Match != nil {
+			a.Matches = p.Matches
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/k12notebooks/golessons/internal/lessontest"
+	"github.com/k12notebooks/golessons/lessonbook"
 )
 
 // TestMain lets the test binary act as the quizcheck command, so that the
@@ -175,4 +176,90 @@ func TestExitStatus(t *testing.T) {
 			t.Errorf("output %s", out)
 		}
 	}
+}
+
+// copyLessons copies the committed lessons and their lessons.json to a new
+// folder, with edit applied to each file's text, and returns the folder.
+func copyLessons(t *testing.T, edit func(name, text string) string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "notebooks")
+	entries, err := os.ReadDir(filepath.Join("..", "..", "notebooks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".ipynb") || e.Name() == "lessons.json") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("..", "..", "notebooks", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lessontest.WriteFile(t, filepath.Join(dir, e.Name()), edit(e.Name(), string(data)))
+	}
+	return dir
+}
+
+// What breaks go test ./offline breaks quizcheck (make check) too, with the
+// notebook, the cell and what to do: a lesson's question reworded away from
+// its prepared answer, or a new question without one; and a lesson left out
+// of lessons.json.
+func TestLessonQuestionsNeedPreparedAnswers(t *testing.T) {
+	var out, errOut bytes.Buffer
+	nbs, first, question := lessonbookFirst(t)
+	dir := copyLessons(t, func(name, text string) string {
+		if name == first {
+			return strings.Replace(text, question, question+" Tell me more.", 1)
+		}
+		return text
+	})
+	if code := run([]string{dir}, &out, &errOut); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+	}
+	want := filepath.Join(dir, first) + ": cell "
+	if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), `but that file's "question:" line says`) ||
+		!strings.Contains(out.String(), "offline/answers/") || !strings.Contains(errOut.String(), "with the lessons' order or their offline answers") {
+		t.Errorf("output:\n%s%s", out.String(), errOut.String())
+	}
+
+	out.Reset()
+	errOut.Reset()
+	dir = copyLessons(t, func(name, text string) string {
+		if name == "lessons.json" {
+			return `{"lessons": []}`
+		}
+		return strings.Replace(text, question, "Why is the sky blue?", 1)
+	})
+	if code := run([]string{dir}, &out, &errOut); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), filepath.Join(dir, first)+": cell ") || !strings.Contains(out.String(), "has no prepared answer for this question") ||
+		!strings.Contains(out.String(), "no lesson asks") {
+		t.Errorf("a new question without a prepared answer:\n%s", out.String())
+	}
+	if n := strings.Count(out.String(), "this lesson is not listed in"); n != nbs {
+		t.Errorf("%d lessons reported missing from lessons.json, want %d:\n%s", n, nbs, out.String())
+	}
+	if code := run([]string{"-offline=false", dir}, &out, &errOut); code != 1 {
+		t.Errorf("without the offline check, the order is still checked: exit %d", code)
+	}
+}
+
+// lessonbookFirst returns the number of committed lessons, the file name of
+// the first and the question it asks.
+func lessonbookFirst(t *testing.T) (int, string, string) {
+	t.Helper()
+	paths, probs := lessonbook.Lessons(filepath.Join("..", "..", "notebooks"))
+	if len(paths) == 0 || len(probs) > 0 {
+		t.Fatalf("lessons %v, problems %v", paths, probs)
+	}
+	nb, err := lessonbook.Read(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, _ := lessonbook.LessonRequests(nb)
+	if len(qs) == 0 {
+		t.Fatalf("%s asks no question", paths[0])
+	}
+	return len(paths), filepath.Base(paths[0]), qs[0].Text
 }

@@ -99,13 +99,19 @@ func TestScriptGradesLikeGo(t *testing.T) {
 	for _, c := range gradeCases {
 		cases = append(cases, gradeCase{mustQuestion(t, c.json), c.answers})
 	}
-	// The lesson's own questions, with their explanations.
-	lesson, probs := lessonbook.Check("../../notebooks/openai-streaming.ipynb")
-	if len(probs) > 0 || len(lesson) == 0 {
-		t.Fatalf("the lesson's questions: %v", probs)
+	// Every lesson's own questions, with their explanations.
+	lessons, _ := lessonbook.Lessons("../../notebooks")
+	for _, path := range lessons {
+		lesson, probs := lessonbook.Check(path)
+		if len(probs) > 0 || len(lesson) == 0 {
+			t.Fatalf("%s: the lesson's questions: %v", path, probs)
+		}
+		for _, cq := range lesson {
+			cases = append(cases, gradeCase{cq.Question, []string{"stream", "Stream: true", "stream=True", "streaming", "True", "false", "a", "b", "c", "CreateChatCompletion"}})
+		}
 	}
-	for _, cq := range lesson {
-		cases = append(cases, gradeCase{cq.Question, []string{"stream", "Stream: true", "stream=True", "streaming", "True", "false", "a", "b", "c"}})
+	if len(lessons) == 0 {
+		t.Fatal("no lessons in ../../notebooks")
 	}
 	for _, c := range cases {
 		q := c.q
@@ -154,8 +160,8 @@ func TestScriptGradesLikeGo(t *testing.T) {
 	if !want[0][0].Correct || want[0][6].Correct || !want[7][1].Correct || want[7][0].Feedback != "Correct." || explained < 5 {
 		t.Errorf("unexpected Go grades: %+v %+v (%d explained)", want[0], want[7], explained)
 	}
-	if len(cases) != len(gradeCases)+3 {
-		t.Errorf("the lesson has %d questions, want 3", len(cases)-len(gradeCases))
+	if len(cases) < len(gradeCases)+3*len(lessons) {
+		t.Errorf("the %d lessons have %d questions, want at least 3 each", len(lessons), len(cases)-len(gradeCases))
 	}
 }
 
