@@ -78,7 +78,7 @@ func TestShowResponseMarkdown(t *testing.T) {
 		t.Fatalf("outputs %v", rec.Updates())
 	}
 	html := string(renderAnswer(nil, []byte(last[ids[0]].Content)))
-	for _, want := range []string{"<h2", "<table>", "<strong>bold</strong>", "&lt;script&gt;"} {
+	for _, want := range []string{"<h2", "<table>", "<strong>bold</strong>", "&lt;script>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("rendered answer lacks %q:\n%s", want, html)
 		}
