@@ -52,6 +52,8 @@ func TestOfflineUpstreamWithGoOpenAI(t *testing.T) {
 	if !strings.Contains(text, "Offline sample") || usage == nil {
 		t.Fatalf("stream: %q, usage %v", text, usage)
 	}
+	// The handler records the usage after the last byte the client read.
+	waitFor(t, func() bool { return tr.usage.Snapshot().Students["alice"].TotalTokens > 0 }, "the stream's usage recorded")
 	if c := tr.usage.Snapshot().Students["alice"]; c.CompletionTokens != int64(usage.CompletionTokens) || c.Estimated != 0 {
 		t.Errorf("recorded %+v, the stream said %+v", c.Counts, usage)
 	}
