@@ -238,9 +238,8 @@
 // one delta event per completion token; estimated_requests counts those),
 // and the first and last time. The usage document (classapi.UsageDoc) is kept in
 // <state_dir>/usage.json (mode 0600, written atomically every usage_flush
-// and at exit) and served by GET usage. Prompts and answers are not stored
-// unless store_transcripts is on; then each exchange is appended to
-// <state_dir>/transcripts/<day>/<student>.jsonl.
+// and at exit) and served by GET usage. It holds no prompt or answer: those
+// are the kept conversations (below).
 //
 // # Conversations, alerts, pause and instructions
 //
