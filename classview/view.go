@@ -35,6 +35,9 @@ type View struct {
 	Notices []string
 	// Warnings are the gradebook's: files refused or damaged, unknown ids.
 	Warnings []gradebook.Warning
+	// Class is the relay's conversations, alerts and controls; nil without
+	// a relay.
+	Class *Panel
 }
 
 // StudentRow is one student.
