@@ -215,7 +215,7 @@ classroom-lock: ## Re-pin the classroom's Python packages after editing classroo
 
 test-classroom: setup $(AXE_JS) ## The classroom hub for real: JupyterHub, proxy, relay, three Unix-user students, the attack catalogue, per-student limits (as root; about 10 minutes).
 	$(call say,Classroom hub test (JupyterHub + configurable-http-proxy + class relay, three students))
-	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_classroom_hub.py tests/test_classroom_attacks.py tests/test_bench_classroom.py tests/test_limits.py tests/test_classroom_limits.py
+	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_classroom_hub.py tests/test_classroom_attacks.py tests/test_bench_classroom.py tests/test_limits.py tests/test_classroom_limits.py tests/test_classroom_loop.py
 
 # --- Beyond one server: Zero to JupyterHub on Kubernetes (deploy/, README "Beyond one server"). ---
 test-deploy: setup ## The Kubernetes files' safety: no key in students' pods, relay registered and reachable, culler on, images pinned and made by make setup.
