@@ -72,4 +72,3 @@ func TestPreviewCutsAtACharacter(t *testing.T) {
 		t.Errorf("Preview = %q", got)
 	}
 }
-

@@ -56,7 +56,9 @@ func compileWords(words map[string][]string) *wordMatcher {
 func wordRegexp(w string) string {
 	q := regexp.QuoteMeta(w)
 	q = regexp.MustCompile(`\s+`).ReplaceAllString(q, `\s+`)
-	isWord := func(b byte) bool { return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+	isWord := func(b byte) bool {
+		return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	}
 	if isWord(w[0]) {
 		q = `\b` + q
 	}

@@ -184,7 +184,7 @@ func DefaultConfig() Config {
 			InvalidTTL: classapi.Duration(defaultIdentityInvalid),
 			Entries:    defaultIdentityEntries,
 		},
-		UsageFlush:      classapi.Duration(defaultUsageFlush),
+		UsageFlush: classapi.Duration(defaultUsageFlush),
 		Conversations: ConversationsCfg{Keep: true, RetentionDays: DefaultRetentionDays,
 			SweepEvery: classapi.Duration(defaultSweepEvery)},
 		LogRequests:     true,

@@ -332,7 +332,7 @@ type exchange struct {
 	began        time.Time
 	stream       bool
 	model        string
-	prompt       int64 // estimated prompt tokens
+	prompt       int64           // estimated prompt tokens
 	messages     json.RawMessage // as sent upstream
 	waited       time.Duration
 	aheadAtStart int
