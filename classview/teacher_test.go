@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/k12notebooks/golessons/classapi"
 	"github.com/k12notebooks/golessons/internal/hub"
+	"github.com/k12notebooks/golessons/internal/lessontest"
 )
 
 // fakeRelay answers the relay's teacher endpoints from a state the test
@@ -227,5 +229,36 @@ func TestControlsNeedAdminAndCSRF(t *testing.T) {
 		s.Action(classapi.CategoryAbuse) != classapi.ActionAlert || strings.Join(s.Words[classapi.CategoryAbuse], "|") != "bully|/hits? me/" ||
 		len(s.Words[classapi.CategorySelfHarm]) != 0 {
 		t.Errorf("settings sent: %+v", s)
+	}
+}
+
+// The lesson's reflections are listed with what each student wrote, as
+// text, never graded, and not among the questions.
+func TestReflectionsShownUngraded(t *testing.T) {
+	c := newClass(t, func(cfg *Config) {
+		lessontest.WriteNotebook(t, filepath.Join(cfg.Lessons[0], "reflect.ipynb"),
+			lessontest.Code("%%\nhelpers.Reflect(`{\"question_type\": \"reflection\", \"id\": \"reflect-1\", \"question\": \"What surprised you?\"}`)"))
+	})
+	hostile := "<script>alert(1)</script>That it comes\nin pieces"
+	rec := map[string]any{"answer": hostile, "correct": false, "attempts": 1, "time": "2025-03-04T10:00:00Z"}
+	data, _ := json.Marshal(map[string]any{"version": 1, "notebook": "reflect.ipynb", "answers": map[string]any{"reflect-1": rec}})
+	lessontest.WriteFile(t, filepath.Join(c.homes, "alice", "reflect.answers.json"), string(data))
+	c.hub.addUser(hub.User{Name: "alice"})
+	c.hub.addUser(hub.User{Name: "bob"})
+	c.run()
+	b := c.signedIn()
+	_, page := b.get(c.url + prefix)
+	i := strings.Index(page, `id="reflections-h"`)
+	if i < 0 {
+		t.Fatalf("no reflections section:\n%s", page)
+	}
+	section := page[i : strings.Index(page[i:], "</section>")+i]
+	if !strings.Contains(section, "What surprised you?") || !strings.Contains(section, "alice") ||
+		!strings.Contains(section, "&lt;script&gt;alert(1)&lt;/script&gt;That it comes\nin pieces") || strings.Contains(section, "bob") {
+		t.Errorf("the reflections section:\n%s", section)
+	}
+	questions := page[strings.Index(page, `id="questions-h"`):strings.Index(page, `id="reflections-h"`)]
+	if strings.Contains(questions, "What surprised you?") || strings.Contains(page, "not scored") || strings.Contains(page, "<script>alert") {
+		t.Errorf("the reflection is graded or warned about:\n%s", page)
 	}
 }
