@@ -138,7 +138,7 @@ $(AXE_JS): tests/package.json tests/package-lock.json
 
 test-browser: setup $(AXE_JS) ## Drive the lesson in a real JupyterLab with headless Chromium (and audit its outputs with axe-core).
 	$(call say,Browser tests (JupyterLab + headless Chromium))
-	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py tests/test_accessibility.py
+	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py tests/test_accessibility.py tests/test_reflection_browser.py
 
 run: setup ## Execute the lesson headless; writes build/run/<lesson>.ipynb and .html.
 	$(call say,Running $(LESSON) headless)
