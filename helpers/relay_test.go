@@ -280,4 +280,36 @@ func TestClassRelayNoticeAndPause(t *testing.T) {
 	if again := CurrentConnection().String(); !strings.Contains(again, "paused the AI") {
 		t.Errorf("the connect cell of a paused student says %q", again)
 	}
+	teacherPost(t, srv.URL+"/"+classapi.PausePath, "teacher-hub-token-for-helpers-6", classapi.PauseRequest{Student: "erin", Paused: false})
+
+	// "Stop now" while erin's answer streams: the cell keeps the text so far
+	// and says the teacher stopped it.
+	slow := relay.DefaultConfig()
+	slow.HubAPIURL = hub.APIURL()
+	slow.StateDir = t.TempDir()
+	r2, err := relay.New(slow, relay.Options{Offline: offline.Options{TokensPerSecond: 5, ThinkTime: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(r2)
+	t.Cleanup(func() { srv2.Close(); r2.Close() })
+	t.Setenv(connect.BaseURLEnv, srv2.URL+"/v1")
+	client = openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
+	req := lessonRequest()
+	req.Stream = true
+	stream, err := client.CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	if _, err := stream.Recv(); err != nil { // the answer has begun
+		t.Fatal(err)
+	}
+	teacherPost(t, srv2.URL+"/"+classapi.PausePath, "teacher-hub-token-for-helpers-6", classapi.PauseRequest{Paused: true, StopNow: true})
+	for err == nil {
+		_, err = stream.Recv()
+	}
+	if msg := explainer.Explain(err); !strings.Contains(msg, "Your teacher stopped the AI") || !strings.Contains(msg, "text received so far is kept") {
+		t.Errorf("stopped mid-stream: %q (%v)", msg, err)
+	}
 }
