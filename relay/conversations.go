@@ -389,3 +389,15 @@ func (c *convStore) AddAlerts(id string, alerts []classapi.Alert) {
 		c.bump()
 	}
 }
+
+// Progress shows the answer so far of the exchange id in the live view;
+// once the preview is full, it changes nothing more.
+func (c *convStore) Progress(id, answer string) {
+	preview := classapi.Preview(answer, classapi.PreviewLen)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.byID[id]; s != nil && !s.Done && s.Answer != preview {
+		s.Answer = preview
+		c.bump()
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/k12notebooks/golessons/classapi"
 )
@@ -14,6 +15,11 @@ func (r *Relay) newExchange(student string, cr *chatRequest) *exchange {
 	ex := &exchange{student: student, began: now, stream: cr.stream, model: cr.model, prompt: cr.promptEstimate(),
 		messages: cr.sent, scan: sseScan{answer: &strings.Builder{}}, id: r.conv.newID(student, now)}
 	ex.all, ex.lastUser = promptText(cr.messages)
+	if r.conv.keep {
+		id := ex.id
+		ex.scan.progress = func(answer string) { r.conv.Progress(id, answer) }
+		ex.scan.progressAt = time.Now()
+	}
 	return ex
 }
 

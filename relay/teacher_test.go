@@ -401,3 +401,31 @@ func jsonInt(v int64) string { b, _ := json.Marshal(v); return string(b) }
 
 // messagesOf returns the text of kept messages.
 func messagesOf(raw json.RawMessage) string { all, _ := promptText(raw); return all }
+
+// The live view gets the answer so far while it streams (at most once a
+// second per stream).
+func TestAnswerSoFarWhileStreaming(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, orContent1)
+		w.(http.Flusher).Flush()
+		time.Sleep(progressEvery + 100*time.Millisecond)
+		io.WriteString(w, orContent2)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	tr := startRelay(t, up, nil, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, tr.srv.URL+prefix+"v1/chat/completions", strings.NewReader(chatBody(true, "")))
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	waitFor(t, func() bool {
+		st := tr.state(t)
+		return len(st.Exchanges) == 1 && st.Exchanges[0].Answer == "Feed your **Bankhar** twice a day." && !st.Exchanges[0].Done
+	}, "the answer so far in the live view")
+}

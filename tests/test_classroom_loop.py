@@ -29,7 +29,7 @@ import pytest
 
 from conftest import ROOT
 from harness.axe import run_axe
-from harness.classroom import Hub, Names, http, remove_stale_users, remove_users
+from harness.classroom import Hub, Kernel, Names, http, remove_stale_users, remove_users
 from harness.upstream import FakeUpstream
 
 if os.geteuid() != 0:
@@ -242,6 +242,76 @@ def test_pause_a_student_then_the_class_with_stop_now_and_resume(loop):
     for key in ("a", "b"):
         assert chat(hub, tokens[key], "hello again")[0] == 200
     assert "On for the class" in teacher.inner_text("#ai-state")
+
+
+CONNECT_CELL = """import (
+	"fmt"
+
+	"github.com/k12notebooks/golessons/helpers"
+	"github.com/sashabaranov/go-openai"
+)
+
+%%
+openai.NewClientWithConfig(helpers.Connect(openai.DefaultConfig(helpers.APIKey())))
+fmt.Println(helpers.CurrentConnection())
+"""
+
+STREAM_CELL = """import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/k12notebooks/golessons/helpers"
+	"github.com/sashabaranov/go-openai"
+)
+
+%%
+client := openai.NewClientWithConfig(helpers.Connect(openai.DefaultConfig(helpers.APIKey())))
+stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
+	Model: "openai/gpt-oss-120b:free", Stream: true,
+	Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "tell me a story"}}})
+for err == nil {
+	var c openai.ChatCompletionStreamResponse
+	if c, err = stream.Recv(); err == nil && len(c.Choices) > 0 {
+		fmt.Print(c.Choices[0].Delta.Content)
+	}
+}
+if !errors.Is(err, io.EOF) {
+	helpers.ShowError(err)
+}
+"""
+
+
+def test_a_students_cell_tells_them_and_says_when_paused(loop):
+    """In ada's own GoNB kernel: the connect cell says the teacher can see what is asked and
+    shows the instructions; a paused cell says so at once; "stop now" ends a cell's stream
+    with the teacher's words, the text so far kept."""
+    hub, up, teacher, ada = loop["hub"], loop["up"], loop["teacher"], STUDENTS["a"]
+    hub.start_server(ada)
+    k = Kernel(hub, ada, loop["tokens"]["a"])
+    try:
+        out, err, _ = k.execute(CONNECT_CELL)
+        assert err is None and "Your teacher can see what you ask the AI" in out and "12-14" in out, out
+        teacher.goto(hub.url + "/services/class-view/")
+        click(teacher, f'button[form="f-pause"][value="{ada}"]')
+        out, err, secs = k.execute(STREAM_CELL)
+        print(f"\nthe paused cell said so in {secs:.2f} s")
+        assert "Your teacher has paused the AI for now" in out, out
+        click(teacher, f'button[form="f-resume"][value="{ada}"]')
+        wait_upstream(up, lambda n: n == 0, "earlier answers did not end")
+        result = {}
+        t = threading.Thread(target=lambda: result.update(zip(("out", "err", "secs"), k.execute(STREAM_CELL))))
+        t.start()
+        wait_upstream(up, lambda n: n == 1, "the cell's stream did not begin")
+        clicked = time.time()
+        click(teacher, f'button[form="f-stop"][value="{ada}"]')
+        t.join(120)
+        print(f"the stopped cell ended {time.time() - clicked:.2f} s after the click")
+        assert "Your teacher stopped the AI" in result["out"] and "text received so far is kept" in result["out"], result
+        click(teacher, f'button[form="f-resume"][value="{ada}"]')
+    finally:
+        k.close()
 
 
 def test_retention_deletes_old_exchanges(loop):
