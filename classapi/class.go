@@ -362,4 +362,8 @@ type TeacherState struct {
 	// Exchanges are the latest exchanges and every flagged one not yet
 	// seen, newest first.
 	Exchanges []ExchangeSummary `json:"exchanges"`
+	// SafetyModelProblem says why the safety model's last check failed
+	// ("" when it answered, or none is set): alerts then come from the word
+	// lists only.
+	SafetyModelProblem string `json:"safety_model_problem,omitempty"`
 }

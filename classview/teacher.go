@@ -39,6 +39,8 @@ type Panel struct {
 	RetentionDays int
 	// Settings are the teacher's settings at the relay.
 	Settings classapi.Settings
+	// SafetyProblem says why the safety model's last check failed.
+	SafetyProblem string
 	// Alerts are the flagged exchanges not yet seen, newest first.
 	Alerts []ExchangeRow
 	// Students are the class's students and anyone else with exchanges.
@@ -81,6 +83,10 @@ func buildPanel(st *classapi.TeacherState, errText string, names []string) *Pane
 		return &Panel{Error: errText}
 	}
 	p := &Panel{Known: true, Error: errText, Kept: st.Kept, RetentionDays: st.RetentionDays, Settings: st.Settings}
+	if st.Settings.SafetyModel != "" && st.SafetyModelProblem != "" {
+		p.SafetyProblem = "The safety model did not answer its last check, so alerts come from the word lists only: " +
+			st.SafetyModelProblem + "."
+	}
 	byName := map[string]*ConvStudent{}
 	add := func(name string) *ConvStudent {
 		if c := byName[name]; c != nil {

@@ -262,3 +262,20 @@ func TestReflectionsShownUngraded(t *testing.T) {
 		t.Errorf("the reflection is graded or warned about:\n%s", page)
 	}
 }
+
+// A safety model that fails is said at the top of the alerts, as text.
+func TestSafetyProblemShown(t *testing.T) {
+	st := &classapi.TeacherState{Kept: true, Settings: classapi.DefaultSettings(), SafetyModelProblem: `it answered "<b>hi</b>"`}
+	st.Settings.SafetyModel = "llama-guard3"
+	var b strings.Builder
+	if err := pageTemplates.ExecuteTemplate(&b, "alerts", buildPanel(st, "", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `<li id="safety-problem">The safety model did not answer its last check, so alerts come from the word lists only: it answered &#34;&lt;b&gt;hi&lt;/b&gt;&#34;.</li>`) {
+		t.Errorf("the alerts section:\n%s", b.String())
+	}
+	st.Settings.SafetyModel = ""
+	if p := buildPanel(st, "", nil); p.SafetyProblem != "" {
+		t.Errorf("a problem shown without a safety model: %q", p.SafetyProblem)
+	}
+}

@@ -60,6 +60,7 @@ type convStore struct {
 	version int64
 	changed chan struct{} // closed and replaced on every change
 	lastID  int64
+	safety  string // the safety model's last problem, "" when it answered
 }
 
 // openConversations opens the kept conversations under stateDir, loading
@@ -341,7 +342,7 @@ func (c *convStore) State(s classapi.Settings) classapi.TeacherState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := classapi.TeacherState{Version: c.version, Kept: c.keep, RetentionDays: c.retention, Settings: s,
-		Exchanges: []classapi.ExchangeSummary{}}
+		Exchanges: []classapi.ExchangeSummary{}, SafetyModelProblem: c.safety}
 	for i := len(c.recent) - 1; i >= 0; i-- {
 		if e := c.recent[i]; len(c.recent)-i <= maxListed || e.Flagged() {
 			st.Exchanges = append(st.Exchanges, *e)
@@ -398,6 +399,17 @@ func (c *convStore) Progress(id, answer string) {
 	defer c.mu.Unlock()
 	if s := c.byID[id]; s != nil && !s.Done && s.Answer != preview {
 		s.Answer = preview
+		c.bump()
+	}
+}
+
+// SafetyProblem records the safety model's last problem ("" when it
+// answered), for the teacher's page.
+func (c *convStore) SafetyProblem(problem string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.safety != problem {
+		c.safety = problem
 		c.bump()
 	}
 }

@@ -20,6 +20,19 @@ const guardTimeout = 15 * time.Second
 // is the one assessed: the user's for the prompt, the assistant's for the
 // answer. It bypasses the class queue.
 func (r *Relay) guard(ctx context.Context, model, part string, conv []map[string]string) ([]classapi.Alert, error) {
+	alerts, err := r.askGuard(ctx, model, part, conv)
+	if ctx.Err() == nil { // not a student who left: the teacher should know
+		problem := ""
+		if err != nil {
+			problem = err.Error()
+		}
+		r.conv.SafetyProblem(problem)
+	}
+	return alerts, err
+}
+
+// askGuard is guard's question to the safety model.
+func (r *Relay) askGuard(ctx context.Context, model, part string, conv []map[string]string) ([]classapi.Alert, error) {
 	ctx, cancel := context.WithTimeout(ctx, guardTimeout)
 	defer cancel()
 	body, err := marshalJSON(map[string]any{"model": model, "messages": conv, "max_tokens": 20, "temperature": 0, "stream": false})

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -428,4 +429,37 @@ func TestAnswerSoFarWhileStreaming(t *testing.T) {
 		st := tr.state(t)
 		return len(st.Exchanges) == 1 && st.Exchanges[0].Answer == "Feed your **Bankhar** twice a day." && !st.Exchanges[0].Done
 	}, "the answer so far in the live view")
+}
+
+// A safety model that does not answer in Llama Guard's format is the
+// teacher's to know: the state says so until it answers again.
+func TestSafetyModelProblemShown(t *testing.T) {
+	var bad atomic.Bool
+	bad.Store(true)
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(b), "llama-guard") && bad.Load() {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":"I am a chat model"}}]}`)
+			return
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		guardOrStream(w, r)
+	})
+	tr := startRelay(t, up, nil, Options{})
+	s := classapi.DefaultSettings()
+	s.SafetyModel = "meta-llama/llama-guard-4-12b"
+	s.Actions[classapi.CategoryViolence] = classapi.ActionBlock // asked before the request goes on
+	tr.teacherPost(t, classapi.SettingsPath, s)
+	if resp, _ := tr.ask(t, aliceToken, "Hi", false); resp.StatusCode != 200 {
+		t.Fatalf("a request with a broken safety model: %d (the word lists alone decide)", resp.StatusCode)
+	}
+	if p := tr.state(t).SafetyModelProblem; !strings.Contains(p, `not Llama Guard's "safe" or "unsafe"`) {
+		t.Errorf("the problem: %q", p)
+	}
+	bad.Store(false)
+	tr.ask(t, aliceToken, "Hi", false)
+	if p := tr.state(t).SafetyModelProblem; p != "" {
+		t.Errorf("after the safety model answered: %q", p)
+	}
 }
