@@ -143,7 +143,7 @@ $(AXE_JS): tests/package.json tests/package-lock.json
 
 test-browser: setup $(AXE_JS) ## Drive the lesson in a real JupyterLab with headless Chromium (and audit its outputs with axe-core).
 	$(call say,Browser tests (JupyterLab + headless Chromium))
-	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py tests/test_accessibility.py
+	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_browser.py tests/test_quiz_browser.py tests/test_quiz_two_browsers.py tests/test_hostile_browser.py tests/test_accessibility.py tests/test_reflection_browser.py
 
 run: setup ## Execute every lesson headless (or LESSON=notebooks/x.ipynb); writes build/run/<lesson>.ipynb and .html.
 	@for l in $(if $(filter command line,$(origin LESSON)),$(LESSON),$(LESSONS)); do \
@@ -226,7 +226,7 @@ classroom-lock: ## Re-pin the classroom's Python packages after editing classroo
 
 test-classroom: setup $(AXE_JS) ## The classroom hub for real: JupyterHub, proxy, relay, three Unix-user students, the attack catalogue, per-student limits (as root; about 10 minutes).
 	$(call say,Classroom hub test (JupyterHub + configurable-http-proxy + class relay, three students))
-	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_classroom_hub.py tests/test_classroom_attacks.py tests/test_bench_classroom.py tests/test_limits.py tests/test_classroom_limits.py
+	@$(FIND_BROWSER) $(BIN)/python -m pytest -v tests/test_classroom_hub.py tests/test_classroom_attacks.py tests/test_bench_classroom.py tests/test_limits.py tests/test_classroom_limits.py tests/test_classroom_loop.py
 
 # --- Beyond one server: Zero to JupyterHub on Kubernetes (deploy/, docs/admins/kubernetes.md). ---
 test-deploy: setup ## The Kubernetes files' safety: no key in students' pods, relay registered and reachable, culler on, images pinned and made by make setup.

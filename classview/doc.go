@@ -24,6 +24,10 @@
 //	GET  P notebooks/<student>/        the list of a student's notebooks
 //	GET  P notebooks/<student>/<path>  one notebook, read only (<path> in the home, each part escaped)
 //	GET  P static/…         the page's script (classview.js) and style sheet
+//	GET  P exchange/<id>    one kept exchange in full (messages and answer, as text)
+//	POST P ai               pause, stop now or resume the AI for a student ("student") or the class ("")
+//	POST P seen             mark the alert of exchange "id" seen
+//	POST P settings         the teacher's instructions, word lists, actions per category, safety model
 //	POST P logout           sign out of the class view
 //	GET  P health           {"status":"ok"}, no login needed
 //
@@ -101,6 +105,21 @@
 // student refused by a limit today, or at the relay's
 // student.requests_per_day, is marked "over a limit". When the relay does
 // not answer, the page says so and shows no requests.
+//
+// The relay's GET teacher (classapi.TeacherState) is long-polled all the
+// time (?version=N: the relay answers when something changed, or after
+// about 25 s), so an exchange, an alert, a pause or a change of settings is
+// on the open pages as soon as the relay has it: "Alerts" (flagged
+// exchanges not yet seen, with their categories) and "The class's AI"
+// (pause state, instructions) come first in the live part, each student's
+// latest exchanges under "Conversations". The POST forms (ai, seen,
+// settings) need a signed-in admin, the session's CSRF token (made at sign
+// in, in a hidden field of the page's forms; the live part's buttons name
+// those forms with form="…", so the shared live part holds no token) and,
+// when the browser says where it comes from, Sec-Fetch-Site: same-origin;
+// the session cookie is SameSite=Lax. They are sent on to the relay's
+// teacher endpoints with the service's token, then the browser goes back to
+// the page (303).
 //
 // # The page
 //

@@ -125,7 +125,8 @@ func (s *Server) Refresh(ctx context.Context) {
 // next page reads the class first.
 func (s *Server) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
+	go func() { defer wg.Done(); s.watchRelay(ctx) }()
 	go func() {
 		defer wg.Done()
 		t := time.NewTicker(s.cfg.HubPoll.D())
@@ -202,6 +203,13 @@ func (s *Server) refresh() {
 		ri.notices = append([]string{hubErr}, ri.notices...)
 	}
 	v := buildView(b, users, ri, ri.perDay)
+	v.Class = s.panel(v.names())
+	s.publishView(b, v)
+}
+
+// publishView renders v's live part and publishes it; the caller holds
+// s.refreshMu.
+func (s *Server) publishView(b *gradebook.Book, v *View) {
 	var frag bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&frag, "live", v); err != nil {
 		s.logf("class-view: rendering the page: %v", err)

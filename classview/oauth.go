@@ -36,6 +36,8 @@ type oauthState struct {
 // session is a signed-in browser. The hub's access token stays here; the
 // browser holds only the session id, in a signed cookie.
 type session struct {
+	// csrf is the session's token for its POST forms.
+	csrf    string
 	token   hub.Secret
 	user    *hub.User
 	checked time.Time // when the hub last confirmed the token
@@ -210,7 +212,7 @@ func (o *hubOAuth) finishLogin(w http.ResponseWriter, r *http.Request, code stri
 	now := o.now()
 	o.mu.Lock()
 	o.purge()
-	o.sessions[id] = &session{token: hub.Secret(token), user: user, checked: now, expires: now.Add(o.cfg.SessionTTL.D())}
+	o.sessions[id] = &session{csrf: randomID(32), token: hub.Secret(token), user: user, checked: now, expires: now.Add(o.cfg.SessionTTL.D())}
 	o.mu.Unlock()
 	o.logf("class-view: %s %q signed in (admin: %v)", user.Kind, user.Name, o.allowed(user) == "")
 	o.jar.set(w, r, o.cookieName(), id, o.cfg.SessionTTL.D())

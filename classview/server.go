@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/k12notebooks/golessons/classapi"
 	"github.com/k12notebooks/golessons/internal/hub"
 
 	"github.com/k12notebooks/golessons/gradebook"
@@ -55,10 +56,12 @@ type Server struct {
 	lessons   *gradebook.Lessons
 	lessonSig string
 
-	mu     sync.Mutex // guards users, relay, hubErr
-	users  map[string]*hub.User
-	relay  relayInfo
-	hubErr string
+	mu       sync.Mutex // guards users, relay, hubErr, teach, teachErr
+	users    map[string]*hub.User
+	relay    relayInfo
+	hubErr   string
+	teach    *classapi.TeacherState // the relay's teacher state, nil until read
+	teachErr string
 }
 
 // New checks that the lessons hold questions and returns the server.
@@ -143,6 +146,10 @@ func (s *Server) Summary() string {
 //	GET  P notebooks/<student>/        the student's notebooks (hub admins)
 //	GET  P notebooks/<student>/<path>  one notebook, read only (hub admins)
 //	GET  P static/...      the page's script and style sheet
+//	GET  P exchange/<id>   one kept exchange in full (hub admins)
+//	POST P ai              pause, resume or stop the AI for a student or the class (hub admins, CSRF token)
+//	POST P seen            mark an alert seen (hub admins, CSRF token)
+//	POST P settings        the teacher's settings at the relay (hub admins, CSRF token)
 //	POST P logout          sign out
 //	GET  P health          {"status":"ok"}
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -173,6 +180,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, "signedout", s.pageData(nil))
 		return
 	}
+	if r.Method == http.MethodPost && (rest == "ai" || rest == "seen" || rest == "settings") {
+		s.control(w, r, rest)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		textError(w, http.StatusMethodNotAllowed, "Only GET is served here.")
@@ -187,6 +198,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.download(w, r, rest)
 	case strings.HasPrefix(rest, notebooksPrefix):
 		s.notebooks(w, r)
+	case strings.HasPrefix(rest, exchangePrefix):
+		s.exchange(w, r, strings.TrimPrefix(rest, exchangePrefix))
 	case strings.HasPrefix(rest, "static/"):
 		s.static(w, r, strings.TrimPrefix(rest, "static/"))
 	case rest == "health":
@@ -228,7 +241,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, api bool) (*sessi
 func (s *Server) pageData(sess *session) map[string]any {
 	d := map[string]any{"Prefix": s.cfg.Prefix, "Hub": s.cfg.HubHost + s.cfg.HubBaseURL + "hub/"}
 	if sess != nil {
-		d["User"] = sess.user.Name
+		d["User"], d["CSRF"] = sess.user.Name, sess.csrf
 	}
 	return d
 }
@@ -368,7 +381,10 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return m
 	},
-	"num": func(f float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") },
+	"label":      classapi.CategoryLabel,
+	"categories": classapi.Categories,
+	"lines":      func(l []string) string { return strings.Join(l, "\n") },
+	"num":        func(f float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") },
 }).ParseFS(templateFiles, "templates/*.tmpl"))
 
 // clock writes a time the way a teacher reads it: "10:15" today, "3 Mar

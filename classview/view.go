@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,28 @@ type View struct {
 	Notices []string
 	// Warnings are the gradebook's: files refused or damaged, unknown ids.
 	Warnings []gradebook.Warning
+	// Class is the relay's conversations, alerts and controls; nil without
+	// a relay.
+	Class *Panel
+	// Reflections are the lessons' ungraded questions with the class's
+	// answers.
+	Reflections []ReflectionRow
+}
+
+// ReflectionRow is one reflection of a lesson and the students' answers,
+// in the students' order; never graded.
+type ReflectionRow struct {
+	ID, Notebook, Text string
+	// Anchor is an HTML id for the reflection.
+	Anchor  string
+	Answers []ReflectionAnswer
+}
+
+// ReflectionAnswer is one student's latest answer to a reflection.
+type ReflectionAnswer struct {
+	Student string
+	Text    string
+	Time    time.Time
 }
 
 // StudentRow is one student.
@@ -126,6 +149,15 @@ func buildView(b *gradebook.Book, users map[string]*hub.User, ri relayInfo, perD
 	}
 	for _, q := range b.Questions {
 		v.Questions = append(v.Questions, questionRow(b, q))
+	}
+	for i, q := range b.Reflections {
+		row := ReflectionRow{ID: q.ID, Notebook: q.Notebook, Text: q.Text, Anchor: "r-" + strconv.Itoa(i)}
+		for _, s := range b.Students {
+			if e := b.Entry(s, q); e != nil && e.Record != nil {
+				row.Answers = append(row.Answers, ReflectionAnswer{Student: s, Text: e.Record.Answer, Time: e.Record.Time})
+			}
+		}
+		v.Reflections = append(v.Reflections, row)
 	}
 	return v
 }

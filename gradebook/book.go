@@ -36,6 +36,9 @@ type Book struct {
 	// Questions are the lesson questions, in lesson order, with this
 	// class's results.
 	Questions []*Question
+	// Reflections are the lessons' ungraded questions; Entry gives each
+	// student's answer, which is never graded or scored.
+	Reflections []*Question
 	// Warnings are everything that was not counted, and why.
 	Warnings []Warning
 	// FilesRead counts the answers files read.
@@ -56,6 +59,10 @@ func New(in string, l *Lessons) *Book {
 		c := *q
 		b.Questions = append(b.Questions, &c)
 		b.questions[qkey{c.Notebook, c.ID}] = &c
+	}
+	for _, q := range l.Reflections {
+		c := *q
+		b.Reflections = append(b.Reflections, &c)
 	}
 	b.Warnings = append(b.Warnings, l.Warnings...)
 	return b

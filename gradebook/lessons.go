@@ -37,8 +37,11 @@ type Question struct {
 // Lessons are the questions of the lesson notebooks, in lesson order, which
 // grade every answer. Load them once and make any number of books from them.
 type Lessons struct {
-	// Questions are every lesson question, in order.
+	// Questions are every graded lesson question, in order.
 	Questions []*Question
+	// Reflections are the lessons' ungraded questions (quiz.Reflection), in
+	// order: their answers are kept, never scored.
+	Reflections []*Question
 	// Warnings are the problems found in the lesson notebooks.
 	Warnings []Warning
 	// Paths are the notebooks read.
@@ -96,7 +99,12 @@ func (l *Lessons) add(path string) {
 			}
 			l.keys[k] = true
 			l.byID[cq.ID] = append(l.byID[cq.ID], k)
-			l.Questions = append(l.Questions, &Question{Notebook: name, ID: cq.ID, Text: cq.Text, Points: cq.Points, Quiz: cq.Question})
+			q := &Question{Notebook: name, ID: cq.ID, Text: cq.Text, Points: cq.Points, Quiz: cq.Question}
+			if cq.Question.Ungraded() {
+				l.Reflections = append(l.Reflections, q)
+			} else {
+				l.Questions = append(l.Questions, q)
+			}
 		}
 	}
 }

@@ -23,3 +23,13 @@ func Question(json string) { quizwidget.Question(json) }
 // jupyterquiz question bank works as it is), each as its own widget. See
 // Question.
 func Quiz(json string) { quizwidget.Quiz(json) }
+
+// Reflect shows a reflection, the lesson's "Reflect" section: a question
+// the student answers in their own words, never graded, saved in the
+// answers file beside the notebook like the quiz answers; the teacher reads
+// the class's reflections in the class view. The JSON is one question of
+// the lesson format with "question_type": "reflection" and no "answer":
+//
+//	%%
+//	helpers.Reflect(`{ “question_type”: “reflection”, “id”: “reflect-streaming”, “question”: “What surprised you about streaming?” }`)
+func Reflect(json string) { quizwidget.Reflect(json) }

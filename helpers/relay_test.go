@@ -3,6 +3,7 @@ package helpers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/k12notebooks/golessons/classapi"
 	"github.com/k12notebooks/golessons/internal/connect"
 	"github.com/k12notebooks/golessons/internal/hubtest"
 	"github.com/k12notebooks/golessons/internal/sse"
@@ -223,5 +225,91 @@ func recvAll(client *openai.Client, req openai.ChatCompletionRequest) (string, e
 		if len(c.Choices) > 0 {
 			b.WriteString(c.Choices[0].Delta.Content)
 		}
+	}
+}
+
+// teacherPost posts v to the relay's teacher endpoint path with token.
+func teacherPost(t *testing.T, url, token string, v any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %v %v", url, resp, err)
+	}
+	resp.Body.Close()
+}
+
+// In a class the connect cell says that the teacher can read the
+// conversations and shows the teacher's instructions; a paused student's
+// cell says so at once, in plain words.
+func TestClassRelayNoticeAndPause(t *testing.T) {
+	resetConfig(t)
+	hub := hubtest.NewHub(t)
+	hub.Student("erin-hub-token-for-helpers-5", "erin")
+	hub.Token("teacher-hub-token-for-helpers-6", `{"kind":"user","name":"teach","admin":true,"scopes":[]}`)
+	cfg := relay.DefaultConfig()
+	cfg.HubAPIURL = hub.APIURL()
+	cfg.StateDir = t.TempDir()
+	r, err := relay.New(cfg, relay.Options{Offline: offline.Options{TokensPerSecond: -1, ThinkTime: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r)
+	t.Cleanup(func() { srv.Close(); r.Close() })
+	s := classapi.DefaultSettings()
+	s.Instructions = "The students are 12–14; keep answers short."
+	teacherPost(t, srv.URL+"/"+classapi.SettingsPath, "teacher-hub-token-for-helpers-6", s)
+	t.Setenv(connect.BaseURLEnv, srv.URL+"/v1")
+	t.Setenv(connect.RelayEnv, "1")
+	t.Setenv(connect.HubTokenEnv, "erin-hub-token-for-helpers-5")
+	client := openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
+	first := CurrentConnection().String()
+	for _, want := range []string{"Your teacher can see what you ask the AI", "kept on the school's server for 30 days", s.Instructions} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the connect cell says %q, not %q", first, want)
+		}
+	}
+	teacherPost(t, srv.URL+"/"+classapi.PausePath, "teacher-hub-token-for-helpers-6", classapi.PauseRequest{Student: "erin", Paused: true})
+	_, err = recvAll(client, lessonRequest())
+	if msg := explainer.Explain(err); !strings.Contains(msg, "Your teacher has paused the AI for now") || strings.Contains(msg, "403") {
+		t.Errorf("paused: %q", msg)
+	}
+	Connect(openai.DefaultConfig(APIKey()))
+	if again := CurrentConnection().String(); !strings.Contains(again, "paused the AI") {
+		t.Errorf("the connect cell of a paused student says %q", again)
+	}
+	teacherPost(t, srv.URL+"/"+classapi.PausePath, "teacher-hub-token-for-helpers-6", classapi.PauseRequest{Student: "erin", Paused: false})
+
+	// "Stop now" while erin's answer streams: the cell keeps the text so far
+	// and says the teacher stopped it.
+	slow := relay.DefaultConfig()
+	slow.HubAPIURL = hub.APIURL()
+	slow.StateDir = t.TempDir()
+	r2, err := relay.New(slow, relay.Options{Offline: offline.Options{TokensPerSecond: 5, ThinkTime: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(r2)
+	t.Cleanup(func() { srv2.Close(); r2.Close() })
+	t.Setenv(connect.BaseURLEnv, srv2.URL+"/v1")
+	client = openai.NewClientWithConfig(Connect(openai.DefaultConfig(APIKey())))
+	req := lessonRequest()
+	req.Stream = true
+	stream, err := client.CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	if _, err := stream.Recv(); err != nil { // the answer has begun
+		t.Fatal(err)
+	}
+	teacherPost(t, srv2.URL+"/"+classapi.PausePath, "teacher-hub-token-for-helpers-6", classapi.PauseRequest{Paused: true, StopNow: true})
+	for err == nil {
+		_, err = stream.Recv()
+	}
+	if msg := explainer.Explain(err); !strings.Contains(msg, "Your teacher stopped the AI") || !strings.Contains(msg, "text received so far is kept") {
+		t.Errorf("stopped mid-stream: %q (%v)", msg, err)
 	}
 }

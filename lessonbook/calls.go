@@ -25,7 +25,7 @@ type QuestionCall struct {
 }
 
 // questionFuncs are the helpers functions that take question JSON.
-var questionFuncs = map[string]bool{"Question": true, "Quiz": true}
+var questionFuncs = map[string]bool{"Question": true, "Quiz": true, "Reflect": true}
 
 // helpersImport matches an import of HelpersPath, with its name if any.
 var helpersImport = regexp.MustCompile(`(?m)^[ \t]*(?:import[ \t]+)?([A-Za-z_][A-Za-z0-9_]*|\.)?[ \t]*"` +

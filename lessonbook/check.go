@@ -148,6 +148,10 @@ func (c *checker) call(cell int, call QuestionCall) {
 		c.problem(cell, call.Line, call.Col, fmt.Sprintf("helpers.Question takes one question; this list has %d: use helpers.Quiz", len(found)))
 		return
 	}
+	if call.Func == "Reflect" && (len(found) != 1 || !found[0].Ungraded()) {
+		c.problem(cell, call.Line, call.Col, "helpers.Reflect takes one question of \"question_type\": \"reflection\" (no answer); use helpers.Question for a graded one")
+		return
+	}
 	for _, q := range found {
 		l, col := cellPos(q.Line, q.Col)
 		if strings.TrimSpace(q.SubmittedAnswer) != "" {
@@ -179,12 +183,13 @@ func (c *checker) duplicateIDs() {
 // SourceWarnings returns a warning for each code cell of nb with a quiz
 // question (a helpers.Question or helpers.Quiz call, under any import name)
 // whose input is not collapsed: students would read the question's JSON,
-// its answer included, above the widget.
+// its answer included, above the widget. A cell of helpers.Reflect calls
+// only is left alone: a reflection has no answer to hide.
 func SourceWarnings(nb *Notebook) []Problem {
 	var out []Problem
 	names, _ := HelpersNames(nb)
 	for ci, cell := range nb.Cells {
-		if cell.Type != "code" || cell.SourceHidden || len(FindQuestionCalls(cell.Source, names)) == 0 {
+		if cell.Type != "code" || cell.SourceHidden || onlyReflections(FindQuestionCalls(cell.Source, names)) {
 			continue
 		}
 		out = append(out, Problem{Notebook: nb.Path, Cell: ci + 1, Warning: true,
@@ -193,4 +198,15 @@ func SourceWarnings(nb *Notebook) []Problem {
 				"this sets \"jupyter\": {\"source_hidden\": true} in the cell's metadata (one click on the bar or on \"…\" opens it again)"})
 	}
 	return out
+}
+
+// onlyReflections reports whether calls holds no call but helpers.Reflect
+// (or none at all).
+func onlyReflections(calls []QuestionCall) bool {
+	for _, c := range calls {
+		if c.Func != "Reflect" {
+			return false
+		}
+	}
+	return true
 }

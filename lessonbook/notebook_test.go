@@ -222,3 +222,25 @@ func TestSourceWarningsAliasedImport(t *testing.T) {
 		t.Errorf("warnings %v", ws)
 	}
 }
+
+// helpers.Reflect holds one reflection, checked like any question.
+func TestCheckReflect(t *testing.T) {
+	dir := t.TempDir()
+	good := writeNotebook(t, dir, "reflect.ipynb",
+		"%%\nhelpers.Reflect(`{\"question_type\": \"reflection\", \"id\": \"reflect-1\", \"question\": \"What surprised you?\"}`)")
+	qs, probs := Check(good)
+	if len(probs) != 0 || len(qs) != 1 || !qs[0].Question.Ungraded() || qs[0].Question.ID != "reflect-1" {
+		t.Fatalf("a reflection: %+v %v", qs, probs)
+	}
+	nb, err := Read(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := SourceWarnings(nb); len(w) != 0 {
+		t.Errorf("a reflection's shown source is warned about: %v", w)
+	}
+	bad := writeNotebook(t, dir, "bad.ipynb", "%%\nhelpers.Reflect(`"+lessontest.Freeform+"`)")
+	if _, probs := Check(bad); len(probs) != 1 || !strings.Contains(probs[0].String(), "helpers.Reflect takes one question of \"question_type\": \"reflection\"") {
+		t.Errorf("a graded question in helpers.Reflect: %v", probs)
+	}
+}

@@ -50,6 +50,27 @@
 // Options.RequireKey set, a request without a bearer token gets 401 "No auth
 // credentials found" and one with another token gets 401 "User not found.".
 //
+// # As a safety model
+//
+// When the request's model is a safety model's name (IsSafetyModel: any name
+// containing "llama-guard", e.g. meta-llama/llama-guard-4-12b or
+// llama-guard3), the provider answers as a safety model in Llama Guard's
+// format would, at once: the content is "safe", or "unsafe", a newline and
+// the violated codes joined by commas ("unsafe\nS1,S11"), the format
+// classapi.ParseGuardVerdict reads. The verdict is on the last message's
+// text (the turn Llama Guard assesses), by a fixed rule (GuardVerdict, not a
+// real classifier): a code is given when one of its words is in the text,
+// as a whole word and without regard to case:
+//
+//	S1   kill, killing, murder, stab, shoot, bomb, attack
+//	S3   abuse, abused, assault, assaulted
+//	S7   a phone number (123-456-7890, spaces, dots or nothing between), "my address is", "i live at"
+//	S10  hate, hateful
+//	S11  suicide, suicidal, self-harm, "kill myself", "hurt myself", "want to die"
+//	S12  sex, sexual, porn, nude, naked
+//
+// A streamed request gets the verdict as one chunk, then [DONE].
+//
 // # Pacing
 //
 // Tokens come from Tokenize (word pieces of one to four characters, like a BPE

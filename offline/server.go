@@ -343,6 +343,10 @@ func (h *handler) chat(w http.ResponseWriter, r *http.Request) {
 	if req.Model == "" {
 		req.Model = LessonModel
 	}
+	if IsSafetyModel(req.Model) {
+		h.guard(w, &req)
+		return
+	}
 	g := newGeneration(opts, &req)
 	if req.Stream {
 		g.stream(r.Context(), w)

@@ -29,6 +29,9 @@ type Kind struct {
 	JupyterQuizName string
 	// Input is how the widget takes an answer.
 	Input Input
+	// Ungraded is true for a type whose answers are kept and never graded
+	// (Reflection): no right answer, no score, no "correct".
+	Ungraded bool
 
 	// order places the type in lists and messages.
 	order int
@@ -68,6 +71,8 @@ const (
 	InputOneOption Input = "one_option"
 	// InputOptions is check boxes, any number of answers, and Check.
 	InputOptions Input = "options"
+	// InputLongText is a text area for a few sentences, and Save.
+	InputLongText Input = "long_text"
 )
 
 // kinds holds every registered Kind by Type.

@@ -15,10 +15,10 @@ func TestKindsTable(t *testing.T) {
 			t.Errorf("%s: incomplete %+v", k.Type, k)
 		}
 	}
-	if got := strings.Join(types, ","); got != "freeform,true_false,multiple_choice,many_choice,numeric" {
+	if got := strings.Join(types, ","); got != "freeform,true_false,multiple_choice,many_choice,numeric,reflection" {
 		t.Errorf("kinds %s", got)
 	}
-	if got := strings.Join(LessonTypes(), ","); got != "freeform,true_false,multiple_choice" {
+	if got := strings.Join(LessonTypes(), ","); got != "freeform,true_false,multiple_choice,reflection" {
 		t.Errorf("lesson types %s", got)
 	}
 	if got := strings.Join(JupyterQuizTypes(), ","); got != "string,multiple_choice,many_choice,numeric" {
@@ -60,5 +60,27 @@ func TestDescribeAndSameAnswer(t *testing.T) {
 	}
 	if free.SameAnswer("“Stream.”") != free.SameAnswer("stream") {
 		t.Error("texts grouped wrong")
+	}
+}
+
+// A reflection has no answer, is never graded, and seals nothing.
+func TestReflectionIsUngraded(t *testing.T) {
+	q, err := ParseOne(`{"question_type": "reflection", "id": "reflect-1", "question": "What surprised you?"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.Ungraded() || q.Kind().Input != InputLongText || q.Grade("anything at all") != (Result{}) {
+		t.Errorf("reflection %+v", q)
+	}
+	s, err := Seal(q, strings.NewReader(strings.Repeat("x", 256)))
+	if err != nil || len(s.Entries) != 0 {
+		t.Errorf("sealed %+v %v", s, err)
+	}
+	if _, err := ParseOne(`{"question_type": "reflection", "question": "Why?", "answer": "because"}`); err == nil ||
+		!strings.Contains(err.Error(), "a reflection has no right answer") {
+		t.Errorf("a reflection with an answer: %v", err)
+	}
+	if q, _ := ParseOne(`{"question_type": "freeform", "question": "Q", "answer": "a"}`); q.Ungraded() {
+		t.Error("a freeform question is ungraded")
 	}
 }

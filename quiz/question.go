@@ -13,7 +13,9 @@
 //	               { "key": "b", "text": "A small piece of the response text", "feedback": "Yes: a delta." } ],
 //	  "answer": "b", "submitted_answer": "" }
 //
-// question_type is freeform, true_false or multiple_choice. Optional fields:
+// question_type is freeform, true_false, multiple_choice or reflection (a
+// question answered in the student's own words, never graded, without
+// "answer"). Optional fields:
 // "id" (default: "q-" and 8 hex digits of a hash of the question text),
 // "explanation" (shown after a right answer), "hint" (offered before answering
 // and after a wrong answer), "feedback" on each option, "shuffle" (show the
@@ -449,7 +451,7 @@ func (b *builder) lesson(q *Question, obj, typ *value) {
 		q.SubmittedAnswer = s
 	}
 	am := obj.get("answer")
-	if am == nil {
+	if am == nil && !k.Ungraded {
 		b.errorf(obj.start, "missing \"answer\": a %s question needs its right answer", k.LessonName)
 	}
 	b.onlyFor(k, obj, func(k *Kind) []string { return k.lessonFields }, func(k *Kind) string { return k.LessonName })

@@ -188,7 +188,7 @@ func TestValidationErrors(t *testing.T) {
 		msg       string
 	}{
 		{"unknown type", `{"question_type": "multi_choice", "question": "Q", "answer": "a"}`,
-			1, 19, `unknown question_type "multi_choice" (want freeform, true_false or multiple_choice); did you mean "multiple_choice"?`},
+			1, 19, `unknown question_type "multi_choice" (want freeform, true_false, multiple_choice or reflection); did you mean "multiple_choice"?`},
 		{"missing question", "{\n  \"question_type\": \"freeform\",\n  \"answer\": \"a\"\n}",
 			1, 1, `missing "question"`},
 		{"missing answer", "{\"question_type\": \"freeform\",\n \"question\": \"Q\"}",

@@ -50,6 +50,7 @@ const (
 	defaultUpstreamTimeout = 10 * time.Minute
 	defaultHubTimeout      = 5 * time.Second
 	defaultMaxRequestBytes = 1 << 20
+	defaultSweepEvery      = time.Hour
 )
 
 // DefaultKeyEnv is the variable holding the teacher's key when neither
@@ -71,7 +72,7 @@ type Config struct {
 	Prefix string `json:"prefix"`
 	// HubAPIURL is JupyterHub's REST API ("" → JUPYTERHUB_API_URL; required).
 	HubAPIURL string `json:"hub_api_url"`
-	// StateDir holds usage.json and transcripts ("" → $STATE_DIRECTORY,
+	// StateDir holds usage.json, settings.json and conversations/ ("" → $STATE_DIRECTORY,
 	// else defaultStateDir).
 	StateDir string `json:"state_dir"`
 	// Upstream says where requests go.
@@ -87,8 +88,9 @@ type Config struct {
 	RequiredScopes []string `json:"required_scopes"`
 	// UsageFlush is how often usage.json is saved (default defaultUsageFlush).
 	UsageFlush classapi.Duration `json:"usage_flush"`
-	// StoreTranscripts stores prompts and answers (default false).
-	StoreTranscripts bool `json:"store_transcripts"`
+	// Conversations says whether and how long the class's exchanges are
+	// kept for the teacher.
+	Conversations ConversationsCfg `json:"conversations"`
 	// LogRequests logs one line per request (default true).
 	LogRequests bool `json:"log_requests"`
 	// MaxRequestBytes bounds a request body (default defaultMaxRequestBytes).
@@ -120,6 +122,23 @@ type Upstream struct {
 	// Headers are added to every upstream request (e.g. X-Title).
 	Headers map[string]string `json:"headers"`
 }
+
+// ConversationsCfg says whether and how long the class's exchanges
+// (messages and answers) are kept in the state directory for the teacher.
+type ConversationsCfg struct {
+	// Keep keeps them (default true); false keeps none, and the teacher
+	// sees only the counts.
+	Keep bool `json:"keep"`
+	// RetentionDays is how many days they are kept (default
+	// DefaultRetentionDays); a day's file is deleted after that.
+	RetentionDays int `json:"retention_days"`
+	// SweepEvery is how often old days are looked for (default
+	// defaultSweepEvery; they are also looked for at start).
+	SweepEvery classapi.Duration `json:"sweep_every"`
+}
+
+// DefaultRetentionDays is conversations.retention_days's default.
+const DefaultRetentionDays = 30
 
 // QueueCfg configures the class-wide fair queue.
 type QueueCfg struct {
@@ -165,7 +184,9 @@ func DefaultConfig() Config {
 			InvalidTTL: classapi.Duration(defaultIdentityInvalid),
 			Entries:    defaultIdentityEntries,
 		},
-		UsageFlush:      classapi.Duration(defaultUsageFlush),
+		UsageFlush: classapi.Duration(defaultUsageFlush),
+		Conversations: ConversationsCfg{Keep: true, RetentionDays: DefaultRetentionDays,
+			SweepEvery: classapi.Duration(defaultSweepEvery)},
 		LogRequests:     true,
 		MaxRequestBytes: defaultMaxRequestBytes,
 		HubTimeout:      classapi.Duration(defaultHubTimeout),
@@ -263,6 +284,12 @@ func (c *Config) check() error {
 	}
 	if c.Upstream.Timeout.D() <= 0 || c.HubTimeout.D() <= 0 {
 		bad("upstream.timeout and hub_timeout must be positive durations such as \"10m\" and \"5s\"")
+	}
+	if c.Conversations.RetentionDays < 1 {
+		bad("conversations.retention_days must be 1 or more (default %d); to keep no conversations set conversations.keep to false", DefaultRetentionDays)
+	}
+	if c.Conversations.SweepEvery.D() <= 0 {
+		bad("conversations.sweep_every must be a positive duration such as \"1h\"")
 	}
 	if c.MaxRequestBytes <= 0 {
 		bad("max_request_bytes must be positive (default %d)", defaultMaxRequestBytes)

@@ -28,7 +28,7 @@ func TestLoadConfigDefaultsAndEnv(t *testing.T) {
 		t.Errorf("from the environment: %+v", cfg)
 	}
 	if cfg.Student != classapi.DefaultLimits() || cfg.Queue.MaxWait.D() != 3*time.Minute || cfg.Upstream.RequestsPerMinute != autoRPM ||
-		cfg.Identity.TTL.D() != 45*time.Second || !cfg.LogRequests || cfg.StoreTranscripts {
+		cfg.Identity.TTL.D() != 45*time.Second || !cfg.LogRequests || !cfg.Conversations.Keep || cfg.Conversations.RetentionDays != 30 {
 		t.Errorf("defaults: %+v", cfg)
 	}
 

@@ -16,6 +16,18 @@
 //	GET  P v1/models             forwarded to <upstream>/models (neither limited nor queued)
 //	GET  P usage                 the usage document (classapi.UsageDoc), hub admins and read:users tokens only
 //	GET  P health                classapi.Health: {"status":"ok","waiting":N,"student":{the limits}}, no token needed
+//	GET  P class                 classapi.ClassNotice for the caller (any valid hub token): kept?, instructions, paused?
+//	GET  P teacher               classapi.TeacherState: settings and the latest exchanges (?version=N waits for a change)
+//	GET  P exchange?id=ID        one classapi.Exchange in full
+//	POST P settings              classapi.Settings: the teacher's instructions, word lists, actions, safety model
+//	POST P pause                 classapi.PauseRequest: pause or resume a student or the class, optionally stop now
+//	POST P seen                  classapi.SeenRequest: mark alerts seen
+//
+// teacher, exchange, settings, pause and seen answer only hub admins and
+// tokens holding the unfiltered read:users scope (the class view's
+// service), as GET usage does; anyone else gets 403 admin_only. They are
+// called with a token in the Authorization header, never with a cookie, so
+// no other site can make a browser call them.
 //
 // The paths, the JSON of both answers, the error types below and the
 // waiting comment are package classapi's, shared with the class view and
@@ -226,9 +238,48 @@
 // one delta event per completion token; estimated_requests counts those),
 // and the first and last time. The usage document (classapi.UsageDoc) is kept in
 // <state_dir>/usage.json (mode 0600, written atomically every usage_flush
-// and at exit) and served by GET usage. Prompts and answers are not stored
-// unless store_transcripts is on; then each exchange is appended to
-// <state_dir>/transcripts/<day>/<student>.jsonl.
+// and at exit) and served by GET usage. It holds no prompt or answer: those
+// are the kept conversations (below).
+//
+// # Conversations, alerts, pause and instructions
+//
+// With conversations.keep (the default), each exchange — the messages as
+// sent upstream and the answer's text as it was streamed, with its status,
+// outcome and alerts — is appended to
+// <state_dir>/conversations/<day>/<student>.jsonl (mode 0600, folders
+// 0700), one classapi.Exchange a line, when it ends; the latest ones are
+// also held in memory for GET teacher, which the class view long-polls.
+// Days older than conversations.retention_days are deleted at start and
+// every conversations.sweep_every. Seen marks are in
+// conversations/seen.json. With keep off nothing is written or listed, and
+// blocking still works.
+//
+// The teacher's settings (classapi.Settings: instructions, word lists,
+// actions per category, safety model, pause state) are in
+// <state_dir>/settings.json (0600, written atomically), the defaults
+// classapi.DefaultSettings until the teacher changes them.
+//
+// Every request's messages (not the class instructions) are checked with
+// the word lists — compiled once per change, Go's RE2, linear in the text —
+// and, when safety_model is set, by that model through the same upstream
+// (Llama Guard's format: classapi.ParseGuardVerdict, codes mapped by
+// classapi.LlamaGuardCategories). When a category found is set to "block",
+// the request is refused with 403 blocked_by_class and never sent upstream;
+// the safety model is then asked before the request goes on (bounded by 15
+// s; if it fails, the word lists alone decide and the log says so). When no
+// category blocks, it is asked in the background and its alerts join the
+// exchange when it answers. The answer is checked when it has ended (it has
+// been streamed already, so an answer only alerts). The safety model's
+// requests bypass the class queue.
+//
+// While the AI is paused for a student or the class, their requests get 403
+// paused_by_teacher at once. Pausing with stop_now also ends their requests
+// in progress: a waiting or streaming answer gets one error event
+//
+//	data: {"error":{"message":"Your teacher stopped the AI, so this answer was stopped here.","type":"paused_by_teacher","code":403}}
+//
+// and ends. Non-empty class instructions are put first in every request as
+// {"role":"system","content":…}.
 //
 // # Config file
 //
@@ -262,7 +313,9 @@
 //	identity_cache.entries      defaultIdentityEntries
 //	required_scopes             [] (any token of a hub user)
 //	usage_flush                 defaultUsageFlush
-//	store_transcripts           false
+//	conversations.keep          true: keep each exchange for the teacher (false: none)
+//	conversations.retention_days DefaultRetentionDays: days an exchange is kept
+//	conversations.sweep_every   defaultSweepEvery: how often old days are deleted (also at start)
 //	log_requests                true: one log line per request (user name, model, status, tokens; never a token or key)
 //	max_request_bytes           defaultMaxRequestBytes
 //	hub_timeout                 defaultHubTimeout

@@ -11,7 +11,7 @@ import (
 )
 
 func newTestLimiter(t *testing.T, cfg classapi.Limits, clock *testClock) *studentLimiter {
-	u, err := openUsage("", false, nil)
+	u, err := openUsage("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,7 @@ type chatRequest struct {
 	model    string
 	stream   bool
 	messages json.RawMessage // the checked messages, re-encoded
+	sent     json.RawMessage // the messages sent upstream: the class instructions first
 	capped   bool            // a token field was added or lowered
 }
 
@@ -195,6 +196,16 @@ func (c *chatRequest) capTokens(limit int) {
 		c.fields["max_tokens"] = int64(limit)
 		c.capped = true
 	}
+}
+
+// instruct puts the class instructions first, as a system message ("" adds
+// nothing).
+func (c *chatRequest) instruct(instructions string) {
+	if strings.TrimSpace(instructions) == "" {
+		return
+	}
+	msgs, _ := c.fields["messages"].([]any)
+	c.fields["messages"] = append([]any{map[string]any{"role": "system", "content": instructions}}, msgs...)
 }
 
 // encode returns the request body to send upstream: the checked fields,

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/k12notebooks/golessons/internal/hub"
@@ -56,11 +57,14 @@ type Relay struct {
 	limiter    *studentLimiter
 	queue      *fairQueue
 	usage      *usageStore
+	settings   *settingsStore
+	conv       *convStore
+	active     activeSet
+	bg         sync.WaitGroup // the background checks and the state's upkeep
 	client     *http.Client
 	logf       func(string, ...any)
 	now        func() time.Time
 	stop       context.CancelFunc
-	stopped    chan struct{}
 }
 
 // New checks cfg, opens the usage file, starts the offline provider when
@@ -77,8 +81,15 @@ func New(cfg Config, opts Options) (*Relay, error) {
 	if r.now == nil {
 		r.now = time.Now
 	}
-	usage, err := openUsage(cfg.StateDir, cfg.StoreTranscripts, r.logf)
+	usage, err := openUsage(cfg.StateDir, r.logf)
 	if err != nil {
+		return nil, err
+	}
+	if r.settings, err = openSettings(cfg.StateDir, r.logf); err != nil {
+		return nil, err
+	}
+	conv := cfg.Conversations
+	if r.conv, err = openConversations(cfg.StateDir, conv.Keep, conv.RetentionDays, r.now, r.logf); err != nil {
 		return nil, err
 	}
 	base, rpm := cfg.resolvedUpstream(r.key)
@@ -105,16 +116,19 @@ func New(cfg Config, opts Options) (*Relay, error) {
 	}
 	r.client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	ctx, stop := context.WithCancel(context.Background())
-	r.stop, r.stopped = stop, make(chan struct{})
-	go func() { defer close(r.stopped); usage.Run(ctx, cfg.UsageFlush.D()) }()
+	r.stop = stop
+	r.bg.Add(2)
+	go func() { defer r.bg.Done(); usage.Run(ctx, cfg.UsageFlush.D()) }()
+	go func() { defer r.bg.Done(); r.conv.Run(ctx, conv.SweepEvery.D()) }()
 	return r, nil
 }
 
-// Close saves the usage and stops the offline provider. Streams still being
-// served should be ended first (http.Server.Shutdown).
+// Close waits for the background checks, saves the usage and stops the
+// offline provider. Streams still being served should be ended first
+// (http.Server.Shutdown).
 func (r *Relay) Close() error {
 	r.stop()
-	<-r.stopped
+	r.bg.Wait()
 	err := r.usage.Flush()
 	if r.offline != nil {
 		r.offline.Close()
@@ -187,6 +201,12 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if method(w, req, http.MethodGet) {
 			writeJSON(w, classapi.Health{Status: "ok", Waiting: r.queue.Waiting(), Student: r.cfg.Student})
 		}
+	case classapi.ClassPath:
+		if method(w, req, http.MethodGet) {
+			r.classNotice(w, req)
+		}
+	case classapi.TeacherPath, classapi.ExchangePath, classapi.SettingsPath, classapi.PausePath, classapi.SeenPath:
+		r.teacher(w, req, strings.TrimRight(rest, "/"))
 	default:
 		newError(http.StatusNotFound, classapi.TypeNotFound, fmt.Sprintf(
 			"Not found: the class relay serves POST %[1]sv1/chat/completions and GET %[1]sv1/models; "+
@@ -297,23 +317,9 @@ func (r *Relay) models(w http.ResponseWriter, req *http.Request) {
 // usageEndpoint serves GET usage to hub admins and to tokens holding the
 // unfiltered read:users scope (the class view's service).
 func (r *Relay) usageEndpoint(w http.ResponseWriter, req *http.Request) {
-	token := bearerToken(req)
-	u, err := r.auth.Owner(req.Context(), token)
-	if err != nil {
-		r.refuse(w, req, token, err)
-		return
+	if r.mayTeach(w, req, "see the class's usage") {
+		writeJSON(w, r.usage.Snapshot())
 	}
-	ok, err := r.auth.MayReadUsage(req.Context(), u)
-	if err != nil {
-		r.logf("class-relay: cannot check whether %s is an admin: %v", u.Name, err)
-		newError(http.StatusServiceUnavailable, classapi.TypeHubDown, "Cannot check with JupyterHub whether you are an admin; try again in a minute.").write(w)
-		return
-	}
-	if !ok {
-		newError(http.StatusForbidden, classapi.TypeForbidden, "Only hub admins (teachers) and services with the read:users scope (the class view) can see the class's usage.").write(w)
-		return
-	}
-	writeJSON(w, r.usage.Snapshot())
 }
 
 // maxPause bounds how long an upstream 429's Retry-After pauses the queue:
@@ -326,23 +332,36 @@ type exchange struct {
 	began        time.Time
 	stream       bool
 	model        string
-	prompt       int64 // estimated prompt tokens
-	messages     json.RawMessage
+	prompt       int64           // estimated prompt tokens
+	messages     json.RawMessage // as sent upstream
 	waited       time.Duration
 	aheadAtStart int
 	status       int
 	outcome      string // "" when the answer came whole
 	scan         sseScan
+
+	id          string           // the kept exchange's id
+	all         string           // the text of every message, for the checks
+	lastUser    string           // the last user message
+	alerts      []classapi.Alert // the prompt's alerts
+	blocked     bool
+	safety      string                // the safety model asked, "" none
+	guardPrompt chan []classapi.Alert // the safety model's prompt alerts, when asked in the background
 }
 
-// chat serves POST /v1/chat/completions: identity, body, limits, queue,
-// then the upstream.
+// chat serves POST /v1/chat/completions: identity, pause, body, limits,
+// the alert checks (a blocked request ends here), queue, then the upstream.
 func (r *Relay) chat(w http.ResponseWriter, req *http.Request) {
 	u, token, ok := r.authenticate(w, req)
 	if !ok {
 		return
 	}
-	body, cr, aerr := r.readChat(w, req, token)
+	if r.settings.Paused(u.Name) {
+		pausedError(false).write(w)
+		return
+	}
+	settings, words := r.settings.now()
+	body, cr, aerr := r.readChat(w, req, token, settings.Instructions)
 	if aerr != nil {
 		aerr.write(w)
 		return
@@ -354,11 +373,18 @@ func (r *Relay) chat(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	defer release()
-	ex := &exchange{student: u.Name, began: r.now(), stream: cr.stream, model: cr.model, prompt: cr.promptEstimate(), messages: cr.messages}
-	if r.cfg.StoreTranscripts {
-		ex.scan.answer = &strings.Builder{}
-	}
+	ex := r.newExchange(u.Name, cr)
 	defer r.finish(ex)
+	if r.checkPrompt(req.Context(), ex, &settings, words) {
+		r.block(w, ex)
+		return
+	}
+	ctx, cancel := context.WithCancelCause(req.Context())
+	defer cancel(nil)
+	defer r.active.add(u.Name, cancel)()
+	req = req.WithContext(ctx)
+	tw := &trackWriter{ResponseWriter: w}
+	defer r.endStopped(tw, req, ex)
 	t, err := r.queue.Enqueue(u.Name)
 	if err != nil {
 		e := limitError(&limitRefusal{Type: classapi.TypeQueueFull, RetryAfter: time.Minute, Message: "The whole class is asking at once " +
@@ -368,16 +394,16 @@ func (r *Relay) chat(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	defer t.Close()
-	early, ok := r.waitTurn(w, req, t, ex)
+	early, ok := r.waitTurn(tw, req, t, ex)
 	if !ok {
 		return
 	}
-	r.forward(w, req, ex, body, early, token)
+	r.forward(tw, req, ex, body, early, token)
 }
 
-// readChat reads and checks a chat request and returns the body to send
-// upstream.
-func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string) ([]byte, *chatRequest, *apiError) {
+// readChat reads and checks a chat request, puts the class instructions
+// first, and returns the body to send upstream.
+func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token, instructions string) ([]byte, *chatRequest, *apiError) {
 	b, aerr := r.readBody(w, req)
 	if aerr != nil {
 		return nil, nil, aerr
@@ -391,7 +417,11 @@ func (r *Relay) readChat(w http.ResponseWriter, req *http.Request, token string)
 	if aerr != nil {
 		return nil, nil, aerr
 	}
+	cr.instruct(instructions)
 	out, err := cr.encode()
+	if err == nil {
+		cr.sent, err = marshalJSON(cr.fields["messages"])
+	}
 	if err != nil {
 		return nil, nil, newError(http.StatusBadRequest, classapi.TypeInvalidRequest, "The request could not be re-encoded: "+err.Error())
 	}
@@ -525,13 +555,7 @@ func (r *Relay) finish(ex *exchange) {
 		how = "estimated"
 	}
 	r.usage.Finish(ex.student, ex.began, o)
-	if ex.scan.answer != nil && ex.status != 0 {
-		err := r.usage.StoreTranscript(transcript{Time: ex.began, Student: ex.student, Model: ex.model,
-			Messages: ex.messages, Answer: ex.scan.answer.String(), Status: ex.status})
-		if err != nil {
-			r.logf("class-relay: %v", err)
-		}
-	}
+	r.keep(ex)
 	if !r.cfg.LogRequests {
 		return
 	}

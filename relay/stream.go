@@ -94,10 +94,19 @@ type sseScan struct {
 	finish bool
 	errors int
 	answer *strings.Builder
+
+	// progress, when set, gets the answer so far at most every
+	// progressEvery, for the teacher's live view.
+	progress   func(answer string)
+	progressAt time.Time
 }
+
+// progressEvery is the least time between two progress reports of a stream.
+const progressEvery = time.Second
 
 // feed scans the next bytes of the stream.
 func (s *sseScan) feed(p []byte) {
+	defer s.report()
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
@@ -110,6 +119,15 @@ func (s *sseScan) feed(p []byte) {
 		}
 		s.partial, s.skip, p = s.partial[:0], false, p[i+1:]
 	}
+}
+
+// report gives the answer so far to progress, at most every progressEvery.
+func (s *sseScan) report() {
+	if s.progress == nil || s.answer == nil || time.Since(s.progressAt) < progressEvery {
+		return
+	}
+	s.progressAt = time.Now()
+	s.progress(s.answer.String())
 }
 
 // keep adds part of a line to s.partial, within maxSSELine.

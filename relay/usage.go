@@ -31,9 +31,8 @@ type requestOutcome struct {
 // usageStore records per-student usage and persists it to a JSON file. Its
 // methods are safe for concurrent use.
 type usageStore struct {
-	path        string // "" keeps usage in memory only
-	transcripts string // "" stores no transcripts
-	logf        func(string, ...any)
+	path string // "" keeps usage in memory only
+	logf func(string, ...any)
 
 	mu    sync.Mutex
 	doc   classapi.UsageDoc
@@ -42,9 +41,9 @@ type usageStore struct {
 
 // openUsage loads the usage file in dir (creating dir, mode 0700), or starts
 // empty. A damaged file is moved aside to usage.json.damaged-<time> and
-// reported through logf, so a class is not stopped by it. With transcripts
-// set, Transcript appends to dir/transcripts/. dir "" keeps usage in memory.
-func openUsage(dir string, transcripts bool, logf func(string, ...any)) (*usageStore, error) {
+// reported through logf, so a class is not stopped by it. dir "" keeps
+// usage in memory.
+func openUsage(dir string, logf func(string, ...any)) (*usageStore, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -56,9 +55,6 @@ func openUsage(dir string, transcripts bool, logf func(string, ...any)) (*usageS
 		return nil, fmt.Errorf("cannot create the state directory: %w (set state_dir in the config to a folder the relay may write)", err)
 	}
 	u.path = filepath.Join(dir, UsageFile)
-	if transcripts {
-		u.transcripts = filepath.Join(dir, "transcripts")
-	}
 	b, err := os.ReadFile(u.path)
 	switch {
 	case os.IsNotExist(err):
@@ -236,49 +232,6 @@ func writeFileAtomic(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
-}
-
-// transcript is one stored exchange, written only with store_transcripts on.
-type transcript struct {
-	// Time is when the request came.
-	Time time.Time `json:"time"`
-	// Student is the hub user name.
-	Student string `json:"student"`
-	// Model is the requested model.
-	Model string `json:"model"`
-	// Messages are the request's messages, as sent.
-	Messages json.RawMessage `json:"messages"`
-	// Answer is the answer's text (content only, not reasoning).
-	Answer string `json:"answer"`
-	// Status is the upstream's HTTP status.
-	Status int `json:"status"`
-}
-
-// StoreTranscript appends t to transcripts/<day>/<student>.jsonl (mode
-// 0600) when transcripts are on; otherwise it does nothing.
-func (u *usageStore) StoreTranscript(t transcript) error {
-	if u.transcripts == "" {
-		return nil
-	}
-	dir := filepath.Join(u.transcripts, t.Time.Format(classapi.DayLayout))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot store a transcript: %w", err)
-	}
-	b, err := json.Marshal(t)
-	if err != nil {
-		return fmt.Errorf("cannot store a transcript: %w", err)
-	}
-	u.mu.Lock() // one writer at a time keeps lines whole
-	defer u.mu.Unlock()
-	f, err := os.OpenFile(filepath.Join(dir, safeName(t.Student)+".jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("cannot store a transcript: %w", err)
-	}
-	_, err = f.Write(append(b, '\n'))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // safeName turns a hub user name into a file name: letters, digits and

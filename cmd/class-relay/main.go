@@ -152,8 +152,10 @@ func describe(w io.Writer, rl *relay.Relay, cfg relay.Config, addr string) {
 	fmt.Fprintf(w, "Hub API: %s; state: %s\n", cfg.HubAPIURL, cfg.StateDir)
 	fmt.Fprintf(w, "Per student: %s a minute, %s a day, %s at once, max_tokens cap %s\n",
 		limit(s.RequestsPerMinute), limit(s.RequestsPerDay), limit(s.ConcurrentStreams), limit(s.MaxTokens))
-	if cfg.StoreTranscripts {
-		fmt.Fprintln(w, "Transcripts (prompts and answers) ARE stored in the state directory (store_transcripts is on).")
+	if c := cfg.Conversations; c.Keep {
+		fmt.Fprintf(w, "Conversations (messages and answers) are kept for the teacher in %s/conversations for %d days (conversations.keep).\n", cfg.StateDir, c.RetentionDays)
+	} else {
+		fmt.Fprintln(w, "Conversations are not kept (conversations.keep is false): the teacher sees only counts.")
 	}
 }
 

@@ -101,7 +101,7 @@ func TestBrokenNotebook(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, out.String())
 	}
-	want := nb + ": cell 3, line 3:20: unknown question_type \"multi_choice\" (want freeform, true_false or multiple_choice); did you mean \"multiple_choice\"?\n" +
+	want := nb + ": cell 3, line 3:20: unknown question_type \"multi_choice\" (want freeform, true_false, multiple_choice or reflection); did you mean \"multiple_choice\"?\n" +
 		"      “question_type”: “multi_choice”,\n" +
 		"                       ^\n" +
 		nb + ": cell 4, line 2:78: a true_false answer must be \"True\" or \"False\", not \"yes\"\n"

@@ -7,14 +7,19 @@
 package connect
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/k12notebooks/golessons/classapi"
 	"github.com/k12notebooks/golessons/offline"
 )
 
@@ -52,6 +57,10 @@ type Connection struct {
 	// Relay is true when requests go to a school's class relay, signed with
 	// the student's hub token.
 	Relay bool
+	// Class is what the class relay says about the class (its GET class):
+	// whether the teacher can read the conversations, the teacher's
+	// instructions to the AI, a pause. Nil when the relay did not say.
+	Class *classapi.ClassNotice
 }
 
 // Connector connects the clients of one program (a cell) and keeps what
@@ -130,7 +139,11 @@ func (c *Connector) Connect(config openai.ClientConfig) openai.ClientConfig {
 	if hc, ok := config.HTTPClient.(*http.Client); ok && hc != nil && hc.Transport != nil {
 		base = hc.Transport
 	}
-	config.HTTPClient = &http.Client{Transport: &Transport{Base: base, Conn: conn, Hooks: c.Hooks, Secrets: c.Secrets}}
+	client := &http.Client{Transport: &Transport{Base: base, Conn: conn, Hooks: c.Hooks, Secrets: c.Secrets}}
+	config.HTTPClient = client
+	if conn.Relay {
+		conn.Class = classNotice(&http.Client{Transport: base}, config.BaseURL, c.APIKey())
+	}
 	c.conn = conn
 	return config
 }
@@ -165,7 +178,7 @@ func (c Connection) String() string {
 	switch {
 	case c.Relay:
 		return "✅ Ready: requests go to your class relay at " + c.BaseURL + ". You are signed in with your " +
-			"school account; your teacher's key stays on the server."
+			"school account; your teacher's key stays on the server." + classLines(c.Class)
 	case c.Offline:
 		return "📴 No API key found, so the OFFLINE SAMPLE provider will answer (prepared text, not a real AI model).\n" +
 			"   To go live, set OPENROUTER_API_KEY (see docs/setup.md) and restart the kernel."
@@ -174,4 +187,50 @@ func (c Connection) String() string {
 	default:
 		return "✅ Ready: requests go to " + c.BaseURL + " (no API key sent)."
 	}
+}
+
+// classNoticeTimeout bounds the question to the relay about the class.
+const classNoticeTimeout = 5 * time.Second
+
+// classNotice asks the class relay at base (…/v1) for its GET class with
+// the student's token; nil when it does not answer one.
+func classNotice(client *http.Client, base, token string) *classapi.ClassNotice {
+	ctx, cancel := context.WithTimeout(context.Background(), classNoticeTimeout)
+	defer cancel()
+	url := strings.TrimSuffix(strings.TrimRight(base, "/"), "/v1") + "/" + classapi.ClassPath
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var n classapi.ClassNotice
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&n) != nil {
+		return nil
+	}
+	return &n
+}
+
+// classLines returns the connect cell's lines about the class: whether the
+// teacher can read the conversations, the teacher's instructions to the
+// AI, a pause. Without an answer from the relay it says the cautious thing.
+func classLines(n *classapi.ClassNotice) string {
+	if n == nil {
+		return "\n👀 Your teacher may be able to see what you ask the AI."
+	}
+	var b strings.Builder
+	if n.Kept {
+		fmt.Fprintf(&b, "\n👀 Your teacher can see what you ask the AI and its answers (kept on the school's server for %d days).", n.RetentionDays)
+	}
+	if t := strings.TrimSpace(n.Instructions); t != "" {
+		fmt.Fprintf(&b, "\n📝 Your teacher gave the AI these instructions, sent before your messages: “%s”", t)
+	}
+	if n.Paused {
+		b.WriteString("\n⏸ Your teacher has paused the AI for now: your requests will not be sent until it is turned back on.")
+	}
+	return b.String()
 }

@@ -415,6 +415,17 @@ func cleanErrorText(s string) string {
 	return strings.TrimRight(s, ". ")
 }
 
+// explainPaused explains that the teacher paused the AI: a request
+// refused at once, or an answer the teacher stopped while it streamed.
+func explainPaused(r *errorRecord) string {
+	if r.midStream {
+		return "⏸ Your teacher stopped the AI, so the answer stops here (the text received so far is kept). " +
+			"It is not your code: when your teacher turns the AI back on, run the cell again."
+	}
+	return "⏸ Your teacher has paused the AI for now, so your request was not sent. " +
+		"It is not your code: when your teacher turns the AI back on, run the cell again."
+}
+
 // explainRelay explains the class relay's own refusals in a class's words:
 // a student has no key to check and no account to top up. It returns ""
 // for errors the relay passed on from the AI provider.
@@ -447,6 +458,12 @@ func explainRelay(r *errorRecord) string {
 			"model, run that cell and this one again.", reason)
 	case classapi.TypeUpstreamKey:
 		return fmt.Sprintf("The AI provider refused your teacher's key (%s). It is not your code: tell your teacher.", reason)
+	case classapi.TypePaused:
+		return explainPaused(r)
+	case classapi.TypeBlocked:
+		return "This message was not sent to the AI: it touches a topic your class talks about with people, not with an AI. " +
+			"If something is worrying you, please talk to your teacher or another adult you trust. " +
+			"You can change your message and run the cell again."
 	}
 	return ""
 }

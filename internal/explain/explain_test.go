@@ -176,3 +176,28 @@ func TestFieldNotAllowedInClassWords(t *testing.T) {
 		t.Errorf("field_not_allowed: %q", got)
 	}
 }
+
+// The teacher's pause says so in plain words, at once (a 403 response) and
+// when "stop now" ends a stream (an error event); a blocked message gets a
+// kind word and no blame.
+func TestTeacherPauseAndBlockInPlainWords(t *testing.T) {
+	paused := `{"error":{"message":"Your teacher has paused the AI for now, so this request was not sent.","type":"paused_by_teacher","code":403}}`
+	stopped := `{"error":{"message":"Your teacher stopped the AI, so this answer was stopped here.","type":"paused_by_teacher","code":403}}`
+	blocked := `{"error":{"message":"The class relay did not send this message to the AI.","type":"blocked_by_class","code":403}}`
+	e := classExplainer()
+	e.Record(connect.ErrorResponse{Status: 403, ContentType: "application/json", Body: []byte(paused)})
+	got := e.Explain(&openai.APIError{HTTPStatusCode: 403, Message: "Your teacher has paused the AI for now, so this request was not sent."})
+	if !strings.Contains(got, "Your teacher has paused the AI") || !strings.Contains(got, "not your code") || strings.Contains(got, "moderation") {
+		t.Errorf("paused: %q", got)
+	}
+	e.RecordEvent([]byte("data: " + stopped))
+	got = e.Explain(&openai.APIError{Message: "Your teacher stopped the AI, so this answer was stopped here."})
+	if !strings.Contains(got, "Your teacher stopped the AI") || !strings.Contains(got, "text received so far is kept") {
+		t.Errorf("stopped: %q", got)
+	}
+	e.Record(connect.ErrorResponse{Status: 403, ContentType: "application/json", Body: []byte(blocked)})
+	got = e.Explain(&openai.APIError{HTTPStatusCode: 403, Message: "The class relay did not send this message to the AI."})
+	if !strings.Contains(got, "not sent to the AI") || !strings.Contains(got, "adult you trust") || strings.Contains(got, "403") {
+		t.Errorf("blocked: %q", got)
+	}
+}

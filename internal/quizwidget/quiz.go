@@ -92,6 +92,29 @@ func Question(json string) {
 	showQuestions(os.Stdout, []*quiz.Question{q})
 }
 
+// Reflect shows a reflection: one question of the lesson format with
+// "question_type": "reflection" (and no "answer"), which the student
+// answers in their own words in a text area. It is never graded; the
+// answer is saved in the answers file like a quiz answer (its "correct" is
+// always false), and the teacher reads the class's reflections in the
+// class view:
+//
+//	%%
+//	helpers.Reflect(`{ “question_type”: “reflection”, “id”: “reflect-streaming”, “question”: “What surprised you about streaming?” }`)
+//
+// A question of another type is not shown; the problem is printed.
+func Reflect(json string) {
+	q, err := quiz.ParseOne(json)
+	if err == nil && !q.Ungraded() {
+		err = fmt.Errorf("helpers.Reflect shows a reflection: write \"question_type\": \"reflection\" (without \"answer\"), or use helpers.Question for a graded question")
+	}
+	if err != nil {
+		showQuizError(os.Stderr, err)
+		return
+	}
+	showQuestions(os.Stdout, []*quiz.Question{q})
+}
+
 // Quiz shows several questions, given as a JSON list of questions (a
 // jupyterquiz question bank works as it is), each as its own widget. See
 // Question.
@@ -306,6 +329,7 @@ func renderQuestion(q *quiz.Question, env quizEnv, saved *answerfile.Record, sav
 		"InputType":    map[bool]string{true: "checkbox", false: "radio"}[input == quiz.InputOptions],
 		"TrueFalse":    input == quiz.InputTrueFalse,
 		"Numeric":      input == quiz.InputNumber,
+		"LongText":     input == quiz.InputLongText,
 		"Saved":        savedAnswer,
 		"SavedIsTrue":  strings.EqualFold(savedAnswer, "true"),
 		"SavedIsFalse": strings.EqualFold(savedAnswer, "false"),
@@ -329,9 +353,12 @@ func savedText(q *quiz.Question, saved *answerfile.Record, savedErr error) strin
 		return ""
 	}
 	var parts []string
-	if saved.Correct {
+	switch {
+	case q.Ungraded():
+		parts = append(parts, "not graded")
+	case saved.Correct:
 		parts = append(parts, "correct")
-	} else {
+	default:
 		parts = append(parts, "not correct")
 	}
 	if saved.Attempts > 1 {
@@ -405,6 +432,12 @@ var quizTemplate = template.Must(template.New("quiz").Parse(`<div class="gq-quiz
 <div class="gq-tf-buttons" role="group" aria-labelledby="{{.UID}}-q">
 <button type="button" class="gq-tf" data-answer="True" aria-pressed="{{.SavedIsTrue}}" disabled>True</button>
 <button type="button" class="gq-tf" data-answer="False" aria-pressed="{{.SavedIsFalse}}" disabled>False</button>
+</div>
+{{- else if .LongText}}
+<div class="gq-answer-row gq-long">
+<label for="{{.UID}}-input">Your answer, in your own words</label>
+<textarea class="gq-input" id="{{.UID}}-input" rows="4" disabled>{{.Saved}}</textarea>
+<button type="submit" class="gq-check" disabled>Save</button>
 </div>
 {{- else}}
 <div class="gq-answer-row">

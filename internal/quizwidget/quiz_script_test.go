@@ -81,6 +81,7 @@ var gradeCases = []struct {
 		[]string{"3.14", "3.14159", "3.1416", "+3.14", "3.14e0", ".314e1", "-1", "0", "3", "pi", "0x3", "1,5", " 3.14 ", "1e400", "3.145"}},
 	{`{"type": "numeric", "question": "Q", "answers": [{"value": 0.1, "correct": true}, {"range": [1, 2], "correct": true}]}`,
 		[]string{"0.1", "0.10000000001", "0.1000001", "1", "2", "2.0000001", "1.5"}},
+	{seedReflection, []string{"I did not know answers arrive in pieces.", "", "stream", "<b>markup</b>", "a\nb"}},
 }
 
 func TestScriptGradesLikeGo(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 )
 
 const (
+	seedReflection = `{"question_type": "reflection", "id": "reflect-1", "question": "What surprised you about streaming?"}`
 	seedFreeform   = "{ “question_type”: “freeform”, “question”: “What parameter do you set to True in the API call to enable streaming?”, “answer”: “stream”, “submitted_answer”: “” }"
 	seedTrueFalse  = "{ “question_type”: “true_false”, “question”: “Without streaming, the full response must be completely generated before any text is displayed.”, “answer”: “True”, “submitted_answer”: “” }"
 	seedMultiple   = "{ “question_type”: “multiple_choice”, “question”: “What does chunk.choices[0].delta.content contain during streaming?”, “options”: [ { “key”: “a”, “text”: “The entire completed response” }, { “key”: “b”, “text”: “A small piece of the response text (one or more tokens)” }, { “key”: “c”, “text”: “The total number of tokens generated so far” }, { “key”: “d”, “text”: “The model’s confidence score” } ], “answer”: “b”, “submitted_answer”: “” }"
@@ -139,6 +140,8 @@ func TestRenderWidgetTypes(t *testing.T) {
 		{`{"type": "many_choice", "question": "Q", "answers": [{"answer": "A", "correct": true}, {"code": "x := 1", "correct": false}]}`,
 			[]string{`type="checkbox"`, `<code class="gq-text">x := 1</code>`}},
 		{`{"type": "numeric", "question": "Q", "answers": [{"value": 1, "correct": true}]}`, []string{`inputmode="decimal"`}},
+		{seedReflection, []string{`<textarea class="gq-input" id="gq-x-input" rows="4" disabled></textarea>`, `<label for="gq-x-input">Your answer, in your own words</label>`,
+			`<button type="submit" class="gq-check" disabled>Save</button>`, `data-question-type="reflection"`, "Reflection (not graded)"}},
 	}
 	for _, tt := range tests {
 		q := mustQuestion(t, tt.src)

@@ -250,11 +250,16 @@ var golessonsQuiz = (function () {
     describe: function (ui, answer) { return String(answer).split(',').filter(Boolean).map(ui.optionLabel).join('; '); }
   };
 
-  function kind(input, methods, gradeFn) {
-    return Object.assign({ input: input, grade: gradeFn }, methods);
+  function kind(input, methods, gradeFn, ungraded) {
+    return Object.assign({ input: input, grade: gradeFn, ungraded: !!ungraded }, methods);
   }
 
   var TYPES = Object.create(null);
+
+  // A reflection is kept, never graded (quiz.Reflection).
+  TYPES.reflection = kind('long_text', TEXT, function () {
+    return { correct: false, feedback: '', explanation: '' };
+  }, true);
 
   TYPES.freeform = kind('text', TEXT, function (q, s, answer, none) {
     if (normalize(answer, false) === '') return none;
@@ -915,6 +920,7 @@ var golessonsQuiz = (function () {
     return {
       choices: ui.choices,
       tfButtons: ui.tfButtons,
+      ungraded: type.ungraded,
       describe: function (answer) { return type.describe(ui, answer); },
       current: function () { return type.read(ui); },
       select: function (answer) { type.show(ui, answer); },
@@ -939,7 +945,7 @@ var golessonsQuiz = (function () {
       if (!saved || !rec) return;
       var when = formatTime(rec.time);
       saved.textContent = 'Your saved answer: ' + inputs.describe(String(rec.answer)) + ' (' +
-        (rec.correct ? 'correct' : 'not correct') +
+        (inputs.ungraded ? 'not graded' : rec.correct ? 'correct' : 'not correct') +
         (rec.attempts > 1 ? ', ' + rec.attempts + ' attempts' : '') +
         (when ? ', ' + when : '') + ')';
       saved.hidden = false;
@@ -1015,7 +1021,7 @@ var golessonsQuiz = (function () {
     var nojs = root.querySelector('.gq-nojs');
     var inputs = answerInputs(root, q);
 
-    Array.prototype.forEach.call(root.querySelectorAll('input, button'), function (e) { e.disabled = false; });
+    Array.prototype.forEach.call(root.querySelectorAll('input, button, textarea'), function (e) { e.disabled = false; });
     if (nojs) nojs.parentNode.removeChild(nojs);
     // Typing in the widget never triggers the notebook's shortcuts; the
     // shortcuts that go on to JupyterLab are those of toJupyterLab.
@@ -1036,6 +1042,11 @@ var golessonsQuiz = (function () {
     function submit(answer) {
       if (answer === '') {
         verdict('empty', '', [['gq-verdict', inputs.choices.length ? 'Choose an answer first.' : 'Type an answer first.']]);
+        return;
+      }
+      if (inputs.ungraded) {
+        verdict('kept', 'gq-kept', [['gq-verdict', '\u2714 Thank you. Your answer is not graded; your teacher can read it.']]);
+        save({ answer: answer, correct: false, time: newAttemptTime() });
         return;
       }
       var result = grade(q, answer);
