@@ -58,7 +58,7 @@ def run_lesson(page, lab, timeout=240_000, path=None):
     open_notebook(page, lab, os.path.basename(path or LESSON))
     menu(page, "Run", "Run All Cells")
     page.wait_for_function(
-        "n => document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === n", arg=n, timeout=timeout
+        "n => document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])[data-gq-ready=true]').length === n", arg=n, timeout=timeout
     )
     wait_kernel_idle(page, timeout)
     page.wait_for_function(
@@ -74,7 +74,7 @@ def lesson_lab():
 def give_answer(page, i, q, answer, state):
     """Answer quiz widget i (question q) on the page with answer, and wait until it
     shows state ("correct" or "incorrect")."""
-    w = page.locator(".gq-quiz").nth(i)
+    w = page.locator(".gq-quiz:not([data-question-type=reflection])").nth(i)
     if q["question_type"] == "freeform":
         w.locator(".gq-input").fill(answer)
         w.locator(".gq-check").click()
@@ -84,6 +84,6 @@ def give_answer(page, i, q, answer, state):
         w.locator(f"input[value={answer}]").check()
         w.locator(".gq-check").click()
     page.wait_for_function(
-        "([i, s]) => document.querySelectorAll('.gq-quiz')[i].dataset.state === s", arg=[i, state]
+        "([i, s]) => document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[i].dataset.state === s", arg=[i, state]
     )
     return w

@@ -130,7 +130,7 @@ def answer_all(page, lesson):
         for answer, state in ((wrong[i], "incorrect"), (right[i], "correct")):
             give_answer(page, i, q, answer, state)
         page.wait_for_function(
-            "i => document.querySelectorAll('.gq-quiz')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
+            "i => document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
         )
 
 

@@ -216,11 +216,11 @@ def test_browser_student_runs_lesson_and_answers_quiz(classroom, artifacts):
                 quiz.locator(".jp-InputPlaceholder").click()
             quiz.locator(".jp-InputArea-editor").click()
             page.keyboard.press("Shift+Enter")
-            widget = quiz.locator(".gq-quiz")
+            widget = quiz.locator(".gq-quiz:not([data-question-type=reflection])")
             widget.locator(".gq-input").wait_for(timeout=TIMEOUT * 1000)
             widget.locator(".gq-input").fill("Stream")
             widget.locator(".gq-input").press("Enter")
-            page.wait_for_function("document.querySelector('.gq-quiz').dataset.saveState === 'saved'", timeout=30_000)
+            page.wait_for_function("document.querySelector('.gq-quiz:not([data-question-type=reflection])').dataset.saveState === 'saved'", timeout=30_000)
             page.screenshot(path=os.path.join(artifacts, "classroom-student-lesson.png"), full_page=True)
         except Exception:
             page.screenshot(path=os.path.join(artifacts, "classroom-student-failed.png"), full_page=True)
@@ -688,7 +688,7 @@ def hub_login(page, hub, user, password):
 def run_quiz_cells(page):
     """Run the lesson's connect cell (its import of helpers) and three quiz cells (sources
     collapsed) in JupyterLab; wait for the new widgets (not those a saved notebook shows)."""
-    page.evaluate("document.querySelectorAll('.gq-quiz').forEach(e => e.dataset.old = '1')")
+    page.evaluate("document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])').forEach(e => e.dataset.old = '1')")
     indexes = [lesson.cell_index("connect")] + lesson.cell_indexes("quiz")
     for i in indexes:
         # JupyterLab attaches cells out of view lazily: scroll towards it, find it by its index.
@@ -704,8 +704,8 @@ def run_quiz_cells(page):
     deadline = time.time() + TIMEOUT
     while True:
         ready, errors = page.evaluate("""cells => [
-            document.querySelectorAll('.gq-quiz:not([data-old])[data-gq-ready=true]').length === 3
-                && document.querySelectorAll('.gq-quiz').length === 3,
+            document.querySelectorAll('.gq-quiz:not([data-question-type=reflection]):not([data-old])[data-gq-ready=true]').length === 3
+                && document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])').length === 3,
             cells.flatMap(i => Array.from(document.querySelectorAll(
                 `.jp-NotebookPanel [data-windowed-list-index="${i}"] [data-mime-type="application/vnd.jupyter.stderr"]`),
                 e => e.innerText)).join('\\n')]""", indexes)

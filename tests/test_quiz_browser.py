@@ -11,7 +11,7 @@ from playwright.sync_api import sync_playwright
 from harness.lab import Lab, launch, menu, open_notebook, wait_kernel_idle
 from conftest import LESSON, gonb_notebook, kernel_env
 from harness.lesson import LESSONS, lesson_cells, name
-from harness.quizlab import answers, give_answer, lesson_lab, lesson_questions, run_lesson
+from harness.quizlab import answers, give_answer, lesson_lab, lesson_questions, right_answer, run_lesson
 
 HOSTILE = '''%%
 helpers.Question(`{
@@ -36,7 +36,7 @@ def quiz_notebook():
 
 def wait_saved(page, i):
     page.wait_for_function(
-        "i => document.querySelectorAll('.gq-quiz')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
+        "i => document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
     )
 
 
@@ -53,9 +53,9 @@ def test_quiz_widgets_answer_save_reload(artifacts, base_url):
             open_notebook(page, lab, "quiz.ipynb")
             menu(page, "Run", "Run All Cells")
             page.wait_for_function(
-                "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 4", timeout=120_000
+                "document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])[data-gq-ready=true]').length === 4", timeout=120_000
             )
-            quizzes = page.locator(".gq-quiz")
+            quizzes = page.locator(".gq-quiz:not([data-question-type=reflection])")
 
             # Freeform: a wrong answer, then the right one by keyboard (Enter submits).
             ff = quizzes.nth(0)
@@ -66,7 +66,7 @@ def test_quiz_widgets_answer_save_reload(artifacts, base_url):
             assert "Try again" in ff.locator(".gq-feedback").inner_text()
             ff.locator(".gq-input").fill("`Stream`.")
             ff.locator(".gq-input").press("Enter")
-            page.wait_for_function("document.querySelectorAll('.gq-quiz')[0].dataset.state === 'correct'")
+            page.wait_for_function("document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[0].dataset.state === 'correct'")
             wait_saved(page, 0)
 
             # True/false: two buttons, used by keyboard only (Tab to a button, Enter).
@@ -77,7 +77,7 @@ def test_quiz_widgets_answer_save_reload(artifacts, base_url):
             assert tf.get_attribute("data-state") == "incorrect"
             page.keyboard.press("Shift+Tab")
             page.keyboard.press("Enter")
-            page.wait_for_function("document.querySelectorAll('.gq-quiz')[1].dataset.state === 'correct'")
+            page.wait_for_function("document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[1].dataset.state === 'correct'")
             wait_saved(page, 1)
 
             # Multiple choice: radio buttons and Check.
@@ -88,7 +88,7 @@ def test_quiz_widgets_answer_save_reload(artifacts, base_url):
             assert mc.get_attribute("data-state") == "incorrect"
             mc.locator("input[value=b]").check()
             mc.locator(".gq-check").click()
-            page.wait_for_function("document.querySelectorAll('.gq-quiz')[2].dataset.state === 'correct'")
+            page.wait_for_function("document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[2].dataset.state === 'correct'")
             wait_saved(page, 2)
             assert "Correct" in mc.locator(".gq-verdict").inner_text()
 
@@ -117,10 +117,10 @@ def test_quiz_widgets_answer_save_reload(artifacts, base_url):
             page.wait_for_timeout(1500)
             page.reload()
             page.wait_for_function(
-                "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 4", timeout=60_000
+                "document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])[data-gq-ready=true]').length === 4", timeout=60_000
             )
             page.wait_for_function(
-                "Array.from(document.querySelectorAll('.gq-quiz')).every(e => e.querySelector('.gq-saved') && e.querySelector('.gq-saved').textContent.trim())",
+                "Array.from(document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')).every(e => e.querySelector('.gq-saved') && e.querySelector('.gq-saved').textContent.trim())",
                 timeout=20_000,
             )
             saved_texts = page.eval_on_selector_all(".gq-saved", "els => els.map(e => e.textContent)")
@@ -148,7 +148,7 @@ def test_two_tabs_answering_at_once_lose_nothing():
             a = context.new_page()
             open_notebook(a, lab, "quiz.ipynb")
             menu(a, "Run", "Run All Cells")
-            ready = "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 4"
+            ready = "document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])[data-gq-ready=true]').length === 4"
             a.wait_for_function(ready, timeout=120_000)
             menu(a, "File", "Save Notebook")
             a.wait_for_timeout(1500)
@@ -157,11 +157,11 @@ def test_two_tabs_answering_at_once_lose_nothing():
             b.wait_for_function(ready, timeout=60_000)
 
             # Fill both tabs first, then submit in both without waiting in between.
-            a.locator(".gq-quiz").nth(0).locator(".gq-input").fill("stream")
-            b.locator(".gq-quiz").nth(2).locator("input[value=b]").check()
-            a.locator(".gq-quiz").nth(0).locator(".gq-input").press("Enter")
-            b.locator(".gq-quiz").nth(2).locator(".gq-check").click()
-            b.locator(".gq-quiz").nth(1).locator(".gq-tf[data-answer=True]").click()
+            a.locator(".gq-quiz:not([data-question-type=reflection])").nth(0).locator(".gq-input").fill("stream")
+            b.locator(".gq-quiz:not([data-question-type=reflection])").nth(2).locator("input[value=b]").check()
+            a.locator(".gq-quiz:not([data-question-type=reflection])").nth(0).locator(".gq-input").press("Enter")
+            b.locator(".gq-quiz:not([data-question-type=reflection])").nth(2).locator(".gq-check").click()
+            b.locator(".gq-quiz:not([data-question-type=reflection])").nth(1).locator(".gq-tf[data-answer=True]").click()
             wait_saved(a, 0)
             wait_saved(b, 2)
             wait_saved(b, 1)
@@ -191,7 +191,7 @@ def answers_of(q):
 OUTPUTS = """() => ({
     text: document.body.innerText,
     html: Array.from(document.querySelectorAll('.jp-OutputArea')).map(o => o.outerHTML).join('\\n'),
-    quizHtml: Array.from(document.querySelectorAll('.gq-quiz')).map(o => o.outerHTML),
+    quizHtml: Array.from(document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')).map(o => o.outerHTML),
 })"""
 
 # The JSON field names of a question, as they would appear in data or source.
@@ -228,8 +228,8 @@ def test_lesson_hides_the_answer_key(artifacts, lesson):
             browser = launch(pw)
             page = browser.new_page(viewport={"width": 1200, "height": 2400})
             run_lesson(page, lab, path=lesson)
-            quizzes = page.locator(".gq-quiz")
-            cells = page.locator(".jp-CodeCell").filter(has=page.locator(".gq-quiz"))
+            quizzes = page.locator(".gq-quiz:not([data-question-type=reflection])")
+            cells = page.locator(".jp-CodeCell").filter(has=page.locator(".gq-quiz:not([data-question-type=reflection])"))
             assert cells.count() == n
             for i in range(n):
                 # Collapsed: a placeholder instead of the editor, no source text in the cell.
@@ -253,7 +253,7 @@ def test_lesson_hides_the_answer_key(artifacts, lesson):
                         assert explanation.inner_text() == q["explanation"], f"question {i + 1}"
                         assert "Correct" in w.locator(".gq-verdict").inner_text()
                 page.wait_for_function(
-                    "i => document.querySelectorAll('.gq-quiz')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
+                    "i => document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[i].dataset.saveState === 'saved'", arg=i, timeout=20_000
                 )
             page.screenshot(path=os.path.join(artifacts, f"{shot}-quiz-answered.png"), full_page=True)
 
@@ -268,7 +268,7 @@ def test_lesson_hides_the_answer_key(artifacts, lesson):
                 for o in cell.get("outputs", []):
                     parts = [o.get("text", "")] + [v if isinstance(v, str) else json.dumps(v) for v in o.get("data", {}).values()]
                     texts += parts
-                    if "gq-quiz" in "".join(parts):
+                    if "gq-quiz" in "".join(parts) and 'data-question-type="reflection"' not in "".join(parts):
                         quiz_html.append("\n".join(parts))
             assert len(quiz_html) == n, "the saved notebook lacks the widgets' outputs"
             assert_no_answer_key("saved notebook", "", "\n".join(texts), quiz_html, questions)
@@ -308,14 +308,14 @@ def test_quiz_keys_reach_jupyterlab_but_typing_does_not(artifacts):
             open_notebook(page, lab, "keys.ipynb")
             menu(page, "Run", "Run All Cells")
             page.wait_for_function(
-                "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 3", timeout=120_000
+                "document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])[data-gq-ready=true]').length === 3", timeout=120_000
             )
             wait_kernel_idle(page, 120_000)
             page.wait_for_selector(DIRTY_TAB)  # the outputs are not saved yet
             cells = page.evaluate(CELL_COUNT)
             assert cells == 3
             before = os.stat(path).st_mtime_ns
-            quizzes = page.locator(".gq-quiz")
+            quizzes = page.locator(".gq-quiz:not([data-question-type=reflection])")
 
             # Plain keys in the freeform's text box are typing, nothing else.
             ff = quizzes.nth(0)
@@ -334,11 +334,11 @@ def test_quiz_keys_reach_jupyterlab_but_typing_does_not(artifacts):
 
             # Answer, Check, then Ctrl+S from inside the widget: the notebook is saved.
             assert questions[0][1]["question_type"] == "freeform"
-            ff.locator(".gq-input").fill(RIGHT[0])
+            ff.locator(".gq-input").fill(right_answer(questions[0][1]))
             ff.locator(".gq-check").click()
-            page.wait_for_function("document.querySelectorAll('.gq-quiz')[0].dataset.state === 'correct'")
+            page.wait_for_function("document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')[0].dataset.state === 'correct'")
             wait_saved(page, 0)
-            assert page.evaluate("document.activeElement.closest('.gq-quiz') !== null")
+            assert page.evaluate("document.activeElement.closest('.gq-quiz:not([data-question-type=reflection])') !== null")
             assert page.locator(DIRTY_TAB).count() == 1
             page.keyboard.press("Control+s")
             page.wait_for_selector(DIRTY_TAB, state="detached", timeout=20_000)

@@ -40,8 +40,8 @@ SEEDED = {
     },
 }
 
-WIDGET = '.gq-quiz[data-question-id="{}"]'
-READY = "document.querySelectorAll('.gq-quiz[data-gq-ready=true]').length === 4"
+WIDGET = '.gq-quiz:not([data-question-type=reflection])[data-question-id="{}"]'
+READY = "document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])[data-gq-ready=true]').length === 4"
 # Every save state a widget takes, in order, per question id.
 WATCH_STATES = """() => {
     window.__gqStates = [];
@@ -52,14 +52,14 @@ WATCH_STATES = """() => {
 }"""
 # Press Check on one question at a given time (ms since 1970) on this machine's clock.
 CLICK_AT = """([id, at]) => {
-    const button = document.querySelector('.gq-quiz[data-question-id="' + id + '"] .gq-check');
+    const button = document.querySelector('.gq-quiz:not([data-question-type=reflection])[data-question-id="' + id + '"] .gq-check');
     setTimeout(() => {
         window.__gqClicked = performance.timeOrigin + performance.now();
         button.click();
     }, Math.max(0, at - Date.now()));
 }"""
 SAVED_AS = """([id, answer]) => {
-    const root = document.querySelector('.gq-quiz[data-question-id="' + id + '"]');
+    const root = document.querySelector('.gq-quiz:not([data-question-type=reflection])[data-question-id="' + id + '"]');
     return root.dataset.saveState === 'saved' &&
         root.querySelector('.gq-saved').textContent.includes('Your saved answer: ' + answer + ' (');
 }"""
@@ -147,7 +147,7 @@ def test_two_browsers_answering_at_once_lose_nothing(artifacts):
                 assert page.evaluate("[location.hostname, window.isSecureContext, typeof navigator.locks]") == [
                     HOST, False, "undefined"], name
                 page.wait_for_function(
-                    "Array.from(document.querySelectorAll('.gq-quiz')).every(e => e.dataset.saveState === 'idle')",
+                    "Array.from(document.querySelectorAll('.gq-quiz:not([data-question-type=reflection])')).every(e => e.dataset.saveState === 'idle')",
                     timeout=30_000,
                 )
                 # The saved answer of "constructor" comes back; the others have none, and
@@ -157,7 +157,7 @@ def test_two_browsers_answering_at_once_lose_nothing(artifacts):
                 for qid in IDS[1:]:
                     assert page.locator(WIDGET.format(qid) + " .gq-input").input_value() == "", qid
                     assert page.locator(WIDGET.format(qid) + " .gq-saved").is_hidden(), qid
-                texts = " ".join(page.eval_on_selector_all(".gq-quiz", "els => els.map(e => e.innerText)"))
+                texts = " ".join(page.eval_on_selector_all(".gq-quiz:not([data-question-type=reflection])", "els => els.map(e => e.innerText)"))
                 assert "undefined" not in texts and "function" not in texts and "[native code]" not in texts
                 protos[name] = page.evaluate(WATCH_STATES)
 
