@@ -367,3 +367,22 @@ type TeacherState struct {
 	// lists only.
 	SafetyModelProblem string `json:"safety_model_problem,omitempty"`
 }
+
+// MessageText returns the text of a chat message's content as the relay keeps
+// it: the string itself, or its text parts one after the other, a line apart
+// ("" for anything else).
+func MessageText(content json.RawMessage) string {
+	var s string
+	if json.Unmarshal(content, &s) == nil {
+		return s
+	}
+	var parts []struct {
+		Text string `json:"text"`
+	}
+	_ = json.Unmarshal(content, &parts)
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		texts[i] = p.Text
+	}
+	return strings.Join(texts, "\n")
+}

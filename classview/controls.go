@@ -170,19 +170,7 @@ func exchangeMessages(e *classapi.Exchange) []MessageView {
 	_ = json.Unmarshal(e.Messages, &raw)
 	var out []MessageView
 	for _, m := range raw {
-		var text string
-		if json.Unmarshal(m.Content, &text) != nil {
-			var parts []struct {
-				Text string `json:"text"`
-			}
-			_ = json.Unmarshal(m.Content, &parts)
-			var texts []string
-			for _, p := range parts {
-				texts = append(texts, p.Text)
-			}
-			text = strings.Join(texts, "\n")
-		}
-		out = append(out, MessageView{Role: m.Role, Text: text})
+		out = append(out, MessageView{Role: m.Role, Text: classapi.MessageText(m.Content)})
 	}
 	return out
 }

@@ -92,20 +92,7 @@ func messageTexts(messages json.RawMessage) []chatMessage {
 	var msgs []chatMessage
 	_ = json.Unmarshal(messages, &msgs)
 	for i, m := range msgs {
-		msgs[i].Content = nil
-		var s string
-		if json.Unmarshal(m.Content, &s) != nil {
-			var parts []struct {
-				Text string `json:"text"`
-			}
-			_ = json.Unmarshal(m.Content, &parts)
-			var texts []string
-			for _, p := range parts {
-				texts = append(texts, p.Text)
-			}
-			s = strings.Join(texts, "\n")
-		}
-		msgs[i].Content, _ = json.Marshal(s)
+		msgs[i].Content, _ = json.Marshal(classapi.MessageText(m.Content))
 	}
 	return msgs
 }
