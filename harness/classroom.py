@@ -232,6 +232,19 @@ c.JupyterHub.load_roles.append({{"name": "classroom-test", "services": ["classro
         assert p.returncode == 0, p.stdout + p.stderr
         return p.stdout
 
+    def add_students(self, names):
+        """The class list names (user names) added with accounts.py add; {name: first-time
+        password}, the teacher's too."""
+        csv_path = os.path.join(self.tmp, "class.csv")
+        with open(csv_path, "w") as f:
+            f.write("name,username\n" + "".join(f"{n},{n}\n" for n in names))
+        self.accounts("add", csv_path, "--url", self.url + "/")
+        with open(os.path.join(self.state, "hub", "first-passwords.json")) as f:
+            passwords = {name: card["password"] for name, card in json.load(f).items()}
+        with open(os.path.join(self.state, "hub", "teacher-password.txt")) as f:
+            passwords[self.names.teacher] = f.read().strip()
+        return passwords
+
     def api(self, method, path, body=None, token=None):
         return http(method, f"{self.url}/hub/api{path}", token or self.admin_token, body)
 
@@ -292,6 +305,15 @@ def install(path, root=ROOT):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     return time.time() - t0
+
+
+def browser_login(page, origin, user, password):
+    """Log user in at the hub's login page (Playwright page) and wait to leave it."""
+    page.goto(origin + "/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(r"/(hub|user)/"), timeout=120_000)
 
 
 # --- Processes and users. ---

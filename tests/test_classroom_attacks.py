@@ -42,8 +42,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from harness.axe import run_axe
-from harness.classroom import (Hub, Kernel, Names, NoRedirect, as_user, http, install, pids_of, proc_read,
-                               remove_stale_users, remove_users)
+from harness.classroom import (Hub, Kernel, Names, NoRedirect, as_user, browser_login, http, install, pids_of,
+                               proc_read, remove_stale_users, remove_users)
 from harness.upstream import FakeUpstream
 
 if os.geteuid() != 0:
@@ -128,14 +128,6 @@ def plant_evil_files(name, script):
     assert p.returncode == 0 and re.search(r"Signing notebook|already signed", p.stdout + p.stderr), p.stdout + p.stderr
 
 
-def login(page, origin, user, password):
-    page.goto(origin + "/hub/login")
-    page.fill("#username_input", user)
-    page.fill("#password_input", password)
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(r"/(hub|user)/"), timeout=120_000)
-
-
 def visit(page, url, settle=3.0):
     """Open url; the HTTP status of the page it ended on and its text, after a moment for
     any script to run."""
@@ -166,17 +158,6 @@ def make_hub(tmp, artifacts, name, upstream_url="http://127.0.0.1:9/v1", extra_e
                extra_env=extra_env, subdomain_host=subdomain_host)
 
 
-def add_students(hub):
-    csv_path = os.path.join(hub.tmp, "class.csv")
-    with open(csv_path, "w") as f:
-        f.write("name,username\n" + "".join(f"{n},{n}\n" for n in STUDENTS.values()))
-    hub.accounts("add", csv_path, "--url", hub.url + "/")
-    cards = json.load(open(os.path.join(hub.state, "hub", "first-passwords.json")))
-    passwords = {name: card["password"] for name, card in cards.items()}
-    passwords[NAMES.teacher] = open(os.path.join(hub.state, "hub", "teacher-password.txt")).read().strip()
-    return passwords
-
-
 @pytest.fixture(scope="module")
 def attack(artifacts):
     remove_stale_users(INSTALL, "a")
@@ -189,7 +170,7 @@ def attack(artifacts):
         # Ended kernels' folders are looked for every 2 s (30 s in a class).
         hub = make_hub(tmp, artifacts, "classroom-attacks-hub.log", upstream_url=upstream.url,
                        extra_env={"CLASSROOM_KERNEL_SWEEP_EVERY": "2"})
-        passwords = add_students(hub)
+        passwords = hub.add_students(STUDENTS.values())
         for name in STUDENTS.values():
             hub.start_server(name)
         tokens = {k: hub.token_for(n) for k, n in STUDENTS.items()}
@@ -344,7 +325,7 @@ def test_teacher_never_loads_a_students_page(attack, artifacts):
         browser = launch(p)
         try:
             teacher = browser.new_context().new_page()
-            login(teacher, hub.url, NAMES.teacher, pw[NAMES.teacher])
+            browser_login(teacher, hub.url, NAMES.teacher, pw[NAMES.teacher])
             for path in pages:
                 status, text = visit(teacher, hub.url + path)
                 assert EVIL not in text, (path, text[:500])
@@ -354,14 +335,14 @@ def test_teacher_never_loads_a_students_page(attack, artifacts):
             assert teacher_tokens(hub) == tokens_before
             # Bob, another student, gets nothing either.
             bob = browser.new_context().new_page()
-            login(bob, hub.url, STUDENTS["b"], pw[STUDENTS["b"]])
+            browser_login(bob, hub.url, STUDENTS["b"], pw[STUDENTS["b"]])
             for path in pages[:2]:
                 status, text = visit(bob, hub.url + path)
                 assert EVIL not in text and status in (403, 404, None), (path, status)
             assert beacon.hits == [], beacon.hits
             # Control: in Ada's own browser the script runs (on her own session: harmless).
             own = browser.new_context().new_page()
-            login(own, hub.url, ada, pw[ada])
+            browser_login(own, hub.url, ada, pw[ada])
             status, text = visit(own, hub.url + pages[0])
             assert status == 200 and EVIL in text, (status, text[:300])
             deadline = time.time() + 10
@@ -631,7 +612,7 @@ def test_teacher_reads_a_students_notebook_in_the_class_view_and_nothing_runs(at
         browser = launch(p)
         try:
             teacher = browser.new_context().new_page()
-            login(teacher, hub.url, NAMES.teacher, pw[NAMES.teacher])
+            browser_login(teacher, hub.url, NAMES.teacher, pw[NAMES.teacher])
             teacher.goto(hub.url + "/services/class-view/")
             teacher.wait_for_selector(f"a[href*='notebooks/{ada}/']", timeout=60_000)
             teacher.click(f"a[href*='notebooks/{ada}/']")
@@ -679,7 +660,7 @@ def test_with_subdomains_a_students_script_runs_on_their_origin_only(attack, art
     try:
         hub = make_hub(tmp, artifacts, "classroom-attacks-subdomain-hub.log", subdomain_host="http://hub.localhost:{port}")
         origin = f"http://hub.localhost:{hub.port}"
-        passwords = add_students(hub)
+        passwords = hub.add_students(STUDENTS.values())
         ada = STUDENTS["a"]
         hub.start_server(ada)
         plant_evil_files(ada, evil_script(beacon.url, origin, NAMES.teacher))
@@ -688,7 +669,7 @@ def test_with_subdomains_a_students_script_runs_on_their_origin_only(attack, art
             browser = launch(p)
             try:
                 teacher = browser.new_context().new_page()
-                login(teacher, origin, NAMES.teacher, passwords[NAMES.teacher])
+                browser_login(teacher, origin, NAMES.teacher, passwords[NAMES.teacher])
                 status, text = visit(teacher, f"http://{ada}.hub.localhost:{hub.port}/user/{ada}/files/evil.html",
                                      settle=2)
                 deadline = time.time() + 15

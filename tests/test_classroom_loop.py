@@ -16,7 +16,6 @@ Needs root (CI runs as root).
 import json
 import os
 import pwd
-import re
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +28,7 @@ import pytest
 
 from conftest import ROOT
 from harness.axe import run_axe
-from harness.classroom import Hub, Kernel, Names, http, remove_stale_users, remove_users
+from harness.classroom import Hub, Kernel, Names, browser_login, http, remove_stale_users, remove_users
 from harness.upstream import FakeUpstream
 
 if os.geteuid() != 0:
@@ -41,22 +40,6 @@ NAMES = Names("l")
 STUDENTS = {k: NAMES.student(n) for k, n in (("a", "ada"), ("b", "bob"))}
 HOSTILE_ANSWER = "FAKE-ANSWER <script>window.pwned=1</script> and <img src=x onerror=window.pwned=2> end."
 MODEL = "openai/gpt-oss-120b:free"
-
-
-def login(page, origin, user, password):
-    page.goto(origin + "/hub/login")
-    page.fill("#username_input", user)
-    page.fill("#password_input", password)
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(r"/(hub|user)/"), timeout=120_000)
-
-
-def add_students(hub):
-    csv_path = os.path.join(hub.tmp, "class.csv")
-    with open(csv_path, "w") as f:
-        f.write("name,username\n" + "".join(f"{n},{n}\n" for n in STUDENTS.values()))
-    hub.accounts("add", csv_path, "--url", hub.url + "/")
-    return open(os.path.join(hub.state, "hub", "teacher-password.txt")).read().strip()
 
 
 class Stream:
@@ -111,13 +94,13 @@ def loop(artifacts):
         hub = Hub(tmp, os.path.join(artifacts, "classroom-loop-hub.log"), INSTALL, NAMES,
                   {"upstream": {"base_url": up.url}, "conversations": {"sweep_every": "1s"},
                    "student": {"requests_per_minute": 0}})
-        password = add_students(hub)
+        password = hub.add_students(STUDENTS.values())[NAMES.teacher]
         tokens = {k: hub.token_for(n) for k, n in STUDENTS.items()}
         with sync_playwright() as pw:
             browser = launch(pw)
             try:
                 teacher = browser.new_context().new_page()
-                login(teacher, hub.url, NAMES.teacher, password)
+                browser_login(teacher, hub.url, NAMES.teacher, password)
                 teacher.goto(hub.url + "/services/class-view/")
                 teacher.wait_for_selector("#alerts-h", timeout=60_000)
                 yield {"hub": hub, "up": up, "tokens": tokens, "teacher": teacher, "browser": browser}
