@@ -22,8 +22,10 @@ LAG_TARGET_MS = 100
 MSGS_TARGET = 20
 BYTES_FACTOR_TARGET = 3
 FIRST_TOKEN_TARGET_MS = 1000
-# helpers' maxBlockBytes (16 KiB of Markdown for answers under 256 KiB), twice for escaping, plus the envelope.
-UPDATE_BOUND_BYTES = 2 * (16 << 10) + 1024
+# The helpers' largest live block: MaxBlockBytes (16 KiB of Markdown), grown to half a second of the answer
+# for one that arrives fast, at most MaxFastBlockBytes (64 KiB; answers under 1 MiB); twice for escaping,
+# plus the envelope.
+UPDATE_BOUND_BYTES = 2 * (64 << 10) + 1024
 
 
 # --- aggregation -----------------------------------------------------------------
@@ -265,7 +267,7 @@ def targets(results, rows):
             per_len = ", ".join(
                 f"{n2} tokens: {kib(max(by[(n2, r2, 'a')]['maxmsg'] or 0 for r2 in cfg['rates']))} KiB"
                 for n2 in cfg["tokens"])
-            out.append(("bytes bounded per update (≤ 33 KiB: 2 × the 16 KiB block + envelope)", "a",
+            out.append(("bytes bounded per update (≤ 129 KiB: 2 × the largest block, 16 KiB or half a second of a fast answer up to 64 KiB, + envelope)", "a",
                         f"largest message {per_len}", v <= UPDATE_BOUND_BYTES))
     for w in gw:
         firsts = [c["run_to_first_visible_ms"] for c in results["cells"]

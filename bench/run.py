@@ -329,6 +329,12 @@ class Way:
         self.context.close()
 
 
+def tenths(xs):
+    """xs in ten consecutive parts of (nearly) equal length; fewer when xs is short."""
+    k = min(10, len(xs))
+    return [xs[len(xs) * i // k:len(xs) * (i + 1) // k] for i in range(k)]
+
+
 def summarize(r, out, n, frames, cpu, wall):
     appear, sent = r["appear"], r["sent"]
     final = {s for s in measure.token_seqs(out["text"]) if s < n}
@@ -346,6 +352,8 @@ def summarize(r, out, n, frames, cpu, wall):
             "p99": measure.percentile(lags, 99),
             "max": max(lags) if lags else None,
             "min": min(lags) if lags else None,
+            # p99 within each tenth of the answer, in order: where in the answer the lag grows.
+            "p99_by_tenth": [measure.percentile(part, 99) for part in tenths(lags)],
         },
         "run_to_first_visible_ms": (min(seen) - run_at) / 1000 if seen and run_at else None,
         "run_to_first_sent_ms": (sent[0] - run_at) / 1000 if sent and sent[0] and run_at else None,

@@ -21,9 +21,9 @@ type RawStream = sse.RawStream
 type StreamResult = streamview.Result
 
 // Printer collects small writes, such as the tokens of a streamed answer,
-// and writes them to standard output together, at most every 50 ms, so that
-// a cell stays below Jupyter's limit of output messages a second. See
-// NewPrinter.
+// and writes them to standard output together, at most every 55 ms and never
+// more than 19 times in a second, so that a cell stays far below Jupyter's
+// limit of output messages a second. See NewPrinter.
 type Printer = streamview.Printer
 
 // NewPrinter returns a Printer writing to standard output. Close it when

@@ -8,20 +8,24 @@ import (
 	"github.com/k12notebooks/golessons/internal/kernel"
 )
 
-// Display tuning. Jupyter sends each update to the browser as one message.
+// Display tuning. Jupyter sends each update to the browser as one message;
+// updates are paced by updateGap and maxMessagesPerSecond (pace.go). Each
+// update renders at most one bounded piece (see boundMarkdown), so it costs a
+// few milliseconds whatever the model wrote.
 const (
-	// updateGap is the least time between two updates of a live answer: at
-	// most about 20 updates a second, whatever the token rate. A token that
-	// arrives after a quiet spell of updateGap is shown at once. Each update
-	// renders at most one bounded piece (see boundMarkdown), so it costs a
-	// few milliseconds whatever the model wrote.
-	updateGap = 50 * time.Millisecond
 	// MaxBlockBytes bounds the Markdown re-rendered by one update: when the
 	// live output grows past it, its finished blocks are sent one last time
-	// and stay as they are, and a new output takes the rest. Outputs are this
-	// big, not one per paragraph, because JupyterLab shows only the first 50
-	// outputs of a cell (more hide behind a "Show more outputs" button).
+	// and stay as they are, and a new output takes the rest (an update that
+	// does so is two messages). Outputs are this big, not one per paragraph,
+	// because JupyterLab shows only the first 50 outputs of a cell (more hide
+	// behind a "Show more outputs" button).
 	MaxBlockBytes = 16 << 10
+	// FastBlockSeconds lets outputs grow past MaxBlockBytes for an answer
+	// that arrives fast: to what arrives in this many seconds, at most
+	// MaxFastBlockBytes, so that new outputs (two messages each) stay few.
+	FastBlockSeconds = 0.5
+	// MaxFastBlockBytes bounds the growth by FastBlockSeconds.
+	MaxFastBlockBytes = 4 * MaxBlockBytes
 	// BlockGrowth lets outputs grow past MaxBlockBytes for very long answers
 	// (to a sixteenth of the text already sent), so that even an answer of
 	// several megabytes needs well under 50 outputs.
@@ -141,18 +145,22 @@ const (
 //   - a footer at the end: a note when the answer did not end normally, and
 //     the stats line.
 //
-// Updates are coalesced: one is sent at once when none was sent for gap,
-// otherwise at the end of the gap, so at most about 1/gap a second.
+// Updates are coalesced: one is sent at once when none was sent for
+// updateGap, otherwise at the end of the gap; no second holds more than
+// maxMessagesPerSecond messages, including the one that starts a new output
+// and those at the end.
 type liveView struct {
 	sink     Sink
-	gap      time.Duration
 	maxBlock int
 
 	prefix string
 	nextID int
 
-	lastSend time.Time // time of the last coalesced update
+	pace     pacer
+	fast     int       // bytes the answer's outputs may hold for its speed (FastBlockSeconds)
 	due      time.Time // when a pending update is sent; zero when none
+	finishBy time.Time // while finishing: the most the last messages wait
+	at       time.Time // time of the update being sent
 
 	statusID      string
 	phase         int
@@ -175,7 +183,7 @@ type liveView struct {
 func NewLive(s Sink) View { return newLiveView(s) }
 
 func newLiveView(s Sink) *liveView {
-	return &liveView{sink: s, gap: updateGap, maxBlock: MaxBlockBytes, prefix: newDisplayPrefix("stream")}
+	return &liveView{sink: s, pace: pacer{gap: updateGap}, maxBlock: MaxBlockBytes, prefix: newDisplayPrefix("stream")}
 }
 
 func (v *liveView) newID() string {
@@ -184,15 +192,17 @@ func (v *liveView) newID() string {
 }
 
 func (v *liveView) begin(st *streamState, t time.Time) {
+	v.at = t
 	v.statusID = v.newID()
 	v.sendStatus(st, t)
 }
 
 func (v *liveView) update(st *streamState, t time.Time) {
-	if t.Sub(v.lastSend) >= v.gap {
+	v.tune(st, t)
+	if at := v.pace.earliest(t, 1); !at.After(t) {
 		v.flush(st, t)
 	} else if v.due.IsZero() {
-		v.due = v.lastSend.Add(v.gap)
+		v.due = at
 	}
 }
 
@@ -202,6 +212,12 @@ func (v *liveView) tick(st *streamState, t time.Time) {
 		return
 	}
 	if v.phase < phaseAnswering && !v.statusRefresh.IsZero() && !t.Before(v.statusRefresh) {
+		if at := v.pace.earliest(t, 1); at.After(t) {
+			v.statusRefresh = at
+			return
+		}
+		v.pace.started(t)
+		v.at = t
 		v.sendStatus(st, t)
 	}
 }
@@ -214,48 +230,106 @@ func (v *liveView) deadline() time.Time {
 	return d
 }
 
-// flush sends what changed since the last update.
+// flush sends what changed since the last update, or, when that would make
+// a second of more than maxMessagesPerSecond messages, sets the time it can.
 func (v *liveView) flush(st *streamState, t time.Time) {
 	v.due = time.Time{}
-	v.lastSend = t
+	k := v.answerMessages(st)
+	if _, changed := v.status(st, t); changed {
+		k++
+	}
+	if k == 0 {
+		return
+	}
+	if at := v.pace.earliest(t, k); at.After(t) {
+		v.due = at
+		return
+	}
+	v.pace.started(t)
+	v.at = t
 	v.sendStatus(st, t)
-	if len(st.text) > v.frozen {
-		if more := v.sendAnswer(st, false); more {
-			v.due = t.Add(v.gap)
-		}
+	if more := v.sendAnswer(st, false); more {
+		v.due = t.Add(v.pace.gap)
 	}
 }
 
+// answerMessages is the number of messages the next update of the answer
+// takes: none when it is on screen, two when it starts a new output.
+func (v *liveView) answerMessages(st *streamState) int {
+	switch tail := len(st.text) - v.frozen; {
+	case tail == 0 || v.shown == len(st.text):
+		return 0
+	case tail > v.limit():
+		return 2
+	}
+	return 1
+}
+
+// tune sets the outputs' size and the gap between updates for the speed of
+// the answer so far: outputs hold at least FastBlockSeconds of it, and the
+// gap is updateGap, or more when the new outputs (an extra message each)
+// would otherwise make a second of more than maxMessagesPerSecond.
+func (v *liveView) tune(st *streamState, t time.Time) {
+	elapsed := t.Sub(st.firstContent)
+	if st.firstContent.IsZero() || elapsed < 200*time.Millisecond {
+		return
+	}
+	bytesPerSecond := float64(len(st.text)) / elapsed.Seconds()
+	v.fast = min(int(bytesPerSecond*FastBlockSeconds), MaxFastBlockBytes)
+	outputsPerSecond := bytesPerSecond / float64(v.limit())
+	// A message a second is kept for the status and the footer.
+	room := max(float64(maxMessagesPerSecond)-1-outputsPerSecond, 1)
+	v.pace.gap = max(updateGap, time.Duration(float64(time.Second)/room))
+}
+
+// limit is the most bytes the live output holds before it is cut.
+func (v *liveView) limit() int { return max(v.maxBlock, v.frozen/BlockGrowth, v.fast) }
+
+// show sends one output message. While finishing it first waits, up to
+// finishBy, for room under maxMessagesPerSecond.
+func (v *liveView) show(id string, kind Kind, content string) {
+	if !v.finishBy.IsZero() {
+		v.at = v.pace.wait(v.at, 1, v.finishBy)
+	}
+	v.pace.message(v.at)
+	v.sink.Show(id, kind, content)
+}
+
 func (v *liveView) finish(st *streamState, t time.Time) {
+	v.at, v.finishBy = t, t.Add(maxFinishWait)
 	v.phase = phaseDone
 	v.sendStatus(st, t)
 	if st.err != nil {
 		v.plainAfter = now().Add(stopFormatBudget)
 	}
 	v.sendAnswer(st, true)
-	v.sink.Show(v.newID(), KindHTML, footerHTML(st.result()))
+	v.show(v.newID(), KindHTML, footerHTML(st.result()))
 }
 
 // sendAnswer sends the unsent answer text. While the live output holds at
-// most blockLimit bytes it is re-rendered whole. Past that, its finished
-// blocks (up to blockLimit bytes) are sent as its final content and a new
-// output is started for the rest, which, unless final, waits for the next
-// update (it reports true then).
+// most limit bytes it is re-rendered whole. Past that, its finished blocks
+// (up to limit bytes) are sent as its final content and a new output is
+// started for the rest. Unless final, one update starts at most one new
+// output: when the rest is over the limit too, it waits for the next update
+// (sendAnswer reports true then).
 func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
-	for {
+	for cuts := 0; ; {
 		tail := st.text[v.frozen:]
 		if len(tail) == 0 {
 			return false
+		}
+		limit := v.limit()
+		if !final && cuts > 0 && len(tail) > limit {
+			return true
 		}
 		if v.blockID == "" {
 			v.blockID = v.newID()
 		}
 		if final && !v.plainAfter.IsZero() && now().After(v.plainAfter) {
-			v.sink.Show(v.blockID, KindAnswerText, string(tail))
+			v.show(v.blockID, KindAnswerText, string(tail))
 			v.frozen, v.shown = len(st.text), len(st.text)
 			return false
 		}
-		limit := max(v.maxBlock, v.frozen/BlockGrowth)
 		cut, after := 0, v.fence
 		if len(tail) > limit {
 			cut, after = findCut(tail, v.fence, limit)
@@ -269,51 +343,64 @@ func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
 			if final {
 				kind = KindMarkdownFinal
 			}
-			v.sink.Show(v.blockID, kind, string(v.buf))
+			v.show(v.blockID, kind, string(v.buf))
 			v.shown = len(st.text)
 			return false
 		}
 		v.buf = segmentMarkdown(v.buf[:0], tail[:cut], v.fence, after)
-		v.sink.Show(v.blockID, KindMarkdownFinal, string(v.buf))
+		v.show(v.blockID, KindMarkdownFinal, string(v.buf))
 		v.frozen += cut
 		v.fence = after
 		v.blockID = ""
-		if !final {
-			return true
-		}
+		cuts++
 	}
 }
 
 // sendStatus sends the status output when it changed.
 func (v *liveView) sendStatus(st *streamState, t time.Time) {
+	s, changed := v.status(st, t)
+	if v.phase >= phaseAnswering {
+		v.thought = true
+	}
+	v.statusReason = len(st.reasoning)
+	if changed {
+		if v.statusID == "" {
+			v.statusID = v.newID()
+		}
+		v.statusSent = s
+		v.show(v.statusID, KindHTML, s)
+	}
+}
+
+// status returns the status output's content at t and whether it differs
+// from the one on screen.
+func (v *liveView) status(st *streamState, t time.Time) (string, bool) {
 	if v.phase != phaseDone {
 		switch {
 		case !st.firstContent.IsZero():
+			if v.phase < phaseAnswering && len(st.reasoning) == 0 && v.blockID == "" && v.frozen == 0 {
+				// Nothing was thought: the status output becomes the
+				// answer's first output, which saves a message.
+				v.blockID, v.statusID, v.statusSent = v.statusID, "", ""
+			}
 			v.phase = phaseAnswering
 		case len(st.reasoning) > 0:
 			v.phase = phaseThinking
 		}
 	}
-	var s string
 	if v.phase < phaseAnswering {
 		elapsed := t.Sub(st.start)
-		s = thinkingHTML(st.reasoning, elapsed)
 		// Refresh the counter at the next whole second.
 		v.statusRefresh = st.start.Add((elapsed/time.Second + 1) * time.Second)
-	} else {
-		v.statusRefresh = time.Time{}
-		if v.thought && v.statusReason == len(st.reasoning) {
-			return // the collapsed section is up to date
-		}
-		s = thoughtHTML(st)
-		v.thought = true
+		s := thinkingHTML(st.reasoning, elapsed)
+		return s, s != v.statusSent
 	}
-	v.statusReason = len(st.reasoning)
-	if s == v.statusSent {
-		return
+	v.statusRefresh = time.Time{}
+	if v.thought && v.statusReason == len(st.reasoning) {
+		return v.statusSent, false // the collapsed section is up to date
 	}
-	v.statusSent = s
-	v.sink.Show(v.statusID, KindHTML, s)
+	s := thoughtHTML(st)
+	return s, s != v.statusSent
 }
 
 // thinkingHTML is the status while no answer text has arrived.

@@ -9,10 +9,11 @@ import (
 	"github.com/k12notebooks/golessons/internal/kernel"
 )
 
-// PrinterInterval is how often a Printer writes what it has collected. At
-// most 1000/PrinterInterval.Milliseconds() writes a second reach the notebook,
-// well below Jupyter's limit of 1000 output messages a second.
-const PrinterInterval = 50 * time.Millisecond
+// PrinterInterval is how often a Printer writes what it has collected: at
+// most about 18 writes a second reach the notebook, and never more than
+// maxMessagesPerSecond in one second (pace.go), far below Jupyter's limit of
+// 1000 output messages a second.
+const PrinterInterval = updateGap
 
 // printerMaxBuffer is the most a Printer holds before it writes at once.
 const printerMaxBuffer = 64 << 10
@@ -20,21 +21,21 @@ const printerMaxBuffer = 64 << 10
 // Printer collects small writes, such as the tokens of a streamed answer,
 // and writes them to standard output together: at once when nothing was
 // written for PrinterInterval, otherwise at most every PrinterInterval, and
-// on Flush and Close. Nothing is dropped and the order is kept. A Printer is
-// safe for concurrent use.
+// on Flush and Close (which wait for the end of the interval, at most
+// maxFinishWait). Nothing is dropped and the order is kept. A Printer is safe
+// for concurrent use.
 //
 // Printing each token with its own write can exceed Jupyter's limit of
 // output messages a second ("IOPub message rate exceeded"), after which
 // Jupyter drops output; a Printer stays far below it.
 type Printer struct {
-	mu       sync.Mutex
-	w        io.Writer
-	interval time.Duration
-	buf      []byte
-	last     time.Time   // time of the last write to w
-	timer    *time.Timer // pending flush, nil when none
-	closed   bool
-	err      error // first error writing to w
+	mu     sync.Mutex
+	w      io.Writer
+	pace   pacer // times of the writes to w
+	buf    []byte
+	timer  *time.Timer // pending flush, nil when none
+	closed bool
+	err    error // first error writing to w
 
 	guard *linkGuard // defuses links in the text; nil outside a notebook
 	out   []byte     // scratch for the rewritten text
@@ -58,7 +59,7 @@ func NewPrinter() *Printer {
 func NewPrinterTo(w io.Writer) *Printer { return newPrinter(w, PrinterInterval) }
 
 func newPrinter(w io.Writer, interval time.Duration) *Printer {
-	p := &Printer{w: w, interval: interval}
+	p := &Printer{w: w, pace: pacer{gap: interval}}
 	printers.add(p)
 	return p
 }
@@ -78,16 +79,18 @@ func (p *Printer) Write(b []byte) (int, error) {
 		return p.w.Write(b)
 	}
 	p.buf = append(p.buf, b...)
+	t := now()
+	at := p.pace.earliest(t, 1)
 	switch {
-	case len(p.buf) >= printerMaxBuffer:
+	case len(p.buf) >= printerMaxBuffer && !p.pace.roomFor(1).After(t):
 		p.flushLocked()
 	case p.timer != nil:
 		// A flush is already scheduled.
-	case now().Sub(p.last) >= p.interval:
+	case !at.After(t):
 		// Quiet until now: show the text at once.
 		p.flushLocked()
 	default:
-		p.timer = time.AfterFunc(p.interval-now().Sub(p.last), p.timerFlush)
+		p.timer = time.AfterFunc(at.Sub(t), p.timerFlush)
 	}
 	return len(b), nil
 }
@@ -125,6 +128,14 @@ func (p *Printer) timerFlush() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.timer = nil
+	if p.closed {
+		return
+	}
+	t := now()
+	if at := p.pace.earliest(t, 1); at.After(t) {
+		p.timer = time.AfterFunc(at.Sub(t), p.timerFlush)
+		return
+	}
 	p.flushLocked()
 }
 
@@ -143,6 +154,10 @@ func (p *Printer) flush(final bool) {
 	if len(p.buf) == 0 {
 		return
 	}
+	t := now()
+	if final {
+		t = p.pace.wait(t, 1, t.Add(maxFinishWait))
+	}
 	text, held := p.buf, 0
 	if p.guard != nil {
 		p.out, held = p.guard.rewrite(p.out[:0], p.buf, final)
@@ -153,7 +168,8 @@ func (p *Printer) flush(final bool) {
 			p.err = err
 		}
 	}
-	p.last = now()
+	p.pace.started(t)
+	p.pace.message(t)
 	keep := copy(p.buf, p.buf[len(p.buf)-held:])
 	if cap(p.buf) > printerMaxBuffer {
 		p.buf = append([]byte(nil), p.buf[:keep]...)

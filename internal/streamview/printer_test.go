@@ -87,6 +87,35 @@ func TestPrinterCoalescesOverTime(t *testing.T) {
 	t.Logf("%d tokens in %v: %d writes", n, elapsed, buf.count())
 }
 
+// With its real interval, a Printer fed 3000 tokens a second writes at most
+// once per PrinterInterval, the write at Close included, so never more than
+// 19 times in a second.
+func TestPrinterPacesItsWrites(t *testing.T) {
+	var buf syncBuffer
+	p := newPrinter(&buf, PrinterInterval)
+	start := time.Now()
+	for n := 0; time.Since(start) < 1500*time.Millisecond; n++ {
+		fmt.Fprintf(p, " t%d", n)
+		if n%3 == 2 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	p.Close()
+	buf.mu.Lock()
+	times := buf.times
+	buf.mu.Unlock()
+	ups := make([]Update, len(times))
+	for i, at := range times {
+		ups[i].At = at
+		if i > 0 && at.Sub(times[i-1]) < PrinterInterval-time.Millisecond {
+			t.Errorf("write %d came %v after the one before, want at least %v", i, at.Sub(times[i-1]), PrinterInterval)
+		}
+	}
+	if n := peakPerSecond(ups); n > 19 {
+		t.Errorf("%d writes in one second, want at most 19", n)
+	}
+}
+
 func TestPrinterConcurrentWriters(t *testing.T) {
 	var buf syncBuffer
 	p := newPrinter(&buf, time.Millisecond)
@@ -125,12 +154,14 @@ type syncBuffer struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	writes int
+	times  []time.Time // of every write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.writes++
+	b.times = append(b.times, time.Now())
 	return b.buf.Write(p)
 }
 
