@@ -42,8 +42,8 @@ from conftest import ROOT
 from harness import lesson
 from harness.axe import run_axe
 from harness.upstream import FakeUpstream
-from harness.classroom import (TIMEOUT, install, Hub, Kernel, Names, as_user, http, pids_of, proc_read,  # noqa: F401
-                               remove_stale_users, remove_users, status_no_redirect)
+from harness.classroom import (TIMEOUT, browser_login, install, Hub, Kernel, Names, as_user, http,  # noqa: F401
+                               pids_of, proc_read, remove_stale_users, remove_users, status_no_redirect)
 
 if os.geteuid() != 0:
     pytest.skip(
@@ -678,13 +678,6 @@ def saved_answer(name, question):
     return r.get("answer"), r.get("attempts", 0)
 
 
-def hub_login(page, hub, user, password):
-    page.goto(hub.url + "/hub/login")
-    page.fill("#username_input", user)
-    page.fill("#password_input", password)
-    page.click("#login_submit")
-
-
 def run_quiz_cells(page):
     """Run the lesson's connect cell (its import of helpers) and three quiz cells (sources
     collapsed) in JupyterLab; wait for the new widgets (not those a saved notebook shows)."""
@@ -764,8 +757,7 @@ def open_class_view(browser, hub, incidents):
     teacher.on("console", lambda m: m.type == "error" and "Content Security Policy" in m.text
                and incidents.append(("csp", m.text)))
     password = open(os.path.join(hub.state, "hub", "teacher-password.txt")).read().strip()
-    hub_login(teacher, hub, TEACHER, password)
-    teacher.wait_for_url(re.compile(r"/(hub|user)/"), timeout=60_000)
+    browser_login(teacher, hub.url, TEACHER, password)
     r = teacher.goto(hub.url + "/services/class-view/")
     assert r.status == 200 and "script-src 'self'" in r.headers.get("content-security-policy", ""), r.status
     # A function, not a string: the page's CSP refuses the eval a polled string needs.
@@ -816,7 +808,7 @@ def student_answers(browser, hub, password, name, steps, view, incidents):
     try:
         page = context.new_page()
         page.on("dialog", lambda d: (incidents.append((name, d.message)), d.dismiss()))
-        hub_login(page, hub, name, password)
+        browser_login(page, hub.url, name, password)
         page.wait_for_url(re.compile(f"/user/{name}/lab"), timeout=TIMEOUT * 1000)
         if FIRST != STREAMING:  # they land on the first lesson; the quiz they answer is the streaming one's
             page.goto(f"{hub.url}/user/{name}/lab/tree/lessons/{STREAMING}?reset")
