@@ -768,16 +768,31 @@ def open_class_view(browser, hub, incidents):
     return teacher, marks
 
 
+def class_roster(hub):
+    """The class's students: the hub's users that are neither admins nor services."""
+    status, users = hub.api("GET", "/users")
+    assert status == 200, (status, users)
+    return [u["name"] for u in users if not u.get("admin") and u.get("kind", "user") == "user"]
+
+
 class LiveView:
     """The teacher's class view as the test watches it, and what it should show."""
 
-    def __init__(self, page, marks, questions, offset=0):
+    def __init__(self, page, marks, questions, offset=0, roster=None, timeout=30):
         """questions: every lesson's, in the students' order (the page shows them all);
-        offset: where the questions of the lesson the students answer begin among them."""
+        offset: where the questions of the lesson the students answer begin among them;
+        roster: the class's students as the hub has them, which the page lists once it has
+        asked the hub (every hub_poll): the model is taken from the page then."""
         self.page, self.marks, self.questions, self.offset = page, marks, questions, offset
         self.texts = [q["question"] for q in questions]
-        self.state = page.evaluate(CLASS_VIEW_STATE)
-        self.model = model_of(self.state)
+        deadline = time.time() + timeout
+        while True:
+            self.state = page.evaluate(CLASS_VIEW_STATE)
+            self.model = model_of(self.state)
+            if roster is None or set(self.model) == set(roster):
+                break
+            assert time.time() < deadline, f"the class view lists {sorted(self.model)}, the hub {sorted(roster)}"
+            time.sleep(0.5)
         assert [q["text"] for q in self.state["questions"]] == self.texts, self.state["questions"]
         self.lag = 0.0
         self.wait()
@@ -861,7 +876,7 @@ def test_teacher_sees_students_answer_live_in_class_view(classroom, artifacts):
             mine = [q for _, q in lesson_questions()]  # the lesson the students answer (harness.lesson.LESSON)
             every = [q for path in lesson.LESSONS for _, q in lesson_questions(path)]  # the page shows every lesson's
             offset = next(i for i in range(len(every)) if every[i:i + len(mine)] == mine)
-            view = LiveView(teacher, marks, every, offset)
+            view = LiveView(teacher, marks, every, offset, roster=class_roster(hub))
             assert all(n in view.model for n in students), view.model.keys()
             for name in students:  # each student's answers, opened by keyboard
                 teacher.focus(f"#{classview_anchor(name)} > summary")
