@@ -146,7 +146,8 @@ def check_markdown_view(page, view_index, expected, artifacts):
 def test_every_token_on_the_page_at_3000_per_second(start_provider, artifacts):
     """6000 tokens at 3000 tokens/s through a real Jupyter server, twice: the lesson's
     plain print loop and the Markdown view. Every token reaches the page (none dropped
-    by Jupyter's IOPub rate limit, none hidden past JupyterLab's 50-output limit)."""
+    by Jupyter's IOPub rate limit, none hidden past JupyterLab's 50-output limit), and the
+    print loop's text, though in several outputs, reads as one."""
     tokens = 6000
     p = start_provider("-bench", "-tokens", str(tokens), "-rate", "3000", "-think", "0", "-require-key", TEST_KEY)
     nb = gonb_notebook(lesson_cells("connect", "model", "messages", "stream-loop", "stream-view"))
@@ -169,6 +170,20 @@ def test_every_token_on_the_page_at_3000_per_second(start_provider, artifacts):
                 )
                 texts[cell] = page.locator(".jp-Notebook .jp-Cell").nth(cell).locator(".jp-OutputArea").inner_text()
             wait_kernel_idle(page, 60_000)
+            # The print loop's long text came in several outputs (a Printer ends an output at a
+            # line end once it is long), which read as one: the empty outputs between them take
+            # no room, and each text output starts where the one before ends.
+            boxes = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-OutputArea").evaluate(
+                """area => Array.from(area.children, c => {
+                    const r = c.getBoundingClientRect();
+                    return {text: c.classList.contains('jp-OutputArea-child'), overlay: c.classList.contains(
+                            'jp-OutputArea-promptOverlay'), top: r.top, bottom: r.bottom, h: r.height};
+                })""")
+            boxes = [b for b in boxes if not b["overlay"]]
+            outputs = [b for b in boxes if b["text"]]
+            assert len(outputs) >= 2, boxes
+            assert all(b["h"] == 0 for b in boxes if not b["text"]), boxes
+            assert all(abs(b["top"] - a["bottom"]) < 1 for a, b in zip(outputs, outputs[1:])), boxes
             page.screenshot(path=os.path.join(artifacts, "3000-tokens-per-second.png"))
             browser.close()
         for cell, text in texts.items():

@@ -195,19 +195,21 @@ def test_wrong_key_gives_friendly_error(lesson, tmp_path, start_provider):
 
 
 def test_coalesce_streams_keeps_the_order_of_outputs():
-    """Only consecutive stream outputs of the same name merge; displays stay between them."""
+    """Only consecutive stream outputs of the same name merge; displays stay between them,
+    except the empty ones that end a Printer's output, which show nothing."""
     out = nbformat.v4.new_output
     cell = nbformat.v4.new_code_cell("x", outputs=[
         out("stream", name="stdout", text="a"), out("stream", name="stdout", text="b"),
         out("stream", name="stderr", text="!"), out("stream", name="stdout", text="c"),
         out("display_data", data={"text/plain": "D"}), out("stream", name="stdout", text="d"),
-        out("stream", name="stdout", text=["e", "f"]),
+        out("stream", name="stdout", text=["e", "f"]), out("display_data", data={}),
+        out("stream", name="stdout", text="g"),
     ])
     nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("m")])
     coalesce_streams(nb)
     got = [(o.output_type, o.get("name"), o.get("text")) for o in nb.cells[0].outputs]
     assert got == [("stream", "stdout", "ab"), ("stream", "stderr", "!"), ("stream", "stdout", "c"),
-                   ("display_data", None, None), ("stream", "stdout", "def")]
+                   ("display_data", None, None), ("stream", "stdout", "defg")]
     nbformat.validate(nb)
 
 
@@ -280,3 +282,66 @@ def test_stop_button_keeps_partial_answer(tmp_path, lesson, tag, start_provider)
     print(f"{tag}: stopped {finished - interrupted['interrupt']:.2f} s after the interrupt")
     # GoNB kills the cell's program 5 s after an interrupt; stopping on our own is well before.
     assert finished - interrupted["interrupt"] < 4
+
+
+def cell_messages(kc, code, timeout=120):
+    """Execute code on kernel client kc; return its output messages, in order, as (type, content)."""
+    import queue
+    import time
+
+    msg_id = kc.execute(code)
+    got = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            msg = kc.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        t, c = msg["msg_type"], msg["content"]
+        if t == "status" and c["execution_state"] == "idle":
+            return got
+        if t in ("stream", "display_data", "update_display_data", "error"):
+            got.append((t, c))
+    raise AssertionError(f"cell did not finish in {timeout} s")
+
+
+@pytest.mark.parametrize("lesson", lessons_with("stream-loop"), ids=name)
+def test_print_loop_ends_long_outputs_at_line_ends(tmp_path, lesson, start_provider):
+    """A long answer in the print loop (5000 tokens at 3000 a second) reaches JupyterLab in
+    several outputs, each ended right after a line end by an empty display that shows nothing,
+    so that JupyterLab re-renders a bounded text per message; the text is whole and in order."""
+    from jupyter_client.manager import start_new_kernel
+
+    p = start_provider("-bench", "-think", "0", "-quiet", "-rate", "3000", "-tokens", "5000")
+    setup = [c.source for c in lesson_cells("connect", "model", "messages", path=lesson)]
+    km, kc = start_new_kernel(kernel_name="gonb", cwd=str(tmp_path),
+                              env=kernel_env(OPENROUTER_API_KEY=TEST_KEY, OPENAI_BASE_URL=p.base_url))
+    try:
+        for code in setup:
+            run_cell(kc, code)
+        msgs = cell_messages(kc, lesson_cells("stream-loop", path=lesson)[0].source)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert not [c for t, c in msgs if t == "error"], msgs[-3:]
+    # The outputs as JupyterLab builds them: consecutive stream messages join.
+    outputs, text = [], ""
+    for t, c in msgs:
+        if t == "stream" and c["name"] == "stdout":
+            text += c["text"]
+            if outputs and outputs[-1][0] == "stream":
+                outputs[-1][1] += c["text"]
+                continue
+            outputs.append(["stream", c["text"]])
+        else:
+            outputs.append([t, c.get("data")])
+    ends = [i for i, (t, d) in enumerate(outputs) if t == "display_data" and d == {}]
+    assert len(ends) >= 2, [(t, len(d or "")) for t, d in outputs]
+    for i in ends:
+        assert outputs[i - 1][0] == "stream" and outputs[i - 1][1].endswith("\n"), outputs[i - 1][1][-40:]
+        assert outputs[i + 1][0] == "stream"
+    assert max(len(d) for t, d in outputs if t == "stream") < len(text) / 2
+    seen = [int(m) for m in re.findall(r"⟦(\d+)\|\d+⟧", text)]  # offline.BenchPattern
+    assert seen == list(range(5000))  # nothing lost, nothing moved

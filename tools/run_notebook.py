@@ -68,11 +68,15 @@ def coalesce_streams(nb):
 
     Unlike nbclient's coalesce_streams, which merges all of a cell's stdout into
     its first stdout output, text never moves past a display between two runs,
-    so the saved outputs keep the order they had on screen.
+    so the saved outputs keep the order they had on screen. Empty displays are
+    dropped: a Printer sends one to end a long text's output (kernel.EndText),
+    and on screen they show nothing.
     """
     for cell in nb.cells:
         merged = []
         for out in cell.get("outputs", []):
+            if out.get("output_type") == "display_data" and not out.get("data"):
+                continue
             prev = merged[-1] if merged else None
             if (out.get("output_type") == "stream" and prev is not None
                     and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):

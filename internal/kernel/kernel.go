@@ -59,6 +59,24 @@ func bundle(o Output) map[protocol.MIMEType]any {
 	return data
 }
 
+// EndText ends the cell's current text output: what the program writes to
+// standard output after it starts a new output below. It sends an output with
+// no content, which JupyterLab shows as nothing, and waits (see Sync) until
+// GoNB has passed it on, so that later text cannot overtake it. Text written
+// before EndText must already have been passed on (see stdoutDrained in
+// package streamview). Outside a notebook it does nothing.
+//
+// JupyterLab joins every stream message that follows another into one output
+// and re-renders all of it for each message; a long text written in many
+// pieces costs less to show in several outputs.
+func EndText() {
+	if !gonbui.IsNotebook {
+		return
+	}
+	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{}})
+	Sync()
+}
+
 // Sync waits, for at most two seconds, until GoNB has passed every output on:
 // when a cell's program exits, GoNB stops reading them. Outside a notebook it
 // returns at once.

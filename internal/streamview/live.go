@@ -157,7 +157,7 @@ type liveView struct {
 	nextID int
 
 	pace     pacer
-	fast     int       // bytes the answer's outputs may hold for its speed (FastBlockSeconds)
+	rate     float64   // the answer's speed so far, bytes a second (0 until known)
 	due      time.Time // when a pending update is sent; zero when none
 	finishBy time.Time // while finishing: the most the last messages wait
 	at       time.Time // time of the update being sent
@@ -274,16 +274,12 @@ func (v *liveView) tune(st *streamState, t time.Time) {
 	if st.firstContent.IsZero() || elapsed < 200*time.Millisecond {
 		return
 	}
-	bytesPerSecond := float64(len(st.text)) / elapsed.Seconds()
-	v.fast = min(int(bytesPerSecond*FastBlockSeconds), MaxFastBlockBytes)
-	outputsPerSecond := bytesPerSecond / float64(v.limit())
-	// A message a second is kept for the status and the footer.
-	room := max(float64(maxMessagesPerSecond)-1-outputsPerSecond, 1)
-	v.pace.gap = max(updateGap, time.Duration(float64(time.Second)/room))
+	v.rate = float64(len(st.text)) / elapsed.Seconds()
+	v.pace.gap = gapFor(v.rate, v.limit(), 1)
 }
 
 // limit is the most bytes the live output holds before it is cut.
-func (v *liveView) limit() int { return max(v.maxBlock, v.frozen/BlockGrowth, v.fast) }
+func (v *liveView) limit() int { return outputSize(v.frozen, v.rate, v.maxBlock) }
 
 // show sends one output message. While finishing it first waits, up to
 // finishBy, for room under maxMessagesPerSecond.

@@ -88,3 +88,22 @@ func later(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// outputSize returns how many bytes an output of a view or a Printer holds
+// before a new one starts: at least least, a BlockGrowth-th of the sent
+// bytes so far (so that a long text needs few outputs), and, for a fast text,
+// what arrives in FastBlockSeconds, at most MaxFastBlockBytes.
+func outputSize(sent int, bytesPerSecond float64, least int) int {
+	return max(least, sent/BlockGrowth, min(int(bytesPerSecond*FastBlockSeconds), MaxFastBlockBytes))
+}
+
+// gapFor returns the gap between updates for a text that arrives at
+// bytesPerSecond in outputs of size bytes, each new output taking extra more
+// messages: updateGap, or more when the new outputs would otherwise make a
+// second of more than maxMessagesPerSecond. A message a second is kept spare
+// (for a view's status and footer).
+func gapFor(bytesPerSecond float64, size, extra int) time.Duration {
+	outputsPerSecond := bytesPerSecond / float64(size)
+	room := max(float64(maxMessagesPerSecond)-1-float64(extra)*outputsPerSecond, 1)
+	return max(updateGap, time.Duration(float64(time.Second)/room))
+}

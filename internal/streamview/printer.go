@@ -37,8 +37,9 @@ type Printer struct {
 	closed bool
 	err    error // first error writing to w
 
-	guard *linkGuard // defuses links in the text; nil outside a notebook
-	out   []byte     // scratch for the rewritten text
+	guard *linkGuard   // defuses links in the text; nil outside a notebook
+	brk   *textBreaker // ends long outputs (printer_outputs.go); nil outside a notebook
+	out   []byte       // scratch for the rewritten text
 }
 
 // NewPrinter returns a Printer writing to standard output. Close it when
@@ -46,11 +47,14 @@ type Printer struct {
 //
 // In a notebook, links in the text other than http and https ones are
 // defused, so that JupyterLab does not make a model's javascript:// or
-// data: text clickable (see printer_links.go).
+// data: text clickable (see printer_links.go), and a long text goes on in a
+// new output at a line end, which looks the same but costs the browser less
+// (see printer_outputs.go).
 func NewPrinter() *Printer {
 	p := newPrinter(os.Stdout, PrinterInterval)
 	if kernel.InNotebook() {
 		p.guard = &linkGuard{}
+		p.brk = newTextBreaker(stdoutDrained, kernel.EndText)
 	}
 	return p
 }
@@ -80,9 +84,13 @@ func (p *Printer) Write(b []byte) (int, error) {
 	}
 	p.buf = append(p.buf, b...)
 	t := now()
-	at := p.pace.earliest(t, 1)
+	if p.brk != nil && p.brk.first.IsZero() {
+		p.brk.first = t
+	}
+	k := p.messages()
+	at := p.pace.earliest(t, k)
 	switch {
-	case len(p.buf) >= printerMaxBuffer && !p.pace.roomFor(1).After(t):
+	case len(p.buf) >= printerMaxBuffer && !p.pace.roomFor(k).After(t):
 		p.flushLocked()
 	case p.timer != nil:
 		// A flush is already scheduled.
@@ -132,7 +140,7 @@ func (p *Printer) timerFlush() {
 		return
 	}
 	t := now()
-	if at := p.pace.earliest(t, 1); at.After(t) {
+	if at := p.pace.earliest(t, p.messages()); at.After(t) {
 		p.timer = time.AfterFunc(at.Sub(t), p.timerFlush)
 		return
 	}
@@ -156,11 +164,44 @@ func (p *Printer) flush(final bool) {
 	}
 	t := now()
 	if final {
-		t = p.pace.wait(t, 1, t.Add(maxFinishWait))
+		t = p.pace.wait(t, p.messages(), t.Add(maxFinishWait))
 	}
-	text, held := p.buf, 0
+	p.pace.started(t)
+	rest := p.buf
+	if b := p.brk; b != nil {
+		p.pace.gap = b.tune(t, len(p.buf))
+		if b.pending && b.endOutput() {
+			p.pace.message(t)
+		}
+		if cut := b.cut(p.buf); cut > 0 {
+			// The text up to the line end ends with '\n': the link guard
+			// holds none of it back.
+			p.write(p.buf[:cut], false, t)
+			rest = p.buf[cut:]
+			if len(rest) == 0 {
+				b.pending = true
+			} else if b.endOutput() {
+				p.pace.message(t)
+			}
+		}
+	}
+	held := 0
+	if len(rest) > 0 {
+		held = p.write(rest, final, t)
+	}
+	keep := copy(p.buf, p.buf[len(p.buf)-held:])
+	if cap(p.buf) > printerMaxBuffer {
+		p.buf = append([]byte(nil), p.buf[:keep]...)
+	} else {
+		p.buf = p.buf[:keep]
+	}
+}
+
+// write writes text, one message sent at t, and returns how many bytes at
+// its end the link guard held back for the next write.
+func (p *Printer) write(text []byte, final bool, t time.Time) (held int) {
 	if p.guard != nil {
-		p.out, held = p.guard.rewrite(p.out[:0], p.buf, final)
+		p.out, held = p.guard.rewrite(p.out[:0], text, final)
 		text = p.out
 	}
 	if len(text) > 0 {
@@ -168,14 +209,21 @@ func (p *Printer) flush(final bool) {
 			p.err = err
 		}
 	}
-	p.pace.started(t)
-	p.pace.message(t)
-	keep := copy(p.buf, p.buf[len(p.buf)-held:])
-	if cap(p.buf) > printerMaxBuffer {
-		p.buf = append([]byte(nil), p.buf[:keep]...)
-	} else {
-		p.buf = p.buf[:keep]
+	if p.brk != nil {
+		p.brk.wrote(len(text))
 	}
+	p.pace.message(t)
+	return held
+}
+
+// messages returns how many messages writing the buffer takes now: one, and
+// two more when it ends an output in the middle, one more when it ends one
+// first (see printer_outputs.go).
+func (p *Printer) messages() int {
+	if p.brk == nil {
+		return 1
+	}
+	return 1 + p.brk.extra(p.buf)
 }
 
 // printerSet holds the open Printers, so that ShowError can flush them
