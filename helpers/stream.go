@@ -21,14 +21,17 @@ type RawStream = sse.RawStream
 type StreamResult = streamview.Result
 
 // Printer collects small writes, such as the tokens of a streamed answer,
-// and writes them to standard output together, at most every 55 ms and never
-// more than 19 times in a second, so that a cell stays far below Jupyter's
-// limit of output messages a second. See NewPrinter.
+// and writes them to standard output together, at most every 55 ms (a little
+// more for a very fast answer) and never more than 19 messages in a second,
+// so that a cell stays far below Jupyter's limit of output messages a second.
+// See NewPrinter.
 type Printer = streamview.Printer
 
 // NewPrinter returns a Printer writing to standard output. Close it when
 // done (defer out.Close()) so the last text is written. In a notebook, links
-// in the text other than http and https ones are defused.
+// in the text other than http and https ones are defused, and a long text
+// goes on in a new output at a line end (it reads the same), so that the
+// browser keeps up with it to the end.
 func NewPrinter() *Printer { return streamview.NewPrinter() }
 
 // RemoteImages turns on images in a model's answer. When false (the

@@ -235,7 +235,8 @@ func (v *liveView) deadline() time.Time {
 func (v *liveView) flush(st *streamState, t time.Time) {
 	v.due = time.Time{}
 	k := v.answerMessages(st)
-	if _, changed := v.status(st, t); changed {
+	status, changed := v.status(st, t)
+	if changed {
 		k++
 	}
 	if k == 0 {
@@ -247,7 +248,7 @@ func (v *liveView) flush(st *streamState, t time.Time) {
 	}
 	v.pace.started(t)
 	v.at = t
-	v.sendStatus(st, t)
+	v.showStatus(st, status, changed)
 	if more := v.sendAnswer(st, false); more {
 		v.due = t.Add(v.pace.gap)
 	}
@@ -355,6 +356,11 @@ func (v *liveView) sendAnswer(st *streamState, final bool) (more bool) {
 // sendStatus sends the status output when it changed.
 func (v *liveView) sendStatus(st *streamState, t time.Time) {
 	s, changed := v.status(st, t)
+	v.showStatus(st, s, changed)
+}
+
+// showStatus sends s, the status output worked out by status, when changed.
+func (v *liveView) showStatus(st *streamState, s string, changed bool) {
 	if v.phase >= phaseAnswering {
 		v.thought = true
 	}

@@ -11,8 +11,10 @@ import (
 
 // PrinterInterval is how often a Printer writes what it has collected: at
 // most about 18 writes a second reach the notebook, and never more than
-// maxMessagesPerSecond in one second (pace.go), far below Jupyter's limit of
-// 1000 output messages a second.
+// maxMessagesPerSecond messages in one second (pace.go), far below Jupyter's
+// limit of 1000 output messages a second. For a very fast text in a notebook
+// the interval grows a little, to leave room for the messages that start new
+// outputs (printer_outputs.go).
 const PrinterInterval = updateGap
 
 // printerMaxBuffer is the most a Printer holds before it writes at once.
@@ -87,7 +89,7 @@ func (p *Printer) Write(b []byte) (int, error) {
 	if p.brk != nil && p.brk.first.IsZero() {
 		p.brk.first = t
 	}
-	k := p.messages()
+	k := p.mostMessages()
 	at := p.pace.earliest(t, k)
 	switch {
 	case len(p.buf) >= printerMaxBuffer && !p.pace.roomFor(k).After(t):
@@ -224,6 +226,15 @@ func (p *Printer) messages() int {
 		return 1
 	}
 	return 1 + p.brk.extra(p.buf)
+}
+
+// mostMessages is messages without looking for a line end in the buffer (it
+// runs for every write): three when the output is past its size.
+func (p *Printer) mostMessages() int {
+	if p.brk == nil {
+		return 1
+	}
+	return 1 + p.brk.mostExtra(len(p.buf))
 }
 
 // printerSet holds the open Printers, so that ShowError can flush them

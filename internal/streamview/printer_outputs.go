@@ -86,6 +86,18 @@ func (b *textBreaker) extra(buf []byte) int {
 	return k
 }
 
+// mostExtra is the most extra could return for a buffer of n bytes.
+func (b *textBreaker) mostExtra(n int) int {
+	k := 0
+	if b.pending {
+		k++
+	}
+	if b.since+n > b.size && printerOutputs.Load() < maxPrinterOutputs {
+		k += 2
+	}
+	return k
+}
+
 // wrote records n bytes written to the current output.
 func (b *textBreaker) wrote(n int) {
 	b.since += n
