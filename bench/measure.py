@@ -198,9 +198,9 @@ class FrameLog:
             data = base64.b64decode(data)
         self.frames.append((p["timestamp"], data))
 
-    def seen(self, msg_type):
-        """Whether a frame of msg_type has arrived."""
-        return any(parse_frame(p)[1] == msg_type for _, p in self.frames)
+    def seen(self, msg_type, since=0):
+        """Whether a frame of msg_type has arrived (after mark since)."""
+        return any(parse_frame(p)[1] == msg_type for _, p in self.frames[since:])
 
     def mark(self):
         return len(self.frames)

@@ -500,7 +500,14 @@ def write(results, md_path, svg_path=None):
                 if changed else "; unchanged during the run"))
     L.append(f"- run started {results.get('started', '?')}, took {num(results.get('elapsed_s'))} s; "
              f"load average at start {results.get('loadavg', '?')} (the benchmark's own processes load both cores "
-             "while it runs)\n")
+             "while it runs)")
+    for c in results.get("cells", []):
+        if c.get("timed_out"):
+            L.append(f"- **run {c.get('run')} of ({c.get('way')}) at {c.get('rate')} tok/s, {c.get('tokens')} "
+                     f"tokens did not finish**: its kernel was interrupted"
+                     + (" and, still busy a minute later, restarted" if c.get("kernel_restarted") else "")
+                     + f"; the run counts what the page showed by then ({c.get('lost')} tokens lost)")
+    L.append("")
 
     L.append("## Targets (issue 5)\n")
     L.append("| Target | Way | Measured (medians of runs unless said) | |")

@@ -308,11 +308,33 @@ class Way:
         res["timed_out"] = timed_out
         res["loadavg_before"] = load
         if timed_out:
-            log(f"  cell {i} of {self.name} was still running after {timeout_s:.0f} s; waiting for the kernel")
+            log(f"  cell {i} of {self.name} was still running after {timeout_s:.0f} s; interrupting its kernel")
+            res["kernel_restarted"] = self.recover(i)
+        return res
+
+    def recover(self, i):
+        """Ends a run that did not finish: interrupts the kernel, and restarts it when it is
+        still busy a minute later (an IOPub flood once left ipykernel busy for good). Returns
+        whether it restarted; the run keeps what the page showed until then."""
+        kernel = self.session["kernel"]["id"]
+        api(self.lab, "POST", f"/api/kernels/{kernel}/interrupt")
+        try:
             self.page.wait_for_function(f"""i => {{
                 const c = ({CELL_JS})(i); const p = c && c.querySelector('.jp-InputPrompt');
-                return p && /\\[\\d+\\]/.test(p.textContent); }}""", arg=i, polling=500, timeout=600_000)
-        return res
+                return p && /\\[\\d+\\]/.test(p.textContent); }}""", arg=i, polling=500, timeout=60_000)
+            return False
+        except PlaywrightTimeout:
+            pass
+        log(f"  the kernel of {self.name} is still busy a minute after the interrupt; restarting it")
+        mark = self.frames.mark()
+        api(self.lab, "POST", f"/api/kernels/{kernel}/restart")
+        self.session = session_for(self.lab, self.name)
+        # The page asks the new kernel for its info when it reconnects.
+        deadline = time.time() + 30
+        while not self.frames.seen("kernel_info_reply", mark) and time.time() < deadline:
+            self.page.wait_for_timeout(100)
+        self.kernel_pid = measure.find_kernel_pid(kernel) or self.kernel_pid
+        return True
 
     def run_cell(self, i, timeout_s):
         self.page.bring_to_front()
