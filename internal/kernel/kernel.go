@@ -59,22 +59,28 @@ func bundle(o Output) map[protocol.MIMEType]any {
 	return data
 }
 
-// EndText ends the cell's current text output: what the program writes to
-// standard output after it starts a new output below. It sends an output with
-// no content, which JupyterLab shows as nothing, and waits (see Sync) until
-// GoNB has passed it on, so that later text cannot overtake it. Text written
-// before EndText must already have been passed on (see stdoutDrained in
-// package streamview). Outside a notebook it does nothing.
+// EndText ends the cell's current text output, and reports whether it did:
+// what the program writes to standard output after it starts a new output
+// below. It sends an output with no content, which JupyterLab shows as
+// nothing.
+//
+// GoNB reads standard output and gonbui's outputs in two goroutines, so the
+// empty output could overtake text written before it, or be overtaken by text
+// written after. EndText therefore first waits, at most 20 ms, until GoNB has
+// read standard output (it does nothing when GoNB has not, or when that
+// cannot be told: outside Linux), and after sending waits (see Sync) until
+// GoNB has passed the empty output on. Outside a notebook it does nothing.
 //
 // JupyterLab joins every stream message that follows another into one output
 // and re-renders all of it for each message; a long text written in many
 // pieces costs less to show in several outputs.
-func EndText() {
-	if !gonbui.IsNotebook {
-		return
+func EndText() bool {
+	if !gonbui.IsNotebook || !stdoutRead() {
+		return false
 	}
 	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{}})
 	Sync()
+	return true
 }
 
 // Sync waits, for at most two seconds, until GoNB has passed every output on:

@@ -56,7 +56,7 @@ func NewPrinter() *Printer {
 	p := newPrinter(os.Stdout, PrinterInterval)
 	if kernel.InNotebook() {
 		p.guard = &linkGuard{}
-		p.brk = newTextBreaker(stdoutDrained, kernel.EndText)
+		p.brk = newTextBreaker(kernel.EndText)
 	}
 	return p
 }
@@ -89,7 +89,7 @@ func (p *Printer) Write(b []byte) (int, error) {
 	if p.brk != nil && p.brk.first.IsZero() {
 		p.brk.first = t
 	}
-	k := p.mostMessages()
+	k := p.messages(false)
 	at := p.pace.earliest(t, k)
 	switch {
 	case len(p.buf) >= printerMaxBuffer && !p.pace.roomFor(k).After(t):
@@ -142,7 +142,7 @@ func (p *Printer) timerFlush() {
 		return
 	}
 	t := now()
-	if at := p.pace.earliest(t, p.messages()); at.After(t) {
+	if at := p.pace.earliest(t, p.messages(true)); at.After(t) {
 		p.timer = time.AfterFunc(at.Sub(t), p.timerFlush)
 		return
 	}
@@ -166,7 +166,7 @@ func (p *Printer) flush(final bool) {
 	}
 	t := now()
 	if final {
-		t = p.pace.wait(t, p.messages(), t.Add(maxFinishWait))
+		t = p.pace.wait(t, p.messages(true), t.Add(maxFinishWait))
 	}
 	p.pace.started(t)
 	rest := p.buf
@@ -219,22 +219,12 @@ func (p *Printer) write(text []byte, final bool, t time.Time) (held int) {
 }
 
 // messages returns how many messages writing the buffer takes now: one, and
-// two more when it ends an output in the middle, one more when it ends one
-// first (see printer_outputs.go).
-func (p *Printer) messages() int {
+// more when it ends an output (see textBreaker.extra; look as there).
+func (p *Printer) messages(look bool) int {
 	if p.brk == nil {
 		return 1
 	}
-	return 1 + p.brk.extra(p.buf)
-}
-
-// mostMessages is messages without looking for a line end in the buffer (it
-// runs for every write): three when the output is past its size.
-func (p *Printer) mostMessages() int {
-	if p.brk == nil {
-		return 1
-	}
-	return 1 + p.brk.mostExtra(len(p.buf))
+	return 1 + p.brk.extra(p.buf, look)
 }
 
 // printerSet holds the open Printers, so that ShowError can flush them

@@ -26,12 +26,8 @@ var printerOutputs atomic.Int32
 
 // textBreaker decides where a Printer's output ends, and ends it.
 type textBreaker struct {
-	// drained waits until the kernel has read everything written to
-	// standard output, and reports whether it has: an output may end only
-	// after the text before the end was passed on (stdoutDrained).
-	drained func() bool
-	// end ends the output (kernel.EndText).
-	end func()
+	// end ends the output and reports whether it did (kernel.EndText).
+	end func() bool
 
 	size    int       // bytes an output holds before it ends
 	since   int       // bytes written to the current output
@@ -40,8 +36,8 @@ type textBreaker struct {
 	pending bool      // the last write ended a line past size: end the output before the next
 }
 
-func newTextBreaker(drained func() bool, end func()) *textBreaker {
-	return &textBreaker{drained: drained, end: end, size: MaxBlockBytes}
+func newTextBreaker(end func() bool) *textBreaker {
+	return &textBreaker{end: end, size: MaxBlockBytes}
 }
 
 // tune sets the outputs' size for the speed of the text so far (outputSize)
@@ -62,7 +58,7 @@ func (b *textBreaker) tune(t time.Time, buffered int) time.Duration {
 // a line is very long (twice the size), after a space will do. 0 means not
 // in buf.
 func (b *textBreaker) cut(buf []byte) int {
-	if b.since+len(buf) <= b.size || printerOutputs.Load() >= maxPrinterOutputs {
+	if !b.past(len(buf)) {
 		return 0
 	}
 	if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
@@ -74,25 +70,27 @@ func (b *textBreaker) cut(buf []byte) int {
 	return 0
 }
 
-// extra returns how many more messages than one the next write of buf takes.
-func (b *textBreaker) extra(buf []byte) int {
-	k := 0
-	if b.pending {
-		k++
-	}
-	if cut := b.cut(buf); cut > 0 && cut < len(buf) {
-		k += 2
-	}
-	return k
+// past reports whether n more bytes take the output past its size, while
+// Printers may still start outputs.
+func (b *textBreaker) past(n int) bool {
+	return b.since+n > b.size && printerOutputs.Load() < maxPrinterOutputs
 }
 
-// mostExtra is the most extra could return for a buffer of n bytes.
-func (b *textBreaker) mostExtra(n int) int {
+// extra returns how many more messages than one the next write of buf takes:
+// one when the output ends first, two when it ends in the middle. Unless
+// look, it does not look for a line end in buf (Write runs it for every
+// token) and counts an end in the middle whenever buf takes the output past
+// its size.
+func (b *textBreaker) extra(buf []byte, look bool) int {
 	k := 0
 	if b.pending {
 		k++
 	}
-	if b.since+n > b.size && printerOutputs.Load() < maxPrinterOutputs {
+	if look {
+		if cut := b.cut(buf); cut > 0 && cut < len(buf) {
+			k += 2
+		}
+	} else if b.past(len(buf)) {
 		k += 2
 	}
 	return k
@@ -104,15 +102,13 @@ func (b *textBreaker) wrote(n int) {
 	b.written += n
 }
 
-// endOutput ends the current output and reports whether it did. It does not
-// when the kernel has not read what was written before (so the empty output
-// would come before the end of that text).
+// endOutput ends the current output and reports whether it did (it does not
+// when the kernel has not read what was written before: see kernel.EndText).
 func (b *textBreaker) endOutput() bool {
 	b.pending = false
-	if !b.drained() {
+	if !b.end() {
 		return false
 	}
-	b.end()
 	b.since = 0
 	printerOutputs.Add(1)
 	return true

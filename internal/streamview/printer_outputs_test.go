@@ -22,7 +22,13 @@ func breakingPrinter(t *testing.T, buf *syncBuffer, drained func() bool) *Printe
 	printerOutputs.Store(0)
 	t.Cleanup(func() { printerOutputs.Store(saved) })
 	p := newPrinter(buf, PrinterInterval)
-	p.brk = newTextBreaker(drained, func() { buf.Write([]byte(endMark)) })
+	p.brk = newTextBreaker(func() bool {
+		if !drained() {
+			return false
+		}
+		buf.Write([]byte(endMark))
+		return true
+	})
 	return p
 }
 

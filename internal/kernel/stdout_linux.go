@@ -1,4 +1,4 @@
-package streamview
+package kernel
 
 import (
 	"os"
@@ -7,25 +7,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// How long stdoutDrained waits for GoNB to read standard output, and the
+// How long stdoutRead waits for GoNB to read standard output, and the
 // margin it leaves after.
 const (
-	stdoutDrainWait = 20 * time.Millisecond
-	stdoutMargin    = time.Millisecond
+	stdoutReadWait = 20 * time.Millisecond
+	stdoutMargin   = time.Millisecond
 )
 
-// stdoutDrained waits, for at most stdoutDrainWait, until the bytes written
-// to standard output were read from it, and reports whether they were. In a
+// stdoutRead waits, for at most stdoutReadWait, until the bytes written to
+// standard output were read from it, and reports whether they were. In a
 // notebook, standard output is a pipe that GoNB reads and passes on as it
 // reads (one stream message per read); the number of unread bytes in a pipe
-// is its FIONREAD (TIOCINQ). It reports false when it cannot tell (standard output is
-// not a pipe).
-func stdoutDrained() bool {
+// is its FIONREAD (TIOCINQ). It reports false when it cannot tell (the file
+// has no FIONREAD).
+func stdoutRead() bool {
 	rc, err := os.Stdout.SyscallConn()
 	if err != nil {
 		return false
 	}
-	deadline := time.Now().Add(stdoutDrainWait)
+	deadline := time.Now().Add(stdoutReadWait)
 	for {
 		n, ierr := 0, error(nil)
 		if err := rc.Control(func(fd uintptr) { n, ierr = unix.IoctlGetInt(int(fd), unix.TIOCINQ) }); err != nil || ierr != nil {
